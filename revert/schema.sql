@@ -1,0 +1,8 @@
+-- Revert teams_obs:schema from pg
+
+BEGIN;
+
+-- The roles stay: they are cluster-wide and other databases of the cluster may use them.
+DROP SCHEMA teams_obs;
+
+COMMIT;

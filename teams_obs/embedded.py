@@ -1,0 +1,98 @@
+"""A throwaway local PostgreSQL cluster (testing.postgresql), usable as root.
+
+initdb and postgres refuse to run as root, so when we are root the server binaries are started
+through small wrapper scripts that drop to the unprivileged ``postgres`` OS user with ``setpriv``
+(which execs, so the signals testing.postgresql sends reach postgres itself).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import testing.postgresql
+
+SERVER_USER = "postgres"
+
+
+def pg_bindir() -> Path:
+    """The newest PostgreSQL server bin directory, or ``TEAMS_OBS_PG_BINDIR``."""
+    if env := os.environ.get("TEAMS_OBS_PG_BINDIR"):
+        return Path(env)
+    candidates = [p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "postgres").exists()]
+    if candidates:
+        return max(candidates, key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0))
+    found = shutil.which("postgres")
+    if not found:
+        raise RuntimeError("no PostgreSQL server found: install postgresql or set TEAMS_OBS_PG_BINDIR")
+    return Path(found).parent
+
+
+def _privilege_drop_wrapper(directory: Path, binary: Path) -> str:
+    wrapper = directory / binary.name
+    wrapper.write_text(
+        "#!/bin/sh\ncd /\n"
+        f'exec setpriv --reuid={SERVER_USER} --regid={SERVER_USER} --init-groups -- "{binary}" "$@"\n'
+    )
+    wrapper.chmod(stat.S_IRWXU)
+    return str(wrapper)
+
+
+class EmbeddedPostgres:
+    """One throwaway cluster; ``url`` points at its ``postgres`` database."""
+
+    def __init__(self, *, fsync: bool = False, settings: dict[str, str] | None = None):
+        self.base_dir = Path(tempfile.mkdtemp(prefix="teams_obs_pg_"))
+        bindir = pg_bindir()
+        initdb, postgres = str(bindir / "initdb"), str(bindir / "postgres")
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam(SERVER_USER)
+            for sub in ("data", "tmp"):
+                (self.base_dir / sub).mkdir(mode=0o700)
+                os.chown(self.base_dir / sub, pw.pw_uid, pw.pw_gid)
+            self.base_dir.chmod(0o755)
+            wrappers = self.base_dir / "bin"
+            wrappers.mkdir()
+            initdb = _privilege_drop_wrapper(wrappers, bindir / "initdb")
+            postgres = _privilege_drop_wrapper(wrappers, bindir / "postgres")
+        options = {"logging_collector": "off", "max_connections": "200", **(settings or {})}
+        args = "-h 127.0.0.1 " + " ".join(f"-c {k}={v}" for k, v in options.items())
+        if not fsync:
+            args += " -F"
+        try:
+            self._server = testing.postgresql.Postgresql(
+                base_dir=str(self.base_dir),
+                initdb=initdb,
+                initdb_args="-U postgres -A trust -E UTF8 --locale=C.UTF-8",
+                postgres=postgres,
+                postgres_args=args,
+            )
+        except Exception:
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+            raise
+        self.port: int = self._server.settings["port"]
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def stop(self) -> None:
+        try:
+            self._server.stop()
+        finally:
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+
+
+@contextmanager
+def embedded_postgres(**kwargs) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(**kwargs)
+    try:
+        yield server
+    finally:
+        server.stop()
