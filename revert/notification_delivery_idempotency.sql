@@ -1,0 +1,7 @@
+-- Revert teams_obs:notification_delivery_idempotency from pg
+
+BEGIN;
+
+DROP TABLE teams_obs.notification_delivery_idempotency;
+
+COMMIT;

@@ -1,0 +1,77 @@
+"""Render the Jinja templates under ``templates/render`` into committed files.
+
+``templates/render/<path>.j2`` becomes ``<path>`` at the repository root (``deploy/x.sql``,
+``docs/taxonomies.md``...). Rendered files are committed so that sqitch, psql and readers see plain
+files; :func:`stale` reports those whose committed content differs from a fresh rendering.
+Templates elsewhere under ``templates/`` (macros, runtime templates such as the partition DDL) use the
+same :func:`environment` but are not rendered to files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from teams_obs.taxonomy import TAXONOMIES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO_ROOT / "templates"
+RENDERED_TREE = "render"
+SUFFIX = ".j2"
+
+
+def sql_literal(value: str) -> str:
+    """A standard-conforming SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["sql_literal"] = sql_literal
+    env.globals["taxonomies"] = TAXONOMIES
+    return env
+
+
+@dataclass(frozen=True)
+class Target:
+    template: str  # name relative to the templates directory, as Jinja loads it
+    output: Path  # relative to the repository root
+
+
+def targets(templates: Path = TEMPLATES) -> list[Target]:
+    tree = templates / RENDERED_TREE
+    return [
+        Target(path.relative_to(templates).as_posix(), path.relative_to(tree).with_suffix(""))
+        for path in sorted(tree.rglob(f"*{SUFFIX}"))
+    ]
+
+
+def render_all(templates: Path = TEMPLATES) -> dict[Path, str]:
+    env = environment(templates)
+    return {target.output: env.get_template(target.template).render() for target in targets(templates)}
+
+
+def stale(root: Path = REPO_ROOT, templates: Path = TEMPLATES) -> list[Path]:
+    """Rendered files (relative to ``root``) that are missing or differ from their template."""
+    return [
+        output
+        for output, text in render_all(templates).items()
+        if not (root / output).is_file() or (root / output).read_text(encoding="utf-8") != text
+    ]
+
+
+def write(root: Path = REPO_ROOT, templates: Path = TEMPLATES) -> list[Path]:
+    """Write every stale rendered file; returns the ones written."""
+    rendered = render_all(templates)
+    written = stale(root, templates)
+    for output in written:
+        (root / output).parent.mkdir(parents=True, exist_ok=True)
+        (root / output).write_text(rendered[output], encoding="utf-8")
+    return written
