@@ -1,0 +1,52 @@
+"""The ``teams-obs`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import psycopg
+
+from teams_obs.cli.context import Session
+from teams_obs.sqitch import EngineError, PlanError
+
+
+class _Group(click.Group):
+    """Turns the expected failures into one clear line and exit status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except psycopg.OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise _Failure(f"cannot reach the database: {first}") from exc
+        except (EngineError, PlanError) as exc:
+            raise _Failure(str(exc)) from exc
+        except psycopg.Error as exc:
+            code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
+            raise _Failure(f"{str(exc).strip()}{code}") from exc
+
+
+class _Failure(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"teams-obs: {self.message}", err=True, file=file or sys.stderr)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", envvar="TEAMS_OBS_DATABASE_URL", metavar="URL",
+              help="PostgreSQL URL (default: $TEAMS_OBS_DATABASE_URL; with neither, an embedded throwaway "
+                   "cluster that is stopped when the command exits).")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None) -> None:
+    """Observability store of a Microsoft Teams integration, in PostgreSQL."""
+    ctx.obj = Session(db_url)
+
+
+from teams_obs.cli.demo import demo  # noqa: E402
+from teams_obs.cli.migrate import deploy, log, plan, revert, status, verify  # noqa: E402
+
+COMMANDS = (deploy, revert, verify, status, log, plan, demo)
+for _command in COMMANDS:
+    main.add_command(_command)

@@ -1,0 +1,53 @@
+"""The database a command works on: ``--db``/``TEAMS_OBS_DATABASE_URL``, or an embedded throwaway cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+import psycopg
+from rich.console import Console
+
+from teams_obs.embedded import EmbeddedPostgres
+
+
+class Session:
+    def __init__(self, url: str | None):
+        self._url = url
+        self._embedded: EmbeddedPostgres | None = None
+        self.console = Console(highlight=False)
+        self.deployed = False
+
+    @property
+    def embedded(self) -> bool:
+        return self._url is None
+
+    def url(self, *, deployed: bool = True) -> str:
+        """The target URL; with none named, start a throwaway cluster (stopped when the command exits).
+
+        ``deployed`` asks for the plan to be deployed into a fresh embedded cluster first, so that data
+        commands work out of the box; migration commands ask for the bare cluster.
+        """
+        if self._url is not None:
+            return self._url
+        if self._embedded is None:
+            self.console.print("[dim]No --db or TEAMS_OBS_DATABASE_URL given: starting an embedded "
+                               "throwaway PostgreSQL[/dim]")
+            self._embedded = EmbeddedPostgres()
+            click.get_current_context().find_root().call_on_close(self._embedded.stop)
+        url = self._embedded.url()
+        if deployed and not self.deployed:
+            from teams_obs.deploy import deploy_and_maintain
+
+            deploy_and_maintain(url, echo=lambda _line: None)
+            self.deployed = True
+        return url
+
+    @contextmanager
+    def connect(self, *, deployed: bool = True) -> Iterator[psycopg.Connection]:
+        with psycopg.connect(self.url(deployed=deployed), autocommit=True) as conn:
+            yield conn
+
+
+pass_session = click.make_pass_decorator(Session)

@@ -1,0 +1,94 @@
+"""deploy, revert, verify, status, log and plan: sqitch's commands over the same plan and registry."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from teams_obs.cli.context import Session, pass_session
+from teams_obs.deploy import deploy_and_maintain
+from teams_obs.sqitch import Engine, EngineError, load_plan, project_root
+from teams_obs.sqitch.engine import DEPLOY_MODES
+
+_to_option = click.option("--to", "to", metavar="CHANGE",
+                          help="Stop at this change (name, @tag, name@tag or change id).")
+
+
+def _engine(session: Session) -> Engine:
+    return Engine(session.url(deployed=False), echo=session.console.print)
+
+
+@click.command()
+@_to_option
+@click.option("--verify/--no-verify", default=False, help="Run each change's verify script after deploying it.")
+@click.option("--mode", type=click.Choice(DEPLOY_MODES), default="all", show_default=True,
+              help="On failure revert all changes of this run, back to the last tag, or only the failed one.")
+@pass_session
+def deploy(session: Session, to: str | None, verify: bool, mode: str) -> None:
+    """Deploy the changes of sqitch.plan not yet in the database."""
+    deploy_and_maintain(session.url(deployed=False), echo=session.console.print, to=to, verify=verify,
+                        mode=mode)
+
+
+@click.command()
+@_to_option
+@click.option("-y", "yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_session
+def revert(session: Session, to: str | None, yes: bool) -> None:
+    """Revert deployed changes (all of them, or those after --to)."""
+    confirm = None if yes else (lambda question: click.confirm(question, default=False))
+    _engine(session).revert(to, confirm=confirm)
+
+
+@click.command()
+@pass_session
+def verify(session: Session) -> None:
+    """Run the verify script of every deployed change and check the deployed order."""
+    report = _engine(session).verify()
+    for error in report.errors:
+        session.console.print(f"  # {error}")
+    if report.errors:
+        raise EngineError(f"Verify failed: {len(report.errors)} error(s) in {report.checked} change(s)")
+    session.console.print(f"Verify successful ({report.checked} changes)")
+
+
+@click.command()
+@pass_session
+def status(session: Session) -> None:
+    """Show the latest deployed change and what remains to deploy."""
+    deployed, pending = _engine(session).status()
+    console = session.console
+    if deployed:
+        latest = deployed[-1]
+        console.print(f"# Change:   {latest.change_id}\n# Name:     {latest.change}")
+        if latest.tags:
+            console.print(f"# Tag:      {', '.join(latest.tags)}")
+        console.print(f"# Deployed: {latest.committed_at:%Y-%m-%d %H:%M:%S %z}\n"
+                      f"# By:       {latest.committer_name} <{latest.committer_email}>")
+    else:
+        console.print("No changes deployed")
+    if pending:
+        console.print("Undeployed changes:")
+        for change in pending:
+            console.print(f"  * {change.format_name_with_tags}")
+    else:
+        console.print("Nothing to deploy (up-to-date)")
+
+
+@click.command()
+@pass_session
+def log(session: Session) -> None:
+    """Show the deploy, revert and fail events, newest first."""
+    table = Table("event", "change", "tags", "by", "at")
+    for event, _cid, change, tags, name, _email, at, *_ in _engine(session).log():
+        table.add_row(event, change, " ".join(tags), name, f"{at:%Y-%m-%d %H:%M:%S.%f %z}")
+    session.console.print(table)
+
+
+@click.command()
+def plan() -> None:
+    """Print every change and tag of sqitch.plan with the id sqitch gives it (no database needed)."""
+    for change in load_plan(project_root() / "sqitch.plan").changes:
+        click.echo(f"{change.id} {change.name}")
+        for tag in change.tags:
+            click.echo(f"{tag.id} {tag.format_name}")

@@ -1,0 +1,333 @@
+"""deploy, revert, verify, status and log with sqitch 1.3's semantics (App::Sqitch::Engine).
+
+Scripts run on their own autocommit connection without parameters, as psql runs them for sqitch, so
+each script's BEGIN/COMMIT is its own; registry rows are written on a second connection inside a
+transaction that holds ``LOCK TABLE changes IN EXCLUSIVE MODE``, and the whole run holds sqitch's
+advisory lock, so sqitch and teams-obs serialise against each other.
+"""
+
+from __future__ import annotations
+
+import configparser
+import getpass
+import os
+import socket
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from teams_obs.sqitch.plan import Change, Plan, load_plan
+from teams_obs.sqitch.registry import ADVISORY_LOCK, EngineError, Identity, Registry
+
+Echo = Callable[[str], None]
+DEPLOY_MODES = ("all", "tag", "change")
+
+
+def project_root() -> Path:
+    """Where sqitch.plan lives: TEAMS_OBS_TOP_DIR, else the source checkout this package runs from."""
+    if env := os.environ.get("TEAMS_OBS_TOP_DIR"):
+        return Path(env)
+    return Path(__file__).resolve().parents[2]
+
+
+def user_identity(top_dir: Path) -> Identity:
+    """Like sqitch: SQITCH_FULLNAME/SQITCH_EMAIL, then [user] in sqitch.conf, then the OS user."""
+    config = configparser.ConfigParser()
+    config.read(top_dir / "sqitch.conf")
+    user = getpass.getuser()
+    name = os.environ.get("SQITCH_FULLNAME") or config.get("user", "name", fallback=None) or user
+    email = (os.environ.get("SQITCH_EMAIL") or config.get("user", "email", fallback=None)
+             or f"{user}@{socket.gethostname()}")
+    return Identity(name, email)
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    checked: int
+    errors: list[str]
+
+
+class Engine:
+    def __init__(self, url: str, top_dir: Path | None = None, *, echo: Echo = print,
+                 registry: str = "sqitch", lock_timeout_s: int = 60):
+        self.top_dir = top_dir or project_root()
+        self.plan: Plan = load_plan(self.top_dir / "sqitch.plan")
+        self.url = url
+        self.echo = echo
+        self.identity = user_identity(self.top_dir)
+        self.registry_schema = registry
+        self.lock_timeout_s = lock_timeout_s
+
+    # -- connections and locking ------------------------------------------------------------------
+    @contextmanager
+    def _session(self, *, lock: bool):
+        conn = psycopg.connect(self.url, autocommit=False)
+        scripts = psycopg.connect(self.url, autocommit=True) if lock else None
+        try:
+            conn.execute("SET client_min_messages = warning")
+            if lock:
+                self._lock(conn)
+            conn.commit()
+            yield Registry(conn, self.plan, self.registry_schema), scripts
+        finally:
+            conn.close()
+            if scripts is not None:
+                scripts.close()
+
+    def _lock(self, conn: psycopg.Connection) -> None:
+        if conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK,)).fetchone()[0]:
+            return
+        self.echo(f"Blocked by another instance of sqitch or teams-obs; waiting {self.lock_timeout_s} seconds...")
+        conn.execute(f"SET lock_timeout = '{int(self.lock_timeout_s)}s'")
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))
+        except psycopg.errors.LockNotAvailable as exc:
+            raise EngineError(
+                f"Timed out waiting {self.lock_timeout_s} seconds for another instance to finish work"
+            ) from exc
+        conn.execute("RESET lock_timeout")
+
+    def _run_script(self, scripts: psycopg.Connection, path: Path) -> None:
+        if not path.is_file():
+            raise EngineError(f"Script {path} does not exist")
+        try:
+            scripts.execute(path.read_bytes())
+        except psycopg.Error as exc:
+            if scripts.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                scripts.execute("ROLLBACK")
+            raise EngineError(f"{path.relative_to(self.top_dir)}: {str(exc).strip()}") from exc
+
+    def _position(self, reg: Registry) -> int:
+        """Plan index of the latest deployed change; -1 when nothing is deployed."""
+        deployed = reg.deployed() if reg.initialized() else []
+        if not deployed:
+            return -1
+        latest = deployed[-1]
+        index = self.plan.index_of(latest.change_id)
+        if index is None:
+            raise EngineError(
+                f"Cannot find change {latest.change_id} ({' '.join([latest.change, *latest.tags])}) "
+                f"in {self.plan.path}"
+            )
+        return index
+
+    def _index(self, spec: str) -> int:
+        index = self.plan.index_of(spec)
+        if index is None:
+            raise EngineError(f'Unknown change: "{spec}"')
+        return index
+
+    # -- deploy ----------------------------------------------------------------------------------
+    def deploy(self, to: str | None = None, *, verify: bool = False, mode: str = "all") -> list[Change]:
+        if mode not in DEPLOY_MODES:
+            raise EngineError(f'Unknown deployment mode: "{mode}"')
+        if not self.plan.changes:
+            raise EngineError("Nothing to deploy (empty plan)")
+        with self._session(lock=True) as (reg, scripts):
+            position = self._position(reg)
+            to_index = len(self.plan.changes) - 1 if to is None else self._index(to)
+            if to_index == position:
+                self.echo(f'Nothing to deploy (already at "{to}")' if to else "Nothing to deploy (up-to-date)")
+                return []
+            if to_index < position:
+                raise EngineError('Cannot deploy to an earlier change; use "revert" instead')
+            if position == -1:
+                if reg.initialized():
+                    reg.check_release()
+                else:
+                    self.echo(f"Adding registry tables to {self.registry_schema}")
+                    reg.initialize(self.identity)
+                reg.register_project(self.identity)
+            else:
+                reg.check_release()
+                self._log_new_tags(reg, self.plan.changes[position])
+            pending = self.plan.changes[position + 1 : to_index + 1]
+            resolved = self._check_deploy_dependencies(reg, pending)
+            self.echo("Deploying changes" + (f" through {pending[-1].format_name_with_tags}" if to else ""))
+            done: list[Change] = []
+            try:
+                for change in pending:
+                    self._deploy_change(reg, scripts, change, resolved, verify)
+                    done.append(change)
+            except EngineError:
+                self._rollback(reg, scripts, done, mode)
+                raise
+            return done
+
+    def _log_new_tags(self, reg: Registry, change: Change) -> None:
+        reg.lock_changes()
+        reg.log_tags(change, self.identity)
+        reg.conn.commit()
+
+    def _check_deploy_dependencies(self, reg: Registry, pending: list[Change]) -> dict:
+        seen: dict[str, Change] = {}
+        resolved: dict = {}
+        conflicts, missing = [], []
+        deployed_ids = {d.change_id for d in reg.deployed()}
+        for change in pending:
+            for dep in change.conflicts:
+                target = self.plan.find(dep.key_name) if not dep.is_external(self.plan.project) else None
+                if (target and target.id in seen) or reg.change_id_for(dep):
+                    conflicts.append(dep.as_string(self.plan.project))
+            for dep in change.requires:
+                target = self.plan.find(dep.key_name) if not dep.is_external(self.plan.project) else None
+                dep_id = target.id if target and target.id in seen else reg.change_id_for(dep)
+                if dep_id is None:
+                    missing.append(dep.as_string(self.plan.project))
+                resolved[dep] = dep_id
+            seen[change.id] = change
+        messages = []
+        if conflicts:
+            messages.append("Conflicts with previously deployed change(s): " + " ".join(dict.fromkeys(conflicts)))
+        if missing:
+            messages.append("Missing required change(s): " + " ".join(dict.fromkeys(missing)))
+        if messages:
+            raise EngineError("\n".join(messages))
+        already = [c for c in pending if c.id in deployed_ids]
+        if already:
+            raise EngineError("Changes have already been deployed: "
+                              + ", ".join(f"{c.format_name_with_tags} ({c.id})" for c in already))
+        return resolved
+
+    def _deploy_change(self, reg: Registry, scripts, change: Change, resolved: dict, verify: bool) -> None:
+        conn = reg.conn
+        reg.lock_changes()
+        try:
+            self._run_script(scripts, self.plan.script(change, "deploy"))
+        except EngineError as exc:
+            conn.rollback()
+            self._log_fail(reg, change, exc)
+            raise
+        try:
+            if verify:
+                self._run_script(scripts, self.plan.script(change, "verify"))
+            reg.log_deploy(change, self.identity, resolved)
+            conn.commit()
+        except (EngineError, psycopg.Error) as exc:
+            conn.rollback()
+            self.echo(f"  {exc}")
+            try:
+                self._run_script(scripts, self.plan.script(change, "revert"))
+            except EngineError as revert_exc:
+                self.echo(f"  {revert_exc}")
+            self._log_fail(reg, change, exc)
+            raise EngineError("Deploy failed") from exc
+        self.echo(f"  + {change.format_name_with_tags} .. ok")
+
+    def _log_fail(self, reg: Registry, change: Change, exc: Exception) -> None:
+        self.echo(f"  + {change.format_name_with_tags} .. not ok: {exc}")
+        reg.log_event("fail", change, self.identity)
+        reg.conn.commit()
+
+    def _rollback(self, reg: Registry, scripts, done: list[Change], mode: str) -> None:
+        if mode == "change" or not done:
+            return
+        if mode == "tag":
+            tagged = [i for i, c in enumerate(done) if c.tags]
+            done = done[tagged[-1] + 1 :] if tagged else done
+        self.echo("Reverting changes deployed in this run")
+        for change in reversed(done):
+            self._revert_change(reg, scripts, change)
+
+    # -- revert ----------------------------------------------------------------------------------
+    def revert(self, to: str | None = None, *, confirm: Callable[[str], bool] | None = None) -> list[Change]:
+        with self._session(lock=True) as (reg, scripts):
+            if not reg.initialized():
+                raise EngineError(f"Database has not been initialized for sqitch (no {self.registry_schema} registry)")
+            self._position(reg)
+            deployed = reg.deployed()
+            if to is not None:
+                target = self.plan.find(to)
+                if target is None:
+                    raise EngineError(f'Unknown change: "{to}"')
+                ids = [d.change_id for d in deployed]
+                if target.id not in ids:
+                    raise EngineError(f'Change not deployed: "{to}"')
+                deployed = deployed[ids.index(target.id) + 1 :]
+                if not deployed:
+                    self.echo(f'No changes deployed since: "{to}"')
+                    return []
+                question = f"Revert changes to {target.format_name_with_tags}?"
+            elif not deployed:
+                self.echo("Nothing to revert (nothing deployed)")
+                return []
+            else:
+                question = "Revert all changes?"
+            if confirm is not None and not confirm(question):
+                raise EngineError("Nothing reverted")
+            changes = [self._planned(d.change_id, d.change) for d in reversed(deployed)]
+            self._check_revert_dependencies(reg, changes)
+            for change in changes:
+                self._revert_change(reg, scripts, change)
+            return changes
+
+    def _planned(self, change_id: str, name: str) -> Change:
+        index = self.plan.index_of(change_id)
+        if index is None:
+            raise EngineError(f"Cannot find change {change_id} ({name}) in {self.plan.path}")
+        return self.plan.changes[index]
+
+    def _check_revert_dependencies(self, reg: Registry, changes: list[Change]) -> None:
+        reverting = {c.id for c in changes}
+        problems = []
+        for change in changes:
+            requiring = [name for cid, _project, name in reg.dependents(change.id) if cid not in reverting]
+            if requiring:
+                problems.append(f'Change "{change.format_name_with_tags}" required by currently deployed '
+                                f"change(s): {' '.join(requiring)}")
+        if problems:
+            raise EngineError("\n".join(problems))
+
+    def _revert_change(self, reg: Registry, scripts, change: Change) -> None:
+        reg.lock_changes()
+        try:
+            self._run_script(scripts, self.plan.script(change, "revert"))
+            reg.log_revert(change, self.identity)
+            reg.conn.commit()
+        except (EngineError, psycopg.Error) as exc:
+            reg.conn.rollback()
+            self.echo(f"  - {change.format_name_with_tags} .. not ok: {exc}")
+            raise EngineError("Revert failed") from exc
+        self.echo(f"  - {change.format_name_with_tags} .. ok")
+
+    # -- verify, status, log ---------------------------------------------------------------------
+    def verify(self) -> VerifyReport:
+        with self._session(lock=False) as (reg, _):
+            deployed = reg.deployed() if reg.initialized() else []
+            errors: list[str] = []
+            with psycopg.connect(self.url, autocommit=True) as scripts:
+                for position, row in enumerate(deployed):
+                    index = self.plan.index_of(row.change_id)
+                    name = " ".join([row.change, *row.tags])
+                    if index is None:
+                        errors.append(f"{name}: Not present in the plan")
+                        continue
+                    change = self.plan.changes[index]
+                    if index != position:
+                        errors.append(f"{name}: Out of order")
+                    elif not change.rework_tags:
+                        try:
+                            self._run_script(scripts, self.plan.script(change, "verify"))
+                        except EngineError as exc:
+                            errors.append(f"{name}: {exc}")
+                            self.echo(f"  * {name} .. not ok")
+                            continue
+                    self.echo(f"  * {name} .. ok")
+            for change in self.plan.changes[len(deployed):]:
+                errors.append(f"{change.format_name_with_tags}: Not deployed")
+            return VerifyReport(len(deployed), errors)
+
+    def status(self) -> tuple[list, list[Change]]:
+        """(latest deployed change row or None, undeployed plan changes)."""
+        with self._session(lock=False) as (reg, _):
+            if not reg.initialized():
+                return [], list(self.plan.changes)
+            position = self._position(reg)
+            return reg.deployed(), self.plan.changes[position + 1 :]
+
+    def log(self) -> list[tuple]:
+        with self._session(lock=False) as (reg, _):
+            return reg.events() if reg.initialized() else []

@@ -1,0 +1,323 @@
+"""Reading ``sqitch.plan`` files and computing change and tag ids exactly as sqitch 1.3 does.
+
+Grammar and hashing follow App::Sqitch::Plan, Plan::Change, Plan::Tag and Plan::Depend
+(see shared/reference/anchor-notes.md §1.1 and §1.5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+_PUNCT = re.escape("-!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~")
+NAME_RE = (
+    rf"(?![{_PUNCT}])"
+    rf"(?:(?![~/=%^][0-9]+(?:$|[ \t]))[^ \t:@#\\])+"
+    rf"(?<![{_PUNCT}])\b"
+)
+_TS_RE = r"(?P<ts>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)"
+_LINE_RE = re.compile(
+    rf"^[ \t]*(?:(?P<tag>@)|[ \t]*(?P<operator>[+-])[ \t]*)?"
+    rf"(?P<name>{NAME_RE})[ \t]*"
+    rf"(?:\[(?P<deps>[^\]]+)\][ \t]*)?"
+    rf"(?:{_TS_RE}[ \t]*)?"
+    rf"(?:(?P<planner_name>[^<]+)[ \t]+<(?P<planner_email>[^>]+)>)?$"
+)
+_DEPEND_RE = re.compile(
+    rf"^(?P<conflict>!?)(?:(?P<project>{NAME_RE}):)?"
+    rf"(?:(?P<id>[0-9a-f]{{40}})|(?P<change>{NAME_RE})(?:@(?P<ctag>{NAME_RE}))?|@(?P<tag>{NAME_RE}))$"
+)
+_PRAGMA_RE = re.compile(r"^[ \t]*%[ \t]*(?P<name>[^ \t=]+?)(?:[ \t]*=[ \t]*(?P<value>.+))?$")
+_BLANK_RE = re.compile(r"^[ \t]*(?:#.*)?$")
+_NOTE_RE = re.compile(r"[ \t]*(?:#[ \t]*(?P<note>.*))?$")
+_ESCAPES = {"\\n": "\n", "\\r": "\r", "\\\\": "\\"}
+
+
+class PlanError(Exception):
+    """A plan that sqitch would refuse; the message names the file and line."""
+
+
+def _unescape_note(note: str) -> str:
+    return re.sub(r"\\[nr\\]", lambda m: _ESCAPES[m.group(0)], note.strip())
+
+
+def _sha1_object(kind: str, info: str) -> str:
+    data = info.encode("utf-8")
+    return hashlib.sha1(f"{kind} {len(data)}\0".encode() + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Depend:
+    conflicts: bool
+    project: str | None
+    change: str | None
+    tag: str | None
+    id: str | None
+
+    @property
+    def key_name(self) -> str:
+        key = (self.change or "") + (f"@{self.tag}" if self.tag else "")
+        return key or (self.id or "")
+
+    def as_string(self, plan_project: str) -> str:
+        if self.project and self.project != plan_project:
+            return f"{self.project}:{self.key_name}"
+        return self.key_name
+
+    def is_external(self, plan_project: str) -> bool:
+        return self.project is not None and self.project != plan_project
+
+
+@dataclass
+class Tag:
+    name: str
+    note: str
+    planned_at: datetime
+    planner_name: str
+    planner_email: str
+    change: Change
+    id: str = ""
+
+    @property
+    def format_name(self) -> str:
+        return f"@{self.name}"
+
+
+@dataclass
+class Change:
+    name: str
+    note: str
+    planned_at: datetime
+    planner_name: str
+    planner_email: str
+    requires: list[Depend]
+    conflicts: list[Depend]
+    parent: Change | None
+    line: int
+    tags: list[Tag] = field(default_factory=list)
+    rework_tags: list[Tag] = field(default_factory=list)
+    id: str = ""
+
+    @property
+    def format_name_with_tags(self) -> str:
+        return " ".join([self.name, *(t.format_name for t in self.tags)])
+
+
+def _timestamp(ts: str) -> datetime:
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _raw(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Plan:
+    path: Path
+    project: str
+    uri: str | None
+    changes: list[Change]
+    top_dir: Path
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def index_of(self, spec: str) -> int | None:
+        """Index of a change given as ``name``, ``@tag``, ``name@tag``, or an id; like sqitch's."""
+        if re.fullmatch(r"[0-9a-f]{40}", spec):
+            return next((i for i, c in enumerate(self.changes) if c.id == spec), None)
+        name, _, tag = spec.partition("@")
+        if tag in ("HEAD", "ROOT") and not name:
+            return (len(self.changes) - 1) if tag == "HEAD" else 0
+        if not name:
+            return next((i for i, c in enumerate(self.changes) if any(t.name == tag for t in c.tags)), None)
+        indexes = [i for i, c in enumerate(self.changes) if c.name == name]
+        if not indexes:
+            return None
+        if not tag:
+            return indexes[-1] if len(indexes) == 1 else indexes[0]
+        tag_index = self.index_of(f"@{tag}")
+        if tag_index is None:
+            return None
+        before = [i for i in indexes if i <= tag_index]
+        return before[-1] if before else None
+
+    def find(self, spec: str) -> Change | None:
+        i = self.index_of(spec)
+        return None if i is None else self.changes[i]
+
+    # -- files -----------------------------------------------------------------------------------
+    def script(self, change: Change, kind: str) -> Path:
+        """deploy/revert/verify file; a reworked older instance uses ``name@tag.sql``."""
+        directory = self.top_dir / kind
+        if not change.rework_tags:
+            return directory / f"{change.name}.sql"
+        candidates = [directory / f"{change.name}{t.format_name}.sql" for t in change.rework_tags]
+        return next((p for p in candidates if p.exists()), candidates[0])
+
+    def script_hash(self, change: Change) -> str | None:
+        path = self.script(change, "deploy")
+        return hashlib.sha1(path.read_bytes()).hexdigest() if path.is_file() else None
+
+    def info(self, change: Change) -> str:
+        lines = [f"project {self.project}"]
+        if self.uri:
+            lines.append(f"uri {self.uri}")
+        lines.append(f"change {change.name}")
+        if change.parent:
+            lines.append(f"parent {change.parent.id}")
+        lines.append(f"planner {change.planner_name} <{change.planner_email}>")
+        lines.append(f"date {_raw(change.planned_at)}")
+        if change.requires:
+            lines.append("requires\n  + " + "\n  + ".join(d.as_string(self.project) for d in change.requires))
+        if change.conflicts:
+            lines.append(
+                "conflicts\n  - " + "\n  - ".join(d.as_string(self.project) for d in change.conflicts)
+            )
+        if change.note:
+            lines += ["", change.note]
+        return "\n".join(lines)
+
+    def tag_info(self, tag: Tag) -> str:
+        lines = [f"project {self.project}"]
+        if self.uri:
+            lines.append(f"uri {self.uri}")
+        lines += [
+            f"tag {tag.format_name}",
+            f"change {tag.change.id}",
+            f"planner {tag.planner_name} <{tag.planner_email}>",
+            f"date {_raw(tag.planned_at)}",
+        ]
+        if tag.note:
+            lines += ["", tag.note]
+        return "\n".join(lines)
+
+
+def load_plan(path: Path | str, top_dir: Path | str | None = None) -> Plan:
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise PlanError(f"Cannot read plan file {path}: {exc.strerror}") from exc
+    return parse_plan(text, path, Path(top_dir) if top_dir else path.parent)
+
+
+def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:  # noqa: C901 - mirrors sqitch's parser
+    pragmas: dict[str, str] = {}
+    changes: list[Change] = []
+    by_name: dict[str, Change] = {}
+    since_tag: dict[str, int] = {}
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+
+    def error(lineno: int, message: str) -> PlanError:
+        return PlanError(f"Syntax error in {path} at line {lineno}: {message}")
+
+    lineno = 0
+    for lineno, raw_line in enumerate(lines, 1):  # header
+        line = raw_line.rstrip("\r")
+        if _BLANK_RE.match(line):
+            if not line.strip():
+                break
+            continue
+        body = _NOTE_RE.sub("", line, count=1)
+        m = _PRAGMA_RE.match(body)
+        if not m:
+            raise error(lineno, "Invalid pragma; a blank line must come between pragmas and changes")
+        pragmas[m["name"]] = m["value"] if m["value"] is not None else "1"
+    project = pragmas.get("project")
+    if not project:
+        raise PlanError(f"Missing %project pragma in {path}")
+    if not re.fullmatch(NAME_RE, project):
+        raise error(1, f'invalid project name "{project}"')
+
+    for lineno, raw_line in enumerate(lines[lineno:], lineno + 1):
+        line = raw_line.rstrip("\r")
+        if _BLANK_RE.match(line):
+            continue
+        note_match = _NOTE_RE.search(line)
+        note = _unescape_note(note_match["note"] or "") if note_match else ""
+        body = line[: note_match.start()] if note_match else line
+        m = _LINE_RE.match(body)
+        if not m or not m["name"]:
+            raise error(
+                lineno,
+                'Invalid name; names must not begin with punctuation, contain "@", ":", "#", "\\", '
+                "or blanks, or end in punctuation or digits following punctuation",
+            )
+        if not m["ts"] and not m["planner_name"]:
+            raise error(lineno, "Missing timestamp and planner name and email")
+        if not m["ts"]:
+            raise error(lineno, "Missing timestamp")
+        if not m["planner_name"]:
+            raise error(lineno, "Missing planner name and email")
+        name = m["name"]
+        if name in ("HEAD", "ROOT"):
+            raise error(lineno, f'"{"@" if m["tag"] else ""}{name}" is a reserved name')
+        if re.match(r"^[0-9a-f]{40}", name):
+            raise error(lineno, f'"{name}" is invalid because it could be confused with a SHA1 ID')
+        planned_at, planner = _timestamp(m["ts"]), (m["planner_name"].strip(), m["planner_email"])
+        if m["tag"]:
+            if "/" in name:
+                raise error(lineno, f'Tag "{name}" contains illegal character /')
+            if not changes:
+                raise error(lineno, f'Tag "{name}" declared without a preceding change')
+            if any(t.name == name for c in changes for t in c.tags):
+                raise error(lineno, f'Tag "{name}" duplicates earlier declaration')
+            if m["deps"]:
+                raise error(lineno, "Tags may not specify dependencies")
+            changes[-1].tags.append(Tag(name, note, planned_at, *planner, change=changes[-1]))
+            since_tag.clear()
+            continue
+        if name in since_tag:
+            raise error(lineno, f'Change "{name}" duplicates earlier declaration on line {since_tag[name]}')
+        requires, conflicts, seen = [], [], set()
+        for spec in (m["deps"] or "").split():
+            d = _DEPEND_RE.match(spec)
+            if not d:
+                raise error(lineno, f'"{spec}" is not a valid dependency specification')
+            if spec in seen:
+                raise error(lineno, f'Duplicate dependency "{spec}"')
+            seen.add(spec)
+            dep = Depend(bool(d["conflict"]), d["project"], d["change"], d["ctag"] or d["tag"], d["id"])
+            (conflicts if dep.conflicts else requires).append(dep)
+        change = Change(name, note, planned_at, *planner, requires, conflicts,
+                        changes[-1] if changes else None, lineno)
+        if name in by_name:  # a rework: the older instance's files carry a tag suffix
+            older = by_name[name]
+            later = changes[changes.index(older) + 1:]
+            older.rework_tags = [t for c in reversed(later) for t in c.tags] + older.tags
+        since_tag[name] = lineno
+        by_name[name] = change
+        changes.append(change)
+
+    plan = Plan(path, project, pragmas.get("uri"), changes, top_dir)
+    _check_dependencies(plan)
+    for change in changes:
+        change.id = _sha1_object("change", plan.info(change))
+        for tag in change.tags:
+            tag.id = _sha1_object("tag", plan.tag_info(tag))
+    return plan
+
+
+def _check_dependencies(plan: Plan) -> None:
+    """Requires must name earlier changes; conflicts must name known changes (sqitch's rules)."""
+    for index, change in enumerate(plan.changes):
+        for dep in change.requires + change.conflicts:
+            if dep.is_external(plan.project) or (dep.id and not dep.project):
+                continue
+            target = plan.index_of(dep.key_name)
+            if target is None:
+                if dep.conflicts:
+                    raise PlanError(f'Unable to find change "{dep.key_name}" in plan {plan.path}')
+                raise PlanError(
+                    f'Unknown change "{dep.key_name}" required by change "{change.name}" '
+                    f"(line {change.line} of {plan.path})"
+                )
+            if not dep.conflicts and target >= index:
+                raise PlanError(
+                    f'Change "{change.name}" planned before required change "{dep.key_name}" '
+                    f"(line {change.line} of {plan.path})"
+                )
