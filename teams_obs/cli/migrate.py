@@ -9,6 +9,7 @@ from teams_obs.cli.context import Session, pass_session
 from teams_obs.deploy import deploy_and_maintain
 from teams_obs.sqitch import Engine, EngineError, load_plan, project_root
 from teams_obs.sqitch.engine import DEPLOY_MODES
+from teams_obs.sqitch.registry import Declined
 
 _to_option = click.option("--to", "to", metavar="CHANGE",
                           help="Stop at this change (name, @tag, name@tag or change id).")
@@ -37,7 +38,11 @@ def deploy(session: Session, to: str | None, verify: bool, mode: str) -> None:
 def revert(session: Session, to: str | None, yes: bool) -> None:
     """Revert deployed changes (all of them, or those after --to)."""
     confirm = None if yes else (lambda question: click.confirm(question, default=False))
-    _engine(session).revert(to, confirm=confirm)
+    try:
+        _engine(session).revert(to, confirm=confirm)
+    except Declined as declined:
+        session.console.print(str(declined))
+        raise SystemExit(1) from declined
 
 
 @click.command()
@@ -47,6 +52,10 @@ def verify(session: Session) -> None:
     report = _engine(session).verify()
     for error in report.errors:
         session.console.print(f"  # {error}")
+    if report.pending:
+        session.console.print("Undeployed changes:")
+        for change in report.pending:
+            session.console.print(f"  * {change.format_name_with_tags}")
     if report.errors:
         raise EngineError(f"Verify failed: {len(report.errors)} error(s) in {report.checked} change(s)")
     session.console.print(f"Verify successful ({report.checked} changes)")

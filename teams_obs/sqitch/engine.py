@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 
 from teams_obs.sqitch.plan import Change, Plan, load_plan
-from teams_obs.sqitch.registry import ADVISORY_LOCK, EngineError, Identity, Registry
+from teams_obs.sqitch.registry import ADVISORY_LOCK, Declined, EngineError, Identity, Registry
 
 Echo = Callable[[str], None]
 DEPLOY_MODES = ("all", "tag", "change")
@@ -48,6 +48,7 @@ def user_identity(top_dir: Path) -> Identity:
 class VerifyReport:
     checked: int
     errors: list[str]
+    pending: list[Change]
 
 
 class Engine:
@@ -257,7 +258,7 @@ class Engine:
             else:
                 question = "Revert all changes?"
             if confirm is not None and not confirm(question):
-                raise EngineError("Nothing reverted")
+                raise Declined("Nothing reverted")
             changes = [self._planned(d.change_id, d.change) for d in reversed(deployed)]
             self._check_revert_dependencies(reg, changes)
             for change in changes:
@@ -295,30 +296,34 @@ class Engine:
 
     # -- verify, status, log ---------------------------------------------------------------------
     def verify(self) -> VerifyReport:
+        """Verify scripts of the deployed changes; gaps and disorder are errors, later changes pending."""
         with self._session(lock=False) as (reg, _):
             deployed = reg.deployed() if reg.initialized() else []
             errors: list[str] = []
+            seen: set[int] = set()
             with psycopg.connect(self.url, autocommit=True) as scripts:
                 for position, row in enumerate(deployed):
                     index = self.plan.index_of(row.change_id)
                     name = " ".join([row.change, *row.tags])
+                    problems = []
                     if index is None:
-                        errors.append(f"{name}: Not present in the plan")
-                        continue
-                    change = self.plan.changes[index]
-                    if index != position:
-                        errors.append(f"{name}: Out of order")
-                    elif not change.rework_tags:
-                        try:
-                            self._run_script(scripts, self.plan.script(change, "verify"))
-                        except EngineError as exc:
-                            errors.append(f"{name}: {exc}")
-                            self.echo(f"  * {name} .. not ok")
-                            continue
-                    self.echo(f"  * {name} .. ok")
-            for change in self.plan.changes[len(deployed):]:
-                errors.append(f"{change.format_name_with_tags}: Not deployed")
-            return VerifyReport(len(deployed), errors)
+                        problems.append("Not present in the plan")
+                    else:
+                        seen.add(index)
+                        change = self.plan.changes[index]
+                        if index != position:
+                            problems.append("Out of order")
+                        if not change.rework_tags:
+                            try:
+                                self._run_script(scripts, self.plan.script(change, "verify"))
+                            except EngineError as exc:
+                                problems.append(str(exc))
+                    self.echo(f"  * {name} .. {'not ok' if problems else 'ok'}")
+                    errors += [f"{name}: {problem}" for problem in problems]
+            last = max(seen, default=-1)
+            errors += [f"{c.format_name_with_tags}: Not deployed"
+                       for i, c in enumerate(self.plan.changes[: last + 1]) if i not in seen]
+            return VerifyReport(len(deployed), errors, self.plan.changes[last + 1 :])
 
     def status(self) -> tuple[list, list[Change]]:
         """(latest deployed change row or None, undeployed plan changes)."""

@@ -203,7 +203,7 @@ def load_plan(path: Path | str, top_dir: Path | str | None = None) -> Plan:
     return parse_plan(text, path, Path(top_dir) if top_dir else path.parent)
 
 
-def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:  # noqa: C901 - mirrors sqitch's parser
+def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
     pragmas: dict[str, str] = {}
     changes: list[Change] = []
     by_name: dict[str, Change] = {}
@@ -215,11 +215,12 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:  # noqa: C901 - mi
     def error(lineno: int, message: str) -> PlanError:
         return PlanError(f"Syntax error in {path} at line {lineno}: {message}")
 
-    lineno = 0
+    header_end = len(lines)
     for lineno, raw_line in enumerate(lines, 1):  # header
         line = raw_line.rstrip("\r")
         if _BLANK_RE.match(line):
             if not line.strip():
+                header_end = lineno
                 break
             continue
         body = _NOTE_RE.sub("", line, count=1)
@@ -233,7 +234,7 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:  # noqa: C901 - mi
     if not re.fullmatch(NAME_RE, project):
         raise error(1, f'invalid project name "{project}"')
 
-    for lineno, raw_line in enumerate(lines[lineno:], lineno + 1):
+    for lineno, raw_line in enumerate(lines[header_end:], header_end + 1):
         line = raw_line.rstrip("\r")
         if _BLANK_RE.match(line):
             continue
@@ -241,7 +242,7 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:  # noqa: C901 - mi
         note = _unescape_note(note_match["note"] or "") if note_match else ""
         body = line[: note_match.start()] if note_match else line
         m = _LINE_RE.match(body)
-        if not m or not m["name"]:
+        if not m or not m["name"] or (not m["ts"] and re.search(_TS_RE, body)):
             raise error(
                 lineno,
                 'Invalid name; names must not begin with punctuation, contain "@", ":", "#", "\\", '

@@ -22,6 +22,10 @@ class EngineError(Exception):
     """A refusal with sqitch's meaning; the CLI prints it on one line and exits 2."""
 
 
+class Declined(EngineError):
+    """The user answered no to a confirmation; like sqitch, exit status 1."""
+
+
 @dataclass(frozen=True)
 class Identity:
     name: str

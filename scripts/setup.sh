@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set-up: install what is missing, then run the main job on an embedded throwaway PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+env -u TEAMS_OBS_DATABASE_URL teams-obs demo

@@ -1,0 +1,3 @@
+from teams_obs.cli import main
+
+main()

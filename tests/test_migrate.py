@@ -1,0 +1,188 @@
+"""The runner's own semantics: failures, confirmation, --to, dependencies, locking and bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from teams_obs.cli import main
+from tests.sqitch_projects import PLANNER, table_scripts, write_project
+
+PLAN = f"""\
+one 2026-01-01T00:00:01Z {PLANNER} # first
+two [one] 2026-01-01T00:00:02Z {PLANNER} # second
+@v1 2026-01-01T00:00:03Z {PLANNER} # tag
+three [two] 2026-01-01T00:00:04Z {PLANNER} # third
+"""
+
+
+def project(root: Path, **overrides: tuple[str, str, str]) -> Path:
+    scripts = {name: table_scripts(name) for name in ("one", "two", "three")}
+    return write_project(root, PLAN, {**scripts, **overrides})
+
+
+def cli(top: Path, url: str, *args: str, input: str | None = None):
+    env = {"TEAMS_OBS_TOP_DIR": str(top)}
+    return CliRunner(env=env).invoke(main, ["--db", url, *args], input=input)
+
+
+def registry(url: str, query: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass('sqitch.changes')").fetchone()[0] is None:
+            return []
+        return conn.execute(query).fetchall()
+
+
+def deployed(url: str) -> list[str]:
+    return [r[0] for r in registry(url, "SELECT change FROM sqitch.changes ORDER BY committed_at")]
+
+
+def events(url: str) -> list[tuple[str, str]]:
+    return registry(url, "SELECT event, change FROM sqitch.events ORDER BY committed_at")
+
+
+def tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        return {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+
+
+def test_failing_deploy_script_leaves_registry_as_it_was(tmp_path, empty_db_url):
+    top = project(tmp_path, three=("CREATE TABLE three (id int); SELECT 1/0;", "DROP TABLE three;", "SELECT 1;"))
+    assert cli(top, empty_db_url, "deploy", "--to", "one").exit_code == 0
+    result = cli(top, empty_db_url, "deploy")
+    assert result.exit_code == 2 and "division by zero" in result.output
+    assert deployed(empty_db_url) == ["one"], "mode all reverts what this run deployed"
+    assert tables(empty_db_url) == {"one"}
+    assert events(empty_db_url)[-3:] == [("deploy", "two"), ("fail", "three"), ("revert", "two")]
+
+
+def test_mode_change_keeps_earlier_changes_of_the_run(tmp_path, empty_db_url):
+    top = project(tmp_path, three=("SELECT 1/0;", "SELECT 1;", "SELECT 1;"))
+    assert cli(top, empty_db_url, "deploy", "--mode", "change").exit_code == 2
+    assert deployed(empty_db_url) == ["one", "two"]
+
+
+def test_failing_verify_reverts_that_change(tmp_path, empty_db_url):
+    top = project(tmp_path, two=("CREATE TABLE two (id int);", "DROP TABLE two;", "SELECT missing FROM two;"))
+    result = cli(top, empty_db_url, "deploy", "--verify", "--mode", "change")
+    assert result.exit_code == 2, result.output
+    assert deployed(empty_db_url) == ["one"]
+    assert tables(empty_db_url) == {"one"}
+    assert events(empty_db_url)[-1] == ("fail", "two")
+
+
+def test_deployed_change_missing_from_plan_is_refused(tmp_path, empty_db_url):
+    top = project(tmp_path)
+    assert cli(top, empty_db_url, "deploy").exit_code == 0
+    plan = top / "sqitch.plan"
+    plan.write_text(plan.read_text().replace(plan.read_text().splitlines()[-1], ""))
+    for command in ("deploy", "status", "revert"):
+        result = cli(top, empty_db_url, command, "-y") if command == "revert" else cli(top, empty_db_url, command)
+        assert result.exit_code == 2 and "Cannot find change" in result.output, (command, result.output)
+    assert "Not present in the plan" in cli(top, empty_db_url, "verify").output
+
+
+def test_revert_asks_for_confirmation(tmp_path, empty_db_url):
+    top = project(tmp_path)
+    cli(top, empty_db_url, "deploy")
+    declined = cli(top, empty_db_url, "revert", input="n\n")
+    assert declined.exit_code == 1 and "Nothing reverted" in declined.output
+    assert deployed(empty_db_url) == ["one", "two", "three"]
+    accepted = cli(top, empty_db_url, "revert", "--to", "@v1", input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert deployed(empty_db_url) == ["one", "two"]
+
+
+def test_deploy_and_revert_to(tmp_path, empty_db_url):
+    top = project(tmp_path)
+    assert cli(top, empty_db_url, "deploy", "--to", "@v1").exit_code == 0
+    assert deployed(empty_db_url) == ["one", "two"]
+    assert registry(empty_db_url, "SELECT tag FROM sqitch.tags") == [("@v1",)]
+    assert "Cannot deploy to an earlier change" in cli(top, empty_db_url, "deploy", "--to", "one").output
+    assert cli(top, empty_db_url, "revert", "-y", "--to", "one").exit_code == 0
+    assert deployed(empty_db_url) == ["one"] and tables(empty_db_url) == {"one"}
+    assert "Unknown change" in cli(top, empty_db_url, "deploy", "--to", "nope").output
+
+
+def test_dependency_and_conflict_checks(tmp_path, empty_db_url):
+    plan = (f"one 2026-01-01T00:00:01Z {PLANNER}\n"
+            f"two [other:thing] 2026-01-01T00:00:02Z {PLANNER}\n")
+    top = write_project(tmp_path / "a", plan, {"one": table_scripts("one"), "two": table_scripts("two")})
+    result = cli(top, empty_db_url, "deploy")
+    assert result.exit_code == 2 and "Missing required change(s): other:thing" in result.output
+    assert deployed(empty_db_url) == []
+
+    plan = (f"one 2026-01-01T00:00:01Z {PLANNER}\n"
+            f"two [!one] 2026-01-01T00:00:02Z {PLANNER}\n")
+    top = write_project(tmp_path / "b", plan, {"one": table_scripts("one"), "two": table_scripts("two")})
+    result = cli(top, empty_db_url, "deploy")
+    assert result.exit_code == 2 and "Conflicts with previously deployed change(s): one" in result.output
+    assert deployed(empty_db_url) == []
+
+
+def test_revert_refuses_to_break_a_dependency_of_another_project(tmp_path, empty_db_url):
+    top = project(tmp_path)
+    cli(top, empty_db_url, "deploy")
+    other = write_project(tmp_path / "other", f"uses [demo:two] 2026-01-01T00:00:05Z {PLANNER}\n",
+                          {"uses": table_scripts("uses")}, project="other")
+    assert cli(other, empty_db_url, "deploy").exit_code == 0
+    result = cli(top, empty_db_url, "revert", "-y")
+    assert result.exit_code == 2 and 'required by currently deployed change(s): uses' in result.output
+    assert deployed(empty_db_url) == ["one", "two", "three", "uses"]
+
+
+def test_concurrent_deploys_apply_each_change_once(tmp_path, empty_db_url):
+    top = project(tmp_path, one=("SELECT pg_sleep(1); CREATE TABLE one (id int);", "DROP TABLE one;", "SELECT 1;"))
+    env = {**os.environ, "TEAMS_OBS_TOP_DIR": str(top)}
+    command = [sys.executable, "-m", "teams_obs", "--db", empty_db_url, "deploy"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert deployed(empty_db_url) == ["one", "two", "three"]
+    assert [e for e in events(empty_db_url) if e[0] == "deploy"] == [("deploy", n) for n in ("one", "two", "three")]
+    assert any("Nothing to deploy" in out for out in outputs), outputs
+
+
+def test_unreachable_database_is_one_line_and_status_2(tmp_path):
+    top = project(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "teams_obs", "--db", "postgresql://nobody@127.0.0.1:1/none",
+                          "status"], env={**os.environ, "TEAMS_OBS_TOP_DIR": str(top)},
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1 and "cannot reach the database" in run.stderr
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("bad name! 2026-01-01T00:00:01Z A <a@b>", "line 4: Invalid name"),
+    ("four 2026-01-01T00:00:01Z", "line 4: Missing planner name and email"),
+    ("four A <a@b>", "line 4: Missing timestamp"),
+    ("four [!] 2026-01-01T00:00:01Z A <a@b>", "line 4:"),
+])
+def test_plan_syntax_error_names_the_line(tmp_path, line, message):
+    top = write_project(tmp_path, line + "\n", {})
+    result = CliRunner(env={"TEAMS_OBS_TOP_DIR": str(top)}).invoke(main, ["plan"])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+@pytest.mark.parametrize("command", [[], ["deploy"], ["revert"], ["verify"], ["status"], ["log"], ["plan"],
+                                     ["demo"]])
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_demo_runs_on_embedded_postgres():
+    run = subprocess.run([sys.executable, "-m", "teams_obs", "demo"], capture_output=True, text=True,
+                         timeout=300, env={k: v for k, v in os.environ.items() if k != "TEAMS_OBS_DATABASE_URL"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    for step in ("deploy", "verify", "status", "log", "revert -y"):
+        assert f"teams-obs {step}" in run.stdout
+    assert "Verify successful" in run.stdout

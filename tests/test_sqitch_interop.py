@@ -1,0 +1,130 @@
+"""Interoperability with the real sqitch 1.3 binary: same ids, same registry, either tool continues."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from teams_obs.cli import main
+from teams_obs.sqitch import Engine, load_plan, project_root
+from tests.sqitch_projects import PLANNER, run_sqitch, sqitch_target, table_scripts, write_project
+
+pytestmark = pytest.mark.usefixtures("sqitch_bin")
+
+RICH_PLAN = f"""\
+base 2026-01-02T03:04:05Z {PLANNER} # Base tables
+uses_base [base] 2026-01-02T03:05:05Z {PLANNER} # Needs base; note with ünïcödé and 日本語 ✓
+exclusive [!other:legacy] 2026-01-02T03:06:05Z {PLANNER} # Conflicts with another project's change
+@v1.0 2026-01-02T03:07:05Z {PLANNER} # First release
+base [base@v1.0] 2026-01-02T03:08:05Z {PLANNER} # Rework base: add a column
+@v1.1 2026-01-02T03:09:05Z {PLANNER}
+"""
+
+
+def rich_project(root: Path) -> Path:
+    return write_project(root, RICH_PLAN, {
+        "base@v1.0": table_scripts("base"),
+        "base": ("ALTER TABLE base ADD COLUMN extra int;", "ALTER TABLE base DROP COLUMN extra;",
+                 "SELECT extra FROM base WHERE false;"),
+        "uses_base": table_scripts("uses_base"),
+        "exclusive": table_scripts("exclusive"),
+    })
+
+
+def teams_obs(top: Path, url: str, *args: str, monkeypatch, input: str | None = None):
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    return CliRunner().invoke(main, ["--db", url, *args], input=input, catch_exceptions=False)
+
+
+def sqitch_ids(top: Path) -> list[str]:
+    raw = run_sqitch(top, "plan", "--format", "raw").stdout
+    return re.findall(r"^deploy ([0-9a-f]{40})", raw, flags=re.M)
+
+
+def sqitch_tag_id(top: Path, tag: str) -> str:
+    info = run_sqitch(top, "show", "tag", tag).stdout.rstrip("\n").encode()
+    return hashlib.sha1(b"tag %d\0" % len(info) + info).hexdigest()
+
+
+def changes_in_registry(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute("SELECT change FROM sqitch.changes ORDER BY committed_at")]
+
+
+@pytest.mark.parametrize("which", ["project", "rich"])
+def test_plan_ids_equal_sqitch(which: str, tmp_path: Path, monkeypatch) -> None:
+    top = project_root() if which == "project" else rich_project(tmp_path / "rich")
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    printed = CliRunner().invoke(main, ["plan"], catch_exceptions=False).output.split("\n")
+    change_ids = [line.split()[0] for line in printed if line and not line.split()[1].startswith("@")]
+    assert change_ids == sqitch_ids(top)
+    for change in load_plan(top / "sqitch.plan").changes:
+        for tag in change.tags:
+            assert f"{sqitch_tag_id(top, tag.format_name)} {tag.format_name}" in printed
+
+
+def test_sqitch_continues_after_teams_obs(tmp_path: Path, empty_db_url: str, monkeypatch) -> None:
+    top = rich_project(tmp_path / "p")
+    assert teams_obs(top, empty_db_url, "deploy", "--verify", monkeypatch=monkeypatch).exit_code == 0
+    target = sqitch_target(empty_db_url)
+    assert "Nothing to deploy (up-to-date)" in run_sqitch(top, "status", target).stdout
+    assert "Verify successful" in run_sqitch(top, "verify", target).stdout
+    run_sqitch(top, "revert", "-y", target)
+    assert changes_in_registry(empty_db_url) == []
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("SELECT to_regclass('base'), to_regclass('uses_base')").fetchone() == (None, None)
+
+
+def test_teams_obs_continues_after_sqitch(tmp_path: Path, empty_db_url: str, monkeypatch) -> None:
+    top = rich_project(tmp_path / "p")
+    target = sqitch_target(empty_db_url)
+    run_sqitch(top, "deploy", "--to", "exclusive", target)
+    status = teams_obs(top, empty_db_url, "status", monkeypatch=monkeypatch)
+    assert "# Name:     exclusive" in status.output and "* base @v1.1" in status.output
+    verified = teams_obs(top, empty_db_url, "verify", monkeypatch=monkeypatch)
+    assert verified.exit_code == 0 and "Undeployed changes:\n  * base @v1.1" in verified.output
+    deployed = teams_obs(top, empty_db_url, "deploy", monkeypatch=monkeypatch)
+    assert deployed.exit_code == 0, deployed.output
+    assert changes_in_registry(empty_db_url) == ["base", "uses_base", "exclusive", "base"]
+    assert "Verify successful" in run_sqitch(top, "verify", target).stdout
+    reverted = teams_obs(top, empty_db_url, "revert", "-y", "--to", "@v1.0", monkeypatch=monkeypatch)
+    assert reverted.exit_code == 0, reverted.output
+    assert "Nothing to deploy" not in run_sqitch(top, "status", target).stdout
+    run_sqitch(top, "deploy", target)
+    assert "Verify successful" in run_sqitch(top, "verify", target).stdout
+
+
+def test_registry_rows_match_what_sqitch_writes(tmp_path: Path, pg_cluster, monkeypatch) -> None:
+    """Deploy the same plan with each tool into two databases; the registries must agree row for row."""
+    top = rich_project(tmp_path / "p")
+    urls = {}
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+        for tool in ("sqitch", "teams_obs"):
+            admin.execute(f"CREATE DATABASE registry_{tool}")
+            urls[tool] = pg_cluster.url(f"registry_{tool}")
+    run_sqitch(top, "deploy", sqitch_target(urls["sqitch"]))
+    monkeypatch.setenv("SQITCH_FULLNAME", "Sqitch Tester")
+    monkeypatch.setenv("SQITCH_EMAIL", "sqitch@example.com")
+    Engine(urls["teams_obs"], top, echo=lambda _l: None).deploy()
+    queries = {
+        "changes": "SELECT change_id, script_hash, change, project, note, committer_name, committer_email,"
+                   " planned_at, planner_name, planner_email FROM sqitch.changes ORDER BY committed_at",
+        "tags": "SELECT tag_id, tag, project, change_id, note, planned_at, planner_name FROM sqitch.tags"
+                " ORDER BY committed_at",
+        "dependencies": "SELECT * FROM sqitch.dependencies ORDER BY change_id, dependency",
+        "events": "SELECT event, change_id, change, project, note, requires, conflicts, tags, planned_at"
+                  " FROM sqitch.events ORDER BY committed_at",
+        "projects": "SELECT project, uri FROM sqitch.projects",
+        "releases": "SELECT version FROM sqitch.releases",
+    }
+    for name, query in queries.items():
+        rows = {}
+        for tool, url in urls.items():
+            with psycopg.connect(url) as conn:
+                rows[tool] = conn.execute(query).fetchall()
+        assert rows["teams_obs"] == rows["sqitch"], name
