@@ -1,0 +1,84 @@
+-- Deploy teams_obs:partition_catalog to pg
+-- requires: schema
+
+BEGIN;
+
+-- The monthly partitions of a table partitioned BY RANGE on one timestamptz column, with their bounds
+-- as instants. Bounds come from the catalog (pg_get_expr of relpartbound), never from partition names,
+-- and the text is parsed under pinned TimeZone and DateStyle: pg_get_expr prints the bounds in the
+-- session's settings ('31/10/2026 20:00:00 EDT' under SQL, DMY in New York), so a pinned format is
+-- what makes the strict pattern below safe. MINVALUE/MAXVALUE read as -infinity/infinity.
+CREATE FUNCTION teams_obs.partition_bounds(p_parent regclass)
+RETURNS TABLE (partition_oid oid, partition_name text, is_default boolean,
+               lower_bound timestamptz, upper_bound timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $function$
+DECLARE
+    v_bound_pattern constant text :=
+        '^FOR VALUES FROM \((MINVALUE|''[^'']+'')\) TO \((MAXVALUE|''[^'']+'')\)$';
+    v_partition record;
+    v_match text[];
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1
+          FROM pg_catalog.pg_partitioned_table pt
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+         WHERE pt.partrelid = p_parent AND pt.partstrat = 'r' AND pt.partnatts = 1
+           AND a.atttypid = 'timestamptz'::regtype) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('parent: %s is not partitioned by range on one timestamptz column', p_parent);
+    END IF;
+    FOR v_partition IN
+        SELECT c.oid, c.oid::regclass::text AS name, pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound
+          FROM pg_catalog.pg_inherits i
+          JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = p_parent
+         ORDER BY c.oid
+    LOOP
+        partition_oid := v_partition.oid;
+        partition_name := v_partition.name;
+        is_default := v_partition.bound = 'DEFAULT';
+        lower_bound := NULL;
+        upper_bound := NULL;
+        IF NOT is_default THEN
+            v_match := regexp_match(v_partition.bound, v_bound_pattern);
+            IF v_match IS NULL THEN
+                RAISE EXCEPTION 'unexpected bound of partition %: %', v_partition.name, v_partition.bound;
+            END IF;
+            lower_bound := CASE v_match[1] WHEN 'MINVALUE' THEN '-infinity'::timestamptz
+                                ELSE btrim(v_match[1], '''')::timestamptz END;
+            upper_bound := CASE v_match[2] WHEN 'MAXVALUE' THEN 'infinity'::timestamptz
+                                ELSE btrim(v_match[2], '''')::timestamptz END;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.partition_bounds(regclass) IS
+    'Partitions of a table range-partitioned on one timestamptz column, with bounds read from the catalog (DEFAULT: is_default, NULL bounds; MINVALUE/MAXVALUE: -infinity/infinity).';
+
+-- Partition maintenance of one table (teams-obs maintain, retention) runs one at a time: both take
+-- this transaction-scoped advisory lock first, so two maintainers never race on the same month and
+-- retention never fights a row move for the DEFAULT partition. lock_timeout bounds the wait.
+CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    -- 1952801133 = 'team' in ASCII: the key space of teams_obs, the second key the table.
+    SELECT pg_catalog.pg_advisory_xact_lock(1952801133, p_parent::oid::integer);
+$function$;
+
+COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(regclass) IS
+    'Transaction-scoped advisory lock serialising partition maintenance and retention of one partitioned table.';
+
+REVOKE ALL ON FUNCTION teams_obs.partition_bounds(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(regclass) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION teams_obs.partition_bounds(regclass) TO teams_obs_maintainer;
+GRANT EXECUTE ON FUNCTION teams_obs.lock_partition_maintenance(regclass) TO teams_obs_maintainer;
+
+COMMIT;

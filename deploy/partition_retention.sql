@@ -1,0 +1,135 @@
+-- Deploy teams_obs:partition_retention to pg
+-- requires: partition_catalog
+-- requires: cleanup_result
+
+BEGIN;
+
+-- Deletes the rows of p_table whose p_column is before p_cutoff, oldest first, in batches of
+-- p_batch_size rows: one scan collects the row addresses, then each batch is one short DELETE by
+-- ctid, so no statement grows with the backlog and repeated index scans over rows deleted by earlier
+-- batches (still present until vacuum) are avoided.
+CREATE FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamptz,
+                                              p_batch_size integer DEFAULT 10000)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_batch tid[];
+    v_deleted bigint;
+    v_total bigint := 0;
+BEGIN
+    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'batch_size: must be a positive integer';
+    END IF;
+    FOR v_batch IN EXECUTE format(
+        'SELECT array_agg(b.ctid) FROM (SELECT ctid, (row_number() OVER (ORDER BY %1$I) - 1) / $2 AS n'
+        '   FROM %2$s WHERE %1$I < $1) AS b GROUP BY b.n ORDER BY b.n', p_column, p_table)
+        USING p_cutoff, p_batch_size
+    LOOP
+        EXECUTE format('DELETE FROM %s WHERE ctid = ANY ($1) AND %I < $2', p_table, p_column)
+            USING v_batch, p_cutoff;
+        GET DIAGNOSTICS v_deleted = ROW_COUNT;
+        v_total := v_total + v_deleted;
+    END LOOP;
+    RETURN v_total;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.delete_expired_rows(regclass, name, timestamptz, integer) IS
+    'Deletes rows of p_table with p_column < p_cutoff in batches of p_batch_size (short statements); returns the count.';
+
+-- Retention of one table range-partitioned on a timestamptz column (deliveries, audit events):
+--  1. expired rows in the DEFAULT partition are deleted in batches;
+--  2. whole partitions whose upper bound is at or before p_cutoff and at or before the start of the
+--     current UTC month are dropped: never DEFAULT, the current or a future partition, whatever
+--     the cutoff. Their rows are counted first, before any lock on the parent is taken; DROP then
+--     needs ACCESS EXCLUSIVE on the parent, which it waits for at most lock_timeout (500ms) per
+--     attempt, five attempts with growing pauses, so writers queue behind it briefly at worst. A
+--     partition still busy after that is reported as partitions_busy and left for the next run.
+-- The parent lock is held until the caller's transaction ends, so callers do their row deletes
+-- first and call this last. Serialised with `teams-obs maintain` by the maintenance lock.
+CREATE FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamptz,
+                                                    p_batch_size integer DEFAULT 10000)
+RETURNS SETOF teams_obs.cleanup_result
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '500ms'
+AS $function$
+DECLARE
+    v_current_month constant timestamptz := date_trunc('month', now(), 'UTC');
+    v_key name;
+    v_default text;
+    v_default_rows bigint := 0;
+    v_expired text[];
+    v_rows bigint[] := '{}';
+    v_count bigint;
+    v_dropped text[] := '{}';
+    v_dropped_rows bigint := 0;
+    v_busy text[] := '{}';
+BEGIN
+    -- A cutoff in the future would delete current rows from DEFAULT.
+    IF p_cutoff IS NULL OR NOT isfinite(p_cutoff) OR p_cutoff > now() THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'cutoff: must be a finite time not after now()';
+    END IF;
+    SELECT a.attname INTO v_key
+      FROM pg_catalog.pg_partitioned_table pt
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+     WHERE pt.partrelid = p_parent;
+
+    -- A row move by `teams-obs maintain` may hold the maintenance lock for a while: wait longer for it.
+    PERFORM set_config('lock_timeout', '60s', true);
+    PERFORM teams_obs.lock_partition_maintenance(p_parent);
+    PERFORM set_config('lock_timeout', '500ms', true);
+
+    SELECT b.partition_name INTO v_default FROM teams_obs.partition_bounds(p_parent) AS b WHERE b.is_default;
+    IF v_default IS NOT NULL THEN
+        v_default_rows := teams_obs.delete_expired_rows(v_default::regclass, v_key, p_cutoff, p_batch_size);
+    END IF;
+
+    SELECT coalesce(array_agg(b.partition_name ORDER BY b.upper_bound), '{}') INTO v_expired
+      FROM teams_obs.partition_bounds(p_parent) AS b
+     WHERE NOT b.is_default AND b.upper_bound <= p_cutoff AND b.upper_bound <= v_current_month;
+    -- Counted before any DROP: the first DROP holds the parent's lock until the transaction ends.
+    FOR v_index IN 1 .. cardinality(v_expired) LOOP
+        EXECUTE format('SELECT count(*) FROM %s', v_expired[v_index]) INTO v_count;
+        v_rows := v_rows || v_count;
+    END LOOP;
+
+    FOR v_index IN 1 .. cardinality(v_expired) LOOP
+        FOR v_attempt IN 1 .. 5 LOOP
+            BEGIN
+                EXECUTE format('DROP TABLE %s', v_expired[v_index]);
+                v_dropped := v_dropped || v_expired[v_index];
+                v_dropped_rows := v_dropped_rows + v_rows[v_index];
+                EXIT;
+            EXCEPTION WHEN lock_not_available THEN
+                IF v_attempt = 5 THEN
+                    v_busy := v_busy || v_expired[v_index];
+                ELSE
+                    PERFORM pg_sleep(0.05 * 2 ^ v_attempt);
+                END IF;
+            END;
+        END LOOP;
+    END LOOP;
+
+    RETURN NEXT ROW('partitions_dropped', p_parent::text, cardinality(v_dropped), v_dropped_rows, v_dropped,
+                    p_cutoff)::teams_obs.cleanup_result;
+    RETURN NEXT ROW('default_rows_deleted', p_parent::text, 0, v_default_rows,
+                    CASE WHEN v_default IS NULL THEN '{}' ELSE ARRAY[v_default] END,
+                    p_cutoff)::teams_obs.cleanup_result;
+    IF cardinality(v_busy) > 0 THEN
+        RETURN NEXT ROW('partitions_busy', p_parent::text, cardinality(v_busy), 0, v_busy,
+                        p_cutoff)::teams_obs.cleanup_result;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer) IS
+    'Retention of a monthly-partitioned table: deletes DEFAULT rows before p_cutoff in batches, drops partitions ending at or before p_cutoff (never DEFAULT, current or future ones); one cleanup_result row per kind.';
+
+-- Building blocks of the cleanup_* functions, which run them as the owner.
+REVOKE ALL ON FUNCTION teams_obs.delete_expired_rows(regclass, name, timestamptz, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer) FROM PUBLIC;
+
+COMMIT;

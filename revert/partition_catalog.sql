@@ -1,0 +1,8 @@
+-- Revert teams_obs:partition_catalog from pg
+
+BEGIN;
+
+DROP FUNCTION teams_obs.lock_partition_maintenance(regclass);
+DROP FUNCTION teams_obs.partition_bounds(regclass);
+
+COMMIT;

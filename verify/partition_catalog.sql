@@ -1,0 +1,16 @@
+-- Verify teams_obs:partition_catalog on pg
+
+BEGIN;
+
+SELECT pg_catalog.has_function_privilege('teams_obs.partition_bounds(regclass)', 'execute');
+SELECT pg_catalog.has_function_privilege('teams_obs.lock_partition_maintenance(regclass)', 'execute');
+
+DO $verify$
+BEGIN
+    IF pg_catalog.has_function_privilege('public', 'teams_obs.partition_bounds(regclass)', 'execute') THEN
+        RAISE EXCEPTION 'PUBLIC may execute teams_obs.partition_bounds';
+    END IF;
+END
+$verify$;
+
+ROLLBACK;
