@@ -1,0 +1,77 @@
+-- Deploy teams_obs:audit_events to pg
+-- requires: schema
+-- Rendered from templates/render/deploy/audit_events.sql.j2 by `teams-obs render`: edit the template.
+
+BEGIN;
+
+-- One row per executed Teams mutation, success or failure. The payload of the request is never stored,
+-- only payload_hash (SHA-256 of its RFC 8785 form): there is deliberately no column that could hold it.
+-- Partitioned by month of created_at (UTC) like notification_deliveries; monthly partitions are created
+-- at run time by `teams-obs maintain` (which finds every partitioned table of the schema), never here,
+-- so a deploy by sqitch alone still accepts every insert: it lands in the DEFAULT partition below.
+--
+-- No uniqueness on idempotency_key, on purpose: the key names the Teams request, not one execution of
+-- it. A failed attempt and its successful retry share the key and must both be audited, and a request
+-- executed twice (the original's per-process replay cache, bug 12) is exactly what the trail must show
+-- rather than hide. Deduplicating the mutation itself is the application's job, before it executes.
+CREATE TABLE teams_obs.audit_events (
+    tenant uuid NOT NULL,
+    event_id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    actor_user_id uuid,
+    microsoft_user_id text,
+    surface text NOT NULL,
+    action_id text NOT NULL,
+    target_type text,
+    target_id text,
+    idempotency_key text,
+    payload_hash text,
+    result_status text NOT NULL,
+    error_code text,
+    created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT audit_events_pk PRIMARY KEY (tenant, event_id, created_at),
+    CONSTRAINT audit_events_surface_check
+        CHECK (surface IN ('bot', 'message_extension', 'quick_action', 'tab')),
+    CONSTRAINT audit_events_action_id_check
+        CHECK (action_id IN ('assign_ticket', 'add_note', 'reply_to_contact', 'log_time', 'approval_response', 'create_ticket_from_message', 'update_from_message')),
+    CONSTRAINT audit_events_result_status_check
+        CHECK (result_status IN ('success', 'failure')),
+    CONSTRAINT audit_events_error_code_check
+        CHECK (error_code IS NULL OR error_code IN ('validation_error', 'forbidden', 'not_found', 'not_configured', 'capability_disabled', 'unsupported_action', 'duplicate_submission', 'execution_failed')),
+    -- A success carries no error code; a failure usually names one (the original always did).
+    CONSTRAINT audit_events_error_code_failure_check CHECK (error_code IS NULL OR result_status = 'failure'),
+    CONSTRAINT audit_events_payload_hash_check CHECK (payload_hash ~ '^[0-9a-f]{64}$')
+) PARTITION BY RANGE (created_at);
+
+COMMENT ON TABLE teams_obs.audit_events IS
+    'One row per executed Teams mutation (success or failure); holds payload_hash, never the payload. Monthly partitions (UTC) plus DEFAULT. Write through teams_obs.record_audit_event.';
+COMMENT ON COLUMN teams_obs.audit_events.payload_hash IS
+    'Lowercase hex SHA-256 of the RFC 8785 canonical form of the request payload (teams_obs.payload_hash); NULL when there was no payload.';
+COMMENT ON COLUMN teams_obs.audit_events.idempotency_key IS
+    'The key Teams sent with the request, for correlation; not unique (a failure and its retry share it).';
+COMMENT ON COLUMN teams_obs.audit_events.created_at IS
+    'Database clock (transaction start) when the event was recorded; the partition key.';
+
+-- Catches every row no monthly partition covers (not created yet, or far past/future clocks);
+-- `teams-obs maintain` moves such rows into their month once it exists.
+CREATE TABLE teams_obs.audit_events_default
+    PARTITION OF teams_obs.audit_events DEFAULT;
+
+-- Every list filter is tenant-scoped and reads newest first, ties broken by event_id: each index ends in
+-- (created_at DESC, event_id DESC), so a page is an index range scan that stops after LIMIT rows, also
+-- behind a keyset cursor. surface (three values in use) and result_status = 'success' (most rows) are
+-- selective enough as a filter over the tenant index; failures are few and asked for on their own.
+CREATE INDEX audit_events_tenant_created_idx
+    ON teams_obs.audit_events (tenant, created_at DESC, event_id DESC);
+CREATE INDEX audit_events_actor_created_idx
+    ON teams_obs.audit_events (tenant, actor_user_id, created_at DESC, event_id DESC)
+    WHERE actor_user_id IS NOT NULL;
+CREATE INDEX audit_events_action_created_idx
+    ON teams_obs.audit_events (tenant, action_id, created_at DESC, event_id DESC);
+CREATE INDEX audit_events_target_created_idx
+    ON teams_obs.audit_events (tenant, target_type, target_id, created_at DESC, event_id DESC)
+    WHERE target_type IS NOT NULL OR target_id IS NOT NULL;
+CREATE INDEX audit_events_failure_created_idx
+    ON teams_obs.audit_events (tenant, created_at DESC, event_id DESC)
+    WHERE result_status = 'failure';
+
+COMMIT;
