@@ -43,7 +43,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_text text := btrim(p_cursor);
+    v_text text := btrim(p_cursor, E' \t\r\n');
     v_doc jsonb;
     v_at bigint;
 BEGIN

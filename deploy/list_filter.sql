@@ -23,8 +23,8 @@ BEGIN
             MESSAGE = format('%s: must not be blank (pass NULL for no filter)', p_field);
     ELSIF p_allowed IS NOT NULL AND (v_value IS NULL OR NOT v_value = ANY (p_allowed)) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('%s: invalid value %s; expected one of %s',
-                             p_field, to_json(p_value), array_to_string(p_allowed, ', '));
+            MESSAGE = format('%s: invalid value "%s"; expected one of %s',
+                             p_field, left(coalesce(v_value, p_value), 100), array_to_string(p_allowed, ', '));
     END IF;
     RETURN v_value;
 END

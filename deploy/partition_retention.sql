@@ -31,6 +31,7 @@ BEGIN
             USING v_batch, p_cutoff;
         GET DIAGNOSTICS v_deleted = ROW_COUNT;
         v_total := v_total + v_deleted;
+        RAISE DEBUG 'delete_expired_rows: batch of % rows deleted from %', v_deleted, p_table;
     END LOOP;
     RETURN v_total;
 END

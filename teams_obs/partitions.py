@@ -1,0 +1,289 @@
+"""Monthly partitions of every table of schema teams_obs partitioned BY RANGE on a timestamptz column.
+
+:func:`maintain` finds those tables in the catalog (so a table added later, such as audit_events, is
+covered without code changes), works out which months need a partition (the current UTC month, the
+next ``months_ahead``, and every month that has rows sitting in the DEFAULT partition, past months
+included), and creates each missing one from ``templates/partition.sql.j2``, moving that month's rows
+out of DEFAULT in the same transaction. Each month is one short transaction behind a per-table
+advisory lock, so concurrent runs and retention never race; a lock not granted within
+``lock_timeout`` rolls the month back and it is retried with growing pauses while writers go on.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg import errors, sql
+
+from teams_obs.render import environment
+
+SCHEMA = "teams_obs"
+TEMPLATE = "partition.sql.j2"
+DEFAULT_MONTHS_AHEAD = 3
+DEFAULT_LOCK_TIMEOUT = "500ms"
+DEFAULT_MAX_ATTEMPTS = 8
+MAX_IDENTIFIER_BYTES = 63
+BOUNDS_CHECK = "teams_obs_maintain_bounds"
+_RETRYABLE = (errors.LockNotAvailable, errors.DeadlockDetected)
+
+_TABLES_QUERY = """
+SELECT c.oid,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+       n.nspname,
+       c.relname,
+       quote_ident(a.attname),
+       (SELECT quote_ident(dn.nspname) || '.' || quote_ident(d.relname)
+          FROM pg_catalog.pg_class d JOIN pg_catalog.pg_namespace dn ON dn.oid = d.relnamespace
+         WHERE d.oid = pt.partdefid),
+       (SELECT array_agg(quote_ident(col.attname) ORDER BY col.attnum)
+          FROM pg_catalog.pg_attribute col
+         WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = '')
+  FROM pg_catalog.pg_partitioned_table pt
+  JOIN pg_catalog.pg_class c ON c.oid = pt.partrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
+ WHERE n.nspname = %s AND NOT c.relispartition
+   AND pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype
+ ORDER BY c.relname
+"""
+
+# Unbounded ends (MINVALUE/MAXVALUE) come back as NULL: Python's datetime has no infinity.
+_BOUNDS_QUERY = """
+SELECT partition_name,
+       CASE WHEN pg_catalog.isfinite(lower_bound) THEN lower_bound END,
+       CASE WHEN pg_catalog.isfinite(upper_bound) THEN upper_bound END
+  FROM teams_obs.partition_bounds(%s::pg_catalog.regclass)
+ WHERE NOT is_default
+"""
+
+
+class MaintenanceError(RuntimeError):
+    """Some month could not be created; ``actions`` holds everything done and the failures."""
+
+    def __init__(self, actions: list[Action]):
+        self.actions = actions
+        failed = [f"{a.partition}: {a.error}" for a in actions if a.status == "failed"]
+        super().__init__("partition maintenance incomplete: " + "; ".join(failed))
+
+
+@dataclass(frozen=True)
+class Action:
+    """One month of one table: created (or, in a dry run, planned) or failed."""
+
+    table: str
+    partition: str
+    lower: datetime
+    upper: datetime
+    status: str  # "created", "planned" (dry run) or "failed"
+    rows_moved: int  # rows taken out of DEFAULT (planned: sitting there now)
+    attempts: int
+    sql: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PartitionedTable:
+    oid: int
+    qualified: str  # quoted schema.name
+    schema: str
+    name: str
+    key: str  # quoted partition key column
+    default: str | None  # quoted schema.name of the DEFAULT partition
+    columns: tuple[str, ...]  # quoted, in table order
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    lower: datetime | None  # None: MINVALUE
+    upper: datetime | None  # None: MAXVALUE
+
+    def overlaps(self, lower: datetime, upper: datetime) -> bool:
+        return (self.lower is None or self.lower < upper) and (self.upper is None or lower < self.upper)
+
+
+def add_months(month: datetime, count: int) -> datetime:
+    index = month.year * 12 + month.month - 1 + count
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
+
+
+def utc_literal(instant: datetime) -> str:
+    """An instant as PostgreSQL reads it in any session time zone: '2026-11-01 00:00:00+00'."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
+
+
+def partitioned_tables(conn: psycopg.Connection, schema: str = SCHEMA) -> list[PartitionedTable]:
+    rows = conn.execute(_TABLES_QUERY, [schema]).fetchall()
+    return [PartitionedTable(oid, qualified, nsp, name, key, default, tuple(columns))
+            for oid, qualified, nsp, name, key, default, columns in rows]
+
+
+def existing_partitions(conn: psycopg.Connection, table: PartitionedTable) -> list[Partition]:
+    return [Partition(*row) for row in conn.execute(_BOUNDS_QUERY, [table.qualified]).fetchall()]
+
+
+def months_in_default(conn: psycopg.Connection, table: PartitionedTable) -> dict[datetime, int]:
+    """Rows sitting in the DEFAULT partition, per UTC month."""
+    if table.default is None:
+        return {}
+    query = sql.SQL(
+        "SELECT pg_catalog.date_trunc('month', {key}, 'UTC'), count(*) FROM {default}"
+        " WHERE pg_catalog.isfinite({key}) GROUP BY 1"
+    ).format(key=sql.SQL(table.key), default=sql.SQL(table.default))
+    return {month.astimezone(UTC): count for month, count in conn.execute(query).fetchall()}
+
+
+def current_month(conn: psycopg.Connection) -> datetime:
+    """The database clock's UTC month: created_at comes from that clock, not from this host's."""
+    return conn.execute("SELECT pg_catalog.date_trunc('month', pg_catalog.now(), 'UTC')").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class _Month:
+    table: PartitionedTable
+    lower: datetime
+    partition: str  # quoted schema.name
+    stuck_rows: int
+
+    @property
+    def upper(self) -> datetime:
+        return add_months(self.lower, 1)
+
+
+def _partition_name(conn: psycopg.Connection, table: PartitionedTable, month: datetime) -> str:
+    name = f"{table.name}_p{month:%Y_%m}"
+    if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+        raise ValueError(f"partition name {name!r} is longer than {MAX_IDENTIFIER_BYTES} bytes")
+    return conn.execute("SELECT quote_ident(%s) || '.' || quote_ident(%s)", [table.schema, name]).fetchone()[0]
+
+
+def _needed_months(conn: psycopg.Connection, table: PartitionedTable, first: datetime, months_ahead: int
+                   ) -> Iterator[tuple[_Month, list[Partition]]]:
+    """Months without a partition of exactly their bounds, each with the partitions it overlaps."""
+    stuck = months_in_default(conn, table)
+    wanted = {add_months(first, i) for i in range(months_ahead + 1)} | stuck.keys()
+    existing = existing_partitions(conn, table)
+    for lower in sorted(wanted):
+        upper = add_months(lower, 1)
+        if any(p.lower == lower and p.upper == upper for p in existing):
+            continue
+        month = _Month(table, lower, _partition_name(conn, table, lower), stuck.get(lower, 0))
+        yield month, [p for p in existing if p.overlaps(lower, upper)]
+
+
+class _Renderer:
+    """The partition template bound to one month; its macros are the steps Python runs in order."""
+
+    def __init__(self, month: _Month, lock_timeout: str):
+        table = month.table
+        self._module = environment().get_template(TEMPLATE).make_module({
+            "parent": table.qualified,
+            "partition": month.partition,
+            "check_name": BOUNDS_CHECK,
+            "default": table.default,
+            "key": table.key,
+            "columns": table.columns,
+            "lower": utc_literal(month.lower),
+            "upper": utc_literal(month.upper),
+            "lock_timeout": lock_timeout,
+        })
+
+    @property
+    def script(self) -> str:
+        """The whole transaction, as a dry run shows it."""
+        return str(self._module).strip() + "\n"
+
+    def prologue(self) -> str:
+        return str(self._module.prologue())
+
+    def attach_month(self) -> str:
+        return str(self._module.attach_month())
+
+
+def _backoff(attempt: int) -> float:
+    return min(0.05 * 2 ** attempt, 5.0) * random.uniform(0.5, 1.5)
+
+
+def _covered(conn: psycopg.Connection, month: _Month) -> bool:
+    return any(p.lower == month.lower and p.upper == month.upper
+               for p in existing_partitions(conn, month.table))
+
+
+def _moved_rows(cursor: psycopg.Cursor) -> int:
+    """Rows of the script's INSERT (the move out of DEFAULT), found among its statements' results."""
+    moved = 0
+    while True:
+        if (cursor.statusmessage or "").startswith("INSERT"):
+            moved = cursor.rowcount
+        if not cursor.nextset():
+            return moved
+
+
+def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max_attempts: int,
+            sleep: Callable[[float], None]) -> Action | None:
+    """Create the month in its own transaction; None when a concurrent run created it first."""
+    error: Exception | None = None
+    for attempt in range(1, max_attempts + 1):
+        try:
+            with conn.transaction():
+                conn.execute(renderer.prologue())
+                if _covered(conn, month):
+                    return None
+                moved = _moved_rows(conn.execute(renderer.attach_month()))
+            return Action(month.table.qualified, month.partition, month.lower, month.upper, "created", moved,
+                          attempt, renderer.script)
+        except _RETRYABLE as exc:
+            error = exc
+            if attempt < max_attempts:
+                sleep(_backoff(attempt))
+    return Action(month.table.qualified, month.partition, month.lower, month.upper, "failed", 0, max_attempts,
+                  renderer.script, f"locks not granted after {max_attempts} attempts: {error}")
+
+
+@contextmanager
+def _connection(conn_or_url: psycopg.Connection | str) -> Iterator[psycopg.Connection]:
+    if isinstance(conn_or_url, psycopg.Connection):
+        if conn_or_url.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raise ValueError("maintain needs a connection outside any transaction: it commits month by month")
+        yield conn_or_url
+    else:
+        with psycopg.connect(conn_or_url, autocommit=True) as conn:
+            yield conn
+
+
+def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_MONTHS_AHEAD,
+             dry_run: bool = False, *, schema: str = SCHEMA, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+             max_attempts: int = DEFAULT_MAX_ATTEMPTS, sleep: Callable[[float], None] = time.sleep
+             ) -> list[Action]:
+    """Create the missing monthly partitions of every partitioned table of ``schema``.
+
+    Returns one :class:`Action` per month created (``dry_run``: per month that would be, with its SQL,
+    executing nothing). Idempotent: a second run, or a concurrent one, finds nothing to do. Raises
+    :class:`MaintenanceError` (after doing everything else) if some month could not be created.
+    """
+    if months_ahead < 0:
+        raise ValueError("months_ahead must be zero or more")
+    actions: list[Action] = []
+    with _connection(conn_or_url) as conn:
+        first = current_month(conn)
+        for table in partitioned_tables(conn, schema):
+            for month, overlapping in list(_needed_months(conn, table, first, months_ahead)):
+                renderer = _Renderer(month, lock_timeout)
+                if overlapping:
+                    names = ", ".join(p.name for p in overlapping)
+                    actions.append(Action(table.qualified, month.partition, month.lower, month.upper, "failed",
+                                          0, 0, renderer.script, f"overlaps existing partition(s) {names}"))
+                elif dry_run:
+                    actions.append(Action(table.qualified, month.partition, month.lower, month.upper, "planned",
+                                          month.stuck_rows, 0, renderer.script))
+                elif action := _attach(conn, month, renderer, max_attempts=max_attempts, sleep=sleep):
+                    actions.append(action)
+    if any(action.status == "failed" for action in actions):
+        raise MaintenanceError(actions)
+    return actions

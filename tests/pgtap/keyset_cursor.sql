@@ -1,0 +1,87 @@
+-- Keyset cursors (encode_cursor/decode_cursor): exact round trip, and 22023 for anything that is not
+-- a cursor this list issued for this tenant.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SELECT plan(23);
+
+-- base64url (no padding) of arbitrary text: how a caller could forge or damage a cursor.
+CREATE FUNCTION pg_temp.b64url(p_text text) RETURNS text LANGUAGE sql AS
+$$ SELECT translate(encode(convert_to(p_text, 'UTF8'), 'base64'), E'+/=\n', '-_') $$;
+CREATE FUNCTION pg_temp.doc(p_cursor text) RETURNS jsonb LANGUAGE sql AS
+$$ SELECT convert_from(decode(rpad(translate(p_cursor, '-_', '+/'), (length(p_cursor) + 3) / 4 * 4, '='),
+                              'base64'), 'UTF8')::jsonb $$;
+CREATE TEMP TABLE c AS
+SELECT teams_obs.encode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1',
+                               '2026-11-05 10:11:12.123456+00', '00000000-0000-4000-8000-000000000042') AS cursor;
+
+SELECT is((SELECT d FROM teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', cursor) d),
+          ROW('2026-11-05 10:11:12.123456+00'::timestamptz, '00000000-0000-4000-8000-000000000042'::uuid)::record,
+          'a cursor decodes to its position')
+  FROM c;
+SELECT is((SELECT count(*) FROM generate_series(1, 500) i,
+                  LATERAL (SELECT '1969-12-31 23:59:58.999999+00'::timestamptz
+                                  + (i * 987654321013)::bigint * interval '1 microsecond' AS at) a,
+                  LATERAL teams_obs.decode_cursor('x', '00000000-0000-4000-8000-0000000000a1',
+                              teams_obs.encode_cursor('x', '00000000-0000-4000-8000-0000000000a1', a.at,
+                                                      '00000000-0000-4000-8000-000000000001')) d
+            WHERE d.created_at = a.at), 500::bigint,
+          '500 instants from 1969 to 2125 round-trip to the microsecond');
+SELECT ok(cursor ~ '^[A-Za-z0-9_-]+$', 'a cursor is base64url text without padding') FROM c;
+SELECT is((SELECT d FROM teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', x) d),
+          ROW(NULL::timestamptz, NULL::uuid)::record, format('%L means no cursor', x))
+  FROM unnest(ARRAY[NULL, '', '   ']) AS x;
+SELECT is((SELECT d FROM teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1',
+                                                 ' ' || cursor || E'\n') d),
+          ROW('2026-11-05 10:11:12.123456+00'::timestamptz, '00000000-0000-4000-8000-000000000042'::uuid)::record,
+          'surrounding whitespace is ignored')
+  FROM c;
+
+-- Malformed
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$, x),
+                 '22023', 'cursor: malformed (not a cursor returned by this list; pass next_cursor unchanged)', d)
+  FROM (VALUES ('not a cursor!', 'characters outside base64url'),
+               ('eyJ2Ij', 'truncated base64'),
+               (pg_temp.b64url('{"v":1,'), 'base64 of broken JSON'),
+               ('_w', 'base64 of invalid UTF-8 (0xff)'),
+               (repeat('A', 600), 'absurdly long text')) AS t(x, d);
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,
+                        pg_temp.b64url(x)),
+                 '22023', 'cursor: malformed (unexpected content; pass next_cursor unchanged)', d)
+  FROM (VALUES ('[1795000000000000, "00000000-0000-4000-8000-000000000042"]', 'the original''s array shape'),
+               ('{"v":1,"l":"deliveries","at":1795000000000000,"id":"00000000-0000-4000-8000-000000000042"}',
+                'a missing checksum'),
+               ('{"v":2,"l":"deliveries","at":1,"id":"00000000-0000-4000-8000-000000000042","ck":"0"}',
+                'an unknown version'),
+               ('{"v":1,"l":"deliveries","at":1.5,"id":"00000000-0000-4000-8000-000000000042","ck":"0"}',
+                'a fractional timestamp'),
+               ('{"v":1,"l":"deliveries","at":"2026-11-05","id":"00000000-0000-4000-8000-000000000042","ck":"0"}',
+                'a timestamp as text'),
+               ('{"v":1,"l":"deliveries","at":1,"id":"x; DROP TABLE y","ck":"0"}', 'an id that is no UUID'),
+               ('{"v":1,"l":"deliveries","at":1,"id":"00000000-0000-4000-8000-000000000042","ck":"0","x":1}',
+                'an extra key')) AS t(x, d);
+
+-- Altered or replayed
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,
+                        pg_temp.b64url(jsonb_set(pg_temp.doc(cursor), '{at}',
+                                                 to_jsonb((pg_temp.doc(cursor) ->> 'at')::bigint - 1))::text)),
+                 '22023', 'cursor: checksum mismatch (altered, or issued for another tenant)',
+                 'a timestamp moved by one microsecond is refused')
+  FROM c;
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,
+                        pg_temp.b64url(jsonb_set(pg_temp.doc(cursor), '{id}',
+                                                 '"00000000-0000-4000-8000-000000000043"')::text)),
+                 '22023', 'cursor: checksum mismatch (altered, or issued for another tenant)', 'an altered id is refused')
+  FROM c;
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000b2', %L)$$,
+                        cursor),
+                 '22023', 'cursor: checksum mismatch (altered, or issued for another tenant)',
+                 'a cursor of another tenant is refused')
+  FROM c;
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('audit_events', '00000000-0000-4000-8000-0000000000a1', %L)$$,
+                        cursor),
+                 '22023', 'cursor: issued by list "deliveries", not by "audit_events"',
+                 'a cursor of another list is refused')
+  FROM c;
+
+SELECT * FROM finish();
+ROLLBACK;
