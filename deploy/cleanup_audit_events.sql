@@ -1,0 +1,37 @@
+-- Deploy teams_obs:cleanup_audit_events to pg
+-- requires: partition_retention
+-- requires: audit_events
+
+BEGIN;
+
+-- Retention of audit events (SPEC §4: 365 days by default), for cron, pg_cron or `teams-obs cleanup`.
+-- With cutoff = now() - p_retention, the generic retention of teams_obs.cleanup_partitioned_table deletes
+-- expired rows left in the DEFAULT partition in batches and drops whole monthly partitions ending at or
+-- before the cutoff (never DEFAULT, the current or a future month); rows of a partly expired month stay
+-- until the whole month has expired. Audit events have no sidecar, so there is no reservation step.
+-- Returns one teams_obs.cleanup_result row per kind, like cleanup_notification_deliveries.
+CREATE FUNCTION teams_obs.cleanup_audit_events(p_retention interval DEFAULT interval '365 days',
+                                               p_batch_size integer DEFAULT 10000)
+RETURNS SETOF teams_obs.cleanup_result
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF p_retention IS NULL OR p_retention <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('retention: must be a positive interval, not %s', coalesce(p_retention::text, 'NULL'));
+    END IF;
+    RETURN QUERY
+    SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.audit_events', now() - p_retention, p_batch_size);
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.cleanup_audit_events(interval, integer) IS
+    'Retention of audit events: deletes DEFAULT rows older than now() - p_retention in batches, drops monthly partitions ending at or before it (never DEFAULT, current or future); reports what it removed.';
+
+REVOKE ALL ON FUNCTION teams_obs.cleanup_audit_events(interval, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION teams_obs.cleanup_audit_events(interval, integer) TO teams_obs_maintainer;
+
+COMMIT;
