@@ -1,0 +1,103 @@
+-- Deploy teams_obs:maintenance_status to pg
+-- requires: partition_catalog
+-- requires: notification_deliveries
+-- requires: notification_delivery_idempotency
+-- requires: audit_events
+
+BEGIN;
+
+-- Whether maintenance keeps up (SPEC §4 Health), one row per partitioned table of the schema (found in
+-- the catalog, so a table added later is covered), across all tenants:
+--   partitions, oldest_partition, oldest_partition_start: the monthly partitions (DEFAULT excluded)
+--   covered_until: end of the unbroken run of partitions that starts with the one holding now();
+--     NULL when no partition holds now() (new rows go to DEFAULT)
+--   months_ahead: whole months that run covers after the current UTC month (`teams-obs maintain`
+--     keeps 3; 0 when the current month has no partition)
+--   default_partition, default_rows: rows waiting in DEFAULT for their month (exact count; normally 0)
+--   sidecar_table, sidecar_rows, sidecar_oldest: the idempotency sidecar of the table, if it has one:
+--     its size as the planner estimates it (pg_class.reltuples, kept current by autovacuum/ANALYZE;
+--     NULL before the first ANALYZE; an exact count would scan the table on every health check) and
+--     its oldest reservation, which retention should keep within the retention period.
+-- Bounds come from teams_obs.partition_bounds (catalog, never partition names).
+CREATE FUNCTION teams_obs.maintenance_status()
+RETURNS TABLE (
+    table_name text,
+    partitions integer,
+    oldest_partition text,
+    oldest_partition_start timestamptz,
+    covered_until timestamptz,
+    months_ahead integer,
+    default_partition text,
+    default_rows bigint,
+    sidecar_table text,
+    sidecar_rows bigint,
+    sidecar_oldest timestamptz
+)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_now constant timestamptz := now();
+    v_next_month constant timestamp := date_trunc('month', v_now AT TIME ZONE 'UTC') + interval '1 month';
+    v_parent regclass;
+    v_sidecar regclass;
+    v_months interval;
+BEGIN
+    FOR v_parent, v_sidecar IN
+        SELECT c.oid::regclass, s.sidecar
+          FROM pg_catalog.pg_partitioned_table AS pt
+          JOIN pg_catalog.pg_class AS c ON c.oid = pt.partrelid
+          LEFT JOIN (VALUES ('teams_obs.notification_deliveries'::regclass,
+                             'teams_obs.notification_delivery_idempotency'::regclass)) AS s (parent, sidecar)
+                 ON s.parent = c.oid
+         WHERE c.relnamespace = 'teams_obs'::regnamespace AND NOT c.relispartition
+         ORDER BY c.relname
+    LOOP
+        table_name := v_parent::text;
+        SELECT count(*) FILTER (WHERE NOT b.is_default),
+               (array_agg(b.partition_name ORDER BY b.lower_bound) FILTER (WHERE NOT b.is_default))[1],
+               min(b.lower_bound) FILTER (WHERE NOT b.is_default),
+               (array_agg(b.partition_name) FILTER (WHERE b.is_default))[1]
+          INTO partitions, oldest_partition, oldest_partition_start, default_partition
+          FROM teams_obs.partition_bounds(v_parent) AS b;
+
+        WITH RECURSIVE bounds AS (
+            SELECT b.lower_bound, b.upper_bound FROM teams_obs.partition_bounds(v_parent) AS b WHERE NOT b.is_default
+        ), run AS (
+            SELECT b.upper_bound FROM bounds AS b WHERE b.lower_bound <= v_now AND v_now < b.upper_bound
+            UNION ALL
+            SELECT b.upper_bound FROM run AS r JOIN bounds AS b ON b.lower_bound = r.upper_bound
+        )
+        SELECT max(r.upper_bound) INTO covered_until FROM run AS r;
+        v_months := age(covered_until AT TIME ZONE 'UTC', v_next_month);
+        months_ahead := CASE WHEN covered_until IS NULL OR v_months < interval '0' THEN 0
+                             WHEN NOT isfinite(covered_until) THEN NULL
+                             ELSE (extract(year FROM v_months) * 12 + extract(month FROM v_months))::integer END;
+
+        default_rows := NULL;
+        IF default_partition IS NOT NULL THEN
+            EXECUTE format('SELECT count(*) FROM %s', default_partition::regclass) INTO default_rows;
+        END IF;
+
+        sidecar_table := v_sidecar::text;
+        sidecar_rows := NULL;
+        sidecar_oldest := NULL;
+        IF v_sidecar IS NOT NULL THEN
+            SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END INTO sidecar_rows
+              FROM pg_catalog.pg_class AS c WHERE c.oid = v_sidecar;
+            EXECUTE format('SELECT min(created_at) FROM %s', v_sidecar) INTO sidecar_oldest;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.maintenance_status() IS
+    'Per partitioned table: partitions, oldest partition, months of partitions ahead of the current UTC month, rows waiting in DEFAULT, idempotency sidecar size (estimate) and oldest reservation.';
+
+REVOKE ALL ON FUNCTION teams_obs.maintenance_status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION teams_obs.maintenance_status() TO teams_obs_reader, teams_obs_maintainer;
+
+COMMIT;

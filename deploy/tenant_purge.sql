@@ -1,0 +1,99 @@
+-- Deploy teams_obs:tenant_purge to pg
+-- requires: notification_deliveries
+-- requires: notification_delivery_idempotency
+-- requires: audit_events
+-- requires: conversation_references
+
+BEGIN;
+
+-- The one list of the tables holding tenant rows, in the order they must be emptied: dependents first.
+-- A reservation in notification_delivery_idempotency points at its notification_deliveries row, so it
+-- goes first (deleting the row first would leave, for a moment or after a failure, a reservation
+-- without its row). The other tables depend on nothing. No foreign keys exist (Citus, partitions):
+-- this order is the contract, published to host applications that delete tenants table by table
+-- (the original's TENANT_TABLES_DELETION_ORDER), and the order purge_tenant follows. Names are
+-- schema-qualified so that they can be used as they are. Partitions are never listed: deleting through
+-- the parent covers them. tests/test_tenant_purge.py fails when a table with a tenant column is missing.
+CREATE FUNCTION teams_obs.tenant_deletion_order()
+RETURNS TABLE (step integer, table_name text)
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT o.step::integer, o.table_name
+      FROM pg_catalog.unnest(ARRAY[
+               'teams_obs.notification_delivery_idempotency',
+               'teams_obs.notification_deliveries',
+               'teams_obs.audit_events',
+               'teams_obs.conversation_references'
+           ]::text[]) WITH ORDINALITY AS o (table_name, step)
+     ORDER BY o.step;
+END;
+
+COMMENT ON FUNCTION teams_obs.tenant_deletion_order() IS
+    'Tables holding tenant rows, in the order a host application must delete a tenant from them (dependents first); purge_tenant follows it.';
+
+-- Deletes one tenant's rows from one table of tenant_deletion_order(), nothing else: the table name is
+-- checked against that list, so this cannot be pointed at any other relation. Exposed for callers that
+-- report progress per table (`teams-obs purge-tenant`) inside one transaction of their own.
+CREATE FUNCTION teams_obs.purge_tenant_table(p_tenant uuid, p_table_name text)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_deleted bigint;
+BEGIN
+    IF p_tenant IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM teams_obs.tenant_deletion_order() AS o WHERE o.table_name = p_table_name) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('table_name: invalid value %s; expected one of %s', to_json(p_table_name),
+                             (SELECT string_agg(o.table_name, ', ' ORDER BY o.step)
+                                FROM teams_obs.tenant_deletion_order() AS o));
+    END IF;
+    -- regclass prints the name quoted and, under the pinned search_path, schema-qualified.
+    EXECUTE format('DELETE FROM %s WHERE tenant = $1', p_table_name::regclass) USING p_tenant;
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    RETURN v_deleted;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.purge_tenant_table(uuid, text) IS
+    'Deletes tenant p_tenant''s rows from p_table_name, which must be one of tenant_deletion_order(); returns the count.';
+
+-- SPEC §4 Tenant purge: every table of tenant_deletion_order(), in that order, in the caller's
+-- transaction (atomic). An unknown tenant gets one zero per table. Meant for a tenant that no longer
+-- writes: in READ COMMITTED each table is read with a fresh snapshot, so a row recorded while the purge
+-- runs may survive it (call it again, or run it in a REPEATABLE READ transaction as the CLI does).
+CREATE FUNCTION teams_obs.purge_tenant(p_tenant uuid)
+RETURNS TABLE (table_name text, rows_deleted bigint)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table text;
+BEGIN
+    FOR v_table IN SELECT o.table_name FROM teams_obs.tenant_deletion_order() AS o ORDER BY o.step LOOP
+        table_name := v_table;
+        rows_deleted := teams_obs.purge_tenant_table(p_tenant, v_table);
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.purge_tenant(uuid) IS
+    'Deletes every row of tenant p_tenant, table by table in tenant_deletion_order(); one (table_name, rows_deleted) per table, zeros for an unknown tenant.';
+
+REVOKE ALL ON FUNCTION teams_obs.tenant_deletion_order() FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.purge_tenant_table(uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.purge_tenant(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION teams_obs.tenant_deletion_order(), teams_obs.purge_tenant_table(uuid, text),
+    teams_obs.purge_tenant(uuid)
+    TO teams_obs_maintainer;
+
+COMMIT;
