@@ -1,0 +1,129 @@
+"""`teams-obs health`: maintenance status and, for a tenant, delivery health; exit status 1 when
+something needs attention (for monitoring), 0 otherwise (2: the check itself failed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from teams_obs import health
+from teams_obs.cli.context import Session, pass_session
+from teams_obs.cli.listing import json_option
+from teams_obs.taxonomy import DELIVERY_STATUS
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """click.DateTime gives naive datetimes: they mean UTC, never the session's time zone."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+
+
+def _json_value(value: object) -> object:
+    """Timestamps and days as ISO 8601, latencies in seconds, rates as numbers."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def _short(name: str | None) -> str:
+    """Table names without the schema, which every one of them shares."""
+    return (name or "").removeprefix("teams_obs.")
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _seconds(value: timedelta | None) -> str:
+    return f"{value.total_seconds():.3g}s" if value is not None else ""
+
+
+def _maintenance_table(rows: list[health.Row]) -> Table:
+    table = Table(title="Maintenance (UTC)", title_justify="left")
+    for header in ("table", "partitions", "months ahead", "oldest partition", "rows in DEFAULT",
+                   "sidecar rows (est.)", "oldest reservation"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        months = row["months_ahead"]
+        short = months is not None and months < health.MIN_MONTHS_AHEAD
+        table.add_row(_short(row["table_name"]), str(row["partitions"]),
+                      f"[red]{months}[/red]" if short else _text(months),
+                      _short(row["oldest_partition"]),
+                      f"[red]{row['default_rows']}[/red]" if row["default_rows"] else _text(row["default_rows"]),
+                      _text(row["sidecar_rows"]), _when(row["sidecar_oldest"]))
+    return table
+
+
+def _deliveries_table(tenant: UUID, rows: list[health.Row], failure_threshold: float) -> Table:
+    table = Table(title=f"Deliveries of tenant {tenant} (UTC days)", title_justify="left")
+    for header in ("day", "total", *DELIVERY_STATUS.values, "success", "error codes", "p50", "p95"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        if row["day"] is None:
+            table.add_section()
+        rate = health.failure_rate(row)
+        success = "" if rate is None else f"{1 - rate:.1%}"
+        if rate is not None and rate > failure_threshold:
+            success = f"[red]{success}[/red]"
+        codes = "\n".join(f"{code} {count}" for code, count in sorted(row["error_codes"].items()))
+        table.add_row("window" if row["day"] is None else str(row["day"]), str(row["total"]),
+                      *(str(row[status]) for status in DELIVERY_STATUS.values), success, codes,
+                      _seconds(row["latency_p50"]), _seconds(row["latency_p95"]))
+    return table
+
+
+def _show(console: Console, maintenance: list[health.Row], deliveries: list[health.Row] | None,
+          tenant: UUID | None, failure_threshold: float, problems: list[health.Problem]) -> None:
+    console.print(_maintenance_table(maintenance))
+    if deliveries is not None and tenant is not None:
+        console.print(_deliveries_table(tenant, deliveries, failure_threshold))
+    if problems:
+        console.print("[bold red]Needs attention:[/bold red]")
+        for problem in problems:
+            console.print(f"  - {problem}", soft_wrap=True)
+    else:
+        console.print("[green]Nothing needs attention.[/green]")
+
+
+@click.command("health")
+@click.option("--tenant", type=click.UUID, help="Also show this tenant's deliveries per day.")
+@click.option("--since", type=click.DateTime(), metavar="TIME",
+              help="Start of the window (inclusive; ISO 8601, UTC without offset). Default: 7 days ago.")
+@click.option("--until", type=click.DateTime(), metavar="TIME", help="End of the window (exclusive). Default: now.")
+@click.option("--failure-threshold", type=click.FloatRange(0, 1), default=health.DEFAULT_FAILURE_THRESHOLD,
+              show_default=True, help="Failure rate (failed / (delivered + failed)) over the window that needs "
+                                      "attention.")
+@json_option
+@pass_session
+def health_command(session: Session, tenant: UUID | None, since: datetime | None, until: datetime | None,
+                   failure_threshold: float, as_json: bool) -> None:
+    """Is maintenance keeping up (rows in DEFAULT, months of partitions ahead) and, with --tenant, how did
+    delivery go. Exit status 1 when something needs attention, 0 when nothing does."""
+    if tenant is None and (since or until):
+        raise click.UsageError("--since and --until need --tenant")
+    with session.connect() as conn:
+        maintenance = health.maintenance_status(conn)
+        deliveries = health.delivery_health(conn, tenant, _utc(since), _utc(until)) if tenant else None
+    problems = health.problems(maintenance, deliveries, failure_threshold=failure_threshold)
+    if as_json:
+        document = {"maintenance": maintenance, "deliveries": deliveries,
+                    "attention": [{"subject": p.subject, "message": p.message} for p in problems]}
+        click.echo(json.dumps(document, default=_json_value, ensure_ascii=False, indent=2))
+    else:
+        _show(session.console, maintenance, deliveries, tenant, failure_threshold, problems)
+    raise SystemExit(1 if problems else 0)
