@@ -141,7 +141,8 @@ def months_in_default(conn: psycopg.Connection, table: PartitionedTable) -> dict
 
 def current_month(conn: psycopg.Connection) -> datetime:
     """The database clock's UTC month: created_at comes from that clock, not from this host's."""
-    return conn.execute("SELECT pg_catalog.date_trunc('month', pg_catalog.now(), 'UTC')").fetchone()[0]
+    month = conn.execute("SELECT pg_catalog.date_trunc('month', pg_catalog.now(), 'UTC')").fetchone()[0]
+    return month.astimezone(UTC)  # psycopg gives it in the session's zone, where it may be another month
 
 
 @dataclass(frozen=True)

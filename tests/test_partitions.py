@@ -1,0 +1,284 @@
+"""teams_obs.partitions.maintain against a real database: months created ahead and out of DEFAULT,
+no row lost while writers keep writing, idempotent also when run concurrently, dry run, retries."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from teams_obs.partitions import Action, MaintenanceError, add_months, current_month, maintain
+from tests.partition_helpers import DELIVERIES, create_partition_of
+
+DEFAULT = "teams_obs.notification_deliveries_default"
+
+
+def no_sleep(_seconds: float) -> None:
+    """Retries in tests need no real pauses."""
+
+
+def partitions(db: psycopg.Connection, parent: str = DELIVERIES) -> dict[str, tuple[datetime, datetime]]:
+    rows = db.execute("SELECT partition_name, lower_bound, upper_bound FROM teams_obs.partition_bounds(%s)"
+                      " WHERE NOT is_default", [parent]).fetchall()
+    return {name: (lower, upper) for name, lower, upper in rows}
+
+
+def fingerprint(db: psycopg.Connection, where: str = "true") -> tuple[int, str]:
+    """Row count and a checksum over every column of every row."""
+    return db.execute(f"SELECT count(*), md5(coalesce(string_agg(d::text, '|' ORDER BY d.tenant, d.delivery_id), ''))"
+                      f" FROM {DELIVERIES} d WHERE {where}").fetchone()
+
+
+def default_rows(db: psycopg.Connection) -> int:
+    return db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0]
+
+
+def drop_partitions_from(db: psycopg.Connection, first: datetime) -> None:
+    """As after a deploy by sqitch alone: no partition from ``first`` on, new rows land in DEFAULT."""
+    for name, (lower, _upper) in partitions(db).items():
+        if lower >= first:
+            db.execute(f"DROP TABLE {name}")
+
+
+def insert_rows(db: psycopg.Connection, months: list[datetime], per_month: int, tag: str = "bulk") -> None:
+    for month in months:
+        db.execute(
+            f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status,"
+            " error_code, created_at)"
+            " SELECT md5(%s || (g %% 7))::uuid, 'bot_dm', 'dest-' || g, md5(%s || g), 'failed', 'transient',"
+            "        %s + (g * interval '1 second')"
+            "   FROM generate_series(1, %s) g",
+            [tag, f"{tag}-{month:%Y-%m}", month, per_month])
+
+
+def month_names(months: list[datetime]) -> set[str]:
+    return {f"{DELIVERIES}_p{month:%Y_%m}" for month in months}
+
+
+def test_creates_the_current_month_and_the_months_ahead(db):
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    actions = maintain(db, months_ahead=5)
+    wanted = [add_months(first, i) for i in range(6)]
+    created = [a for a in actions if a.table == DELIVERIES]
+    assert [a.partition for a in created] == [f"{DELIVERIES}_p{m:%Y_%m}" for m in wanted]
+    assert all(a.status == "created" and a.rows_moved == 0 for a in created)
+    assert {name: bounds for name, bounds in partitions(db).items()} == {
+        f"{DELIVERIES}_p{m:%Y_%m}": (m, add_months(m, 1)) for m in wanted}
+
+
+def test_moves_rows_from_default_into_their_months_without_loss(db):
+    first = current_month(db)
+    past = [add_months(first, -14), add_months(first, -2)]
+    beyond = [add_months(first, 9)]
+    insert_rows(db, past + beyond, per_month=300)
+    before = fingerprint(db)
+    assert default_rows(db) == 900
+
+    actions = maintain(db)
+
+    assert fingerprint(db) == before
+    assert default_rows(db) == 0
+    moved = {a.partition: a.rows_moved for a in actions if a.rows_moved}
+    assert moved == dict.fromkeys(month_names(past + beyond), 300)
+    for month in past + beyond:
+        assert partitions(db)[f"{DELIVERIES}_p{month:%Y_%m}"] == (month, add_months(month, 1))
+
+
+def test_a_second_run_finds_nothing_to_do(db):
+    insert_rows(db, [add_months(current_month(db), -3)], per_month=10)
+    assert maintain(db)
+    catalog = partitions(db)
+    assert maintain(db) == []
+    assert partitions(db) == catalog
+
+
+def test_dry_run_returns_the_sql_and_executes_nothing(db):
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first, add_months(first, -1)], per_month=20)
+    catalog, rows, stuck = partitions(db), fingerprint(db), default_rows(db)
+
+    actions = maintain(db, months_ahead=2, dry_run=True)
+
+    assert (partitions(db), fingerprint(db), default_rows(db)) == (catalog, rows, stuck)
+    planned = {a.partition: a for a in actions if a.table == DELIVERIES}
+    assert set(planned) == month_names([add_months(first, i) for i in range(-1, 3)])
+    assert all(a.status == "planned" for a in planned.values())
+    this_month = planned[f"{DELIVERIES}_p{first:%Y_%m}"]
+    assert this_month.rows_moved == 20
+    lower, upper = f"'{first:%Y-%m-%d} 00:00:00+00'", f"'{add_months(first, 1):%Y-%m-%d} 00:00:00+00'"
+    assert f"FOR VALUES FROM ({lower}) TO ({upper})" in this_month.sql
+    assert this_month.sql.startswith("BEGIN;\nSET LOCAL lock_timeout = '500ms';")
+    assert this_month.sql.rstrip().endswith("COMMIT;")
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Pacific/Kiritimati"])
+def test_bounds_and_names_are_utc_whatever_the_session_time_zone(db_url, zone):
+    with psycopg.connect(db_url, autocommit=True, options=f"-c TimeZone={zone}") as conn:
+        first = current_month(conn)
+        drop_partitions_from(conn, first)
+        maintain(conn, months_ahead=1)
+        created = partitions(conn)
+    utc_now = datetime.now(UTC)
+    assert (first.tzinfo, first.year, first.month, first.day, first.hour) == (UTC, utc_now.year, utc_now.month, 1, 0)
+    assert created[f"{DELIVERIES}_p{first:%Y_%m}"] == (first, add_months(first, 1))
+
+
+def test_writers_keep_writing_while_rows_move_out_of_default(db, db_url):
+    """A deploy by sqitch alone leaves this month to DEFAULT; maintain then moves it while writers write."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first], per_month=50_000)
+    bulk_before = fingerprint(db, "d.destination_id LIKE 'dest-%'")
+    stop = threading.Event()
+    recorded: list[uuid.UUID] = []
+    failures: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            calls = 0
+            while not stop.is_set() or calls < 20:
+                calls += 1
+                try:
+                    row = conn.execute(
+                        "SELECT delivery_id FROM teams_obs.record_delivery(%s, 'bot_dm', %s, 'delivered')",
+                        [uuid.UUID(int=number + 1), f"writer-{number}-{calls}"]).fetchone()
+                    recorded.append(row[0])
+                except psycopg.Error as exc:  # any error is a failure of the test
+                    failures.append(exc)
+                    return
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        actions = maintain(db_url)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+    assert failures == []
+    assert len(recorded) >= 40
+    assert fingerprint(db, "d.destination_id LIKE 'dest-%'") == bulk_before
+    stored = {r[0] for r in db.execute(f"SELECT delivery_id FROM {DELIVERIES} WHERE destination_id LIKE 'writer-%'")}
+    assert stored == set(recorded)
+    assert default_rows(db) == 0
+    this_month = next(a for a in actions if a.partition == f"{DELIVERIES}_p{first:%Y_%m}")
+    assert this_month.rows_moved >= 50_000
+
+
+def test_concurrent_runs_create_each_month_once(db, db_url):
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [add_months(first, -4), add_months(first, -1)], per_month=2_000)
+    results: list[list[Action]] = []
+    barrier = threading.Barrier(3)
+
+    def run() -> None:
+        barrier.wait()
+        results.append(maintain(db_url, months_ahead=4))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    created = [a.partition for actions in results for a in actions if a.table == DELIVERIES]
+    wanted = month_names([add_months(first, i) for i in (-4, -1, 0, 1, 2, 3, 4)])
+    assert sorted(created) == sorted(wanted)
+    assert set(partitions(db)) == wanted
+    assert default_rows(db) == 0
+
+
+def test_a_lock_held_elsewhere_is_retried(db, db_url):
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    with psycopg.connect(db_url) as blocker:
+        blocker.execute(f"SELECT count(*) FROM {DEFAULT}")  # ACCESS SHARE until the transaction ends
+        pauses: list[float] = []
+
+        def release_after_first_pause(seconds: float) -> None:
+            pauses.append(seconds)
+            blocker.rollback()
+
+        actions = maintain(db_url, months_ahead=0, sleep=release_after_first_pause)
+    this_month = next(a for a in actions if a.table == DELIVERIES)
+    assert (this_month.status, this_month.attempts, len(pauses)) == ("created", 2, 1)
+
+
+def test_a_lock_never_granted_fails_the_month_and_reports_it(db, db_url):
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    with psycopg.connect(db_url) as blocker:
+        blocker.execute(f"SELECT count(*) FROM {DEFAULT}")
+        with pytest.raises(MaintenanceError) as raised:
+            maintain(db_url, months_ahead=0, max_attempts=3, lock_timeout="50ms", sleep=no_sleep)
+    failed = [a for a in raised.value.actions if a.status == "failed"]
+    assert [(a.partition, a.attempts) for a in failed] == [(f"{DELIVERIES}_p{first:%Y_%m}", 3)]
+    assert "lock timeout" in failed[0].error
+    assert f"{DELIVERIES}_p{first:%Y_%m}" not in partitions(db)
+
+
+def test_a_misaligned_partition_is_reported_not_overlapped(db):
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    middle = f"{add_months(first, 1):%Y-%m}-15 00:00:00+00"
+    db.execute(f"CREATE TABLE teams_obs.odd PARTITION OF {DELIVERIES} FOR VALUES FROM ('{middle}')"
+               f" TO ('{add_months(first, 2):%Y-%m}-15 00:00:00+00')")
+    with pytest.raises(MaintenanceError, match="overlaps existing partition"):
+        maintain(db, months_ahead=3)
+    created = set(partitions(db))
+    assert f"{DELIVERIES}_p{first:%Y_%m}" in created and f"{DELIVERIES}_p{add_months(first, 3):%Y_%m}" in created
+    assert f"{DELIVERIES}_p{add_months(first, 1):%Y_%m}" not in created
+
+
+def test_a_new_partition_is_like_one_made_by_partition_of(db):
+    """Same indexes and constraints as CREATE TABLE ... PARTITION OF gives, none of them local."""
+    first = current_month(db)
+    moved, native = add_months(first, -1), add_months(first, -5)
+    insert_rows(db, [moved], per_month=5)
+    create_partition_of(db, native)
+    maintain(db)
+
+    def shape(month: datetime) -> tuple:
+        name = f"notification_deliveries_p{month:%Y_%m}"
+        return db.execute(
+            "SELECT (SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY 1)"
+            "          FROM pg_index i WHERE i.indrelid = c.oid),"
+            "       (SELECT array_agg(replace(conname, %s, '') || ' ' || pg_get_constraintdef(k.oid) || ' '"
+            "                         || conislocal ORDER BY 1) FROM pg_constraint k WHERE k.conrelid = c.oid)"
+            "  FROM pg_class c WHERE c.oid = %s::regclass", [name, f"teams_obs.{name}"]).fetchone()
+
+    def without_names(indexes: list[str]) -> list[str]:
+        return sorted(definition.split(" USING ")[1] for definition in indexes)
+
+    (moved_indexes, moved_constraints), (native_indexes, native_constraints) = shape(moved), shape(native)
+    assert without_names(moved_indexes) == without_names(native_indexes)
+    assert moved_constraints == native_constraints
+    assert all(c.endswith(" false") for c in moved_constraints)  # inherited: a CHECK migration reaches them
+
+
+def test_every_range_partitioned_table_of_the_schema_is_covered(db):
+    db.execute("CREATE TABLE teams_obs.probe_events (tenant uuid NOT NULL, created_at timestamptz NOT NULL)"
+               " PARTITION BY RANGE (created_at)")
+    db.execute("CREATE TABLE teams_obs.probe_events_default PARTITION OF teams_obs.probe_events DEFAULT")
+    db.execute("INSERT INTO teams_obs.probe_events VALUES (gen_random_uuid(), now() - interval '1 year')")
+    actions = maintain(db, months_ahead=1)
+    created = {a.partition for a in actions if a.table == "teams_obs.probe_events"}
+    first = current_month(db)
+    year_ago = db.execute("SELECT date_trunc('month', now() - interval '1 year', 'UTC')").fetchone()[0]
+    assert created == {f"teams_obs.probe_events_p{m:%Y_%m}" for m in (year_ago, first, add_months(first, 1))}
+    assert "teams_obs.audit_events" in {a.table for a in maintain(db, months_ahead=5)}
+
+
+def test_refuses_a_connection_inside_a_transaction(db_url):
+    with psycopg.connect(db_url) as conn:
+        conn.execute("SELECT 1")
+        with pytest.raises(ValueError, match="outside any transaction"):
+            maintain(conn)
