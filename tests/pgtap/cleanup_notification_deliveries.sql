@@ -5,18 +5,22 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(30);
 SET LOCAL TimeZone = 'UTC';
 
--- m = the current UTC month. Partitions m-6, m-5, m-4 and m-1 are added to the ones maintain made
--- (m .. m+3); 3 rows in each old partition, 2 in the current and 1 in m+2; the DEFAULT partition holds
--- one row from 2019 and one from m+10 (no partition covers it). Reservations: 5 made 200 days ago,
--- 3 made yesterday.
+-- m = the current UTC month. Partitions m-6, m-5, m-4 and m-1 are added to m .. m+3 (made here unless
+-- `teams-obs maintain` made them already); 3 rows in each old partition, 2 in the current and 1 in m+2;
+-- the DEFAULT partition holds one row from 2019 and one from m+10 (no partition covers it).
+-- Reservations: 5 made 200 days ago, 3 made yesterday.
 CREATE TEMP TABLE m AS SELECT date_trunc('month', now(), 'UTC') AS m;
 DO $$
 DECLARE
     v_month timestamptz;
+    v_name text;
 BEGIN
-    FOR v_month IN SELECT m - k * interval '1 month' FROM m, unnest(ARRAY[6, 5, 4, 1]) k LOOP
-        EXECUTE format('CREATE TABLE teams_obs.%I PARTITION OF teams_obs.notification_deliveries FOR VALUES FROM (%L) TO (%L)',
-                       'notification_deliveries_p' || to_char(v_month, 'YYYY_MM'), v_month, v_month + interval '1 month');
+    FOR v_month IN SELECT m - k * interval '1 month' FROM m, unnest(ARRAY[6, 5, 4, 1, 0, -1, -2, -3]) k LOOP
+        v_name := 'notification_deliveries_p' || to_char(v_month, 'YYYY_MM');
+        IF to_regclass('teams_obs.' || v_name) IS NULL THEN
+            EXECUTE format('CREATE TABLE teams_obs.%I PARTITION OF teams_obs.notification_deliveries FOR VALUES FROM (%L) TO (%L)',
+                           v_name, v_month, v_month + interval '1 month');
+        END IF;
     END LOOP;
 END $$;
 CREATE FUNCTION pg_temp.add_row(p_at timestamptz) RETURNS void LANGUAGE sql AS $$
