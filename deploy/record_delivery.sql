@@ -6,7 +6,7 @@
 
 BEGIN;
 
--- The arguments of record_delivery after p_tenant, in its order: one element of a batch.
+-- The arguments of record_delivery after p_tenant, in its order: one delivery outcome.
 -- record_deliveries parses its JSON objects into this type, so its keys are these attribute names.
 CREATE TYPE teams_obs.delivery_input AS (
     destination_type text,
@@ -29,154 +29,72 @@ CREATE TYPE teams_obs.delivery_input AS (
 COMMENT ON TYPE teams_obs.delivery_input IS
     'One delivery outcome as passed to record_delivery (without p_tenant); the element type of record_deliveries.';
 
--- Where an existing reservation is read when the insert found the key taken. VOLATILE on purpose: it then
--- takes a fresh snapshot, so it also sees a reservation that a concurrent writer committed after the
--- calling statement started (the ON CONFLICT waited for that writer, but the statement's snapshot is older).
-CREATE FUNCTION teams_obs.delivery_reservation(
-    p_tenant uuid,
-    p_idempotency_key text,
-    OUT delivery_id uuid,
-    OUT created_at timestamptz
-)
+-- The normalisation, validation and key of one delivery_input: the one implementation that
+-- record_delivery (per call) and record_deliveries (per element, set-based) both apply. Plain SQL
+-- functions without SET or SECURITY DEFINER, so the planner inlines them into either caller.
+
+-- Text trimmed (empty = NULL), error_message cut to 1024 characters (code points: PostgreSQL text
+-- never holds half a surrogate pair), attempt_number NULL = 1.
+CREATE FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_input)
+RETURNS teams_obs.delivery_input
 LANGUAGE sql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-    SELECT r.delivery_id, r.created_at
-    FROM teams_obs.notification_delivery_idempotency r
-    WHERE r.tenant = p_tenant AND r.idempotency_key = p_idempotency_key;
-END;
+IMMUTABLE PARALLEL SAFE
+RETURN ROW(
+    teams_obs.clean_text(p_row.destination_type),
+    teams_obs.clean_text(p_row.destination_id),
+    teams_obs.clean_text(p_row.status),
+    p_row.internal_notification_id,
+    teams_obs.clean_text(p_row.category),
+    COALESCE(p_row.attempt_number, 1),
+    teams_obs.clean_text(p_row.error_code),
+    pg_catalog.left(teams_obs.clean_text(p_row.error_message), 1024),
+    p_row.retryable,
+    teams_obs.clean_text(p_row.provider_message_id),
+    teams_obs.clean_text(p_row.provider_request_id),
+    p_row.sent_at,
+    p_row.delivered_at,
+    p_row.responded_at,
+    teams_obs.clean_text(p_row.nonce)
+)::teams_obs.delivery_input;
 
--- The one implementation behind record_delivery and record_deliveries: normalises, validates, reserves
--- and inserts every row in one statement (set-based), so a reservation never exists without its row and
--- nothing is written when any element is bad. p_label names the array in error messages
--- ('p_rows' gives 'p_rows[3].status: ...'); NULL gives bare field names ('status: ...').
--- created_at is now(), the transaction start: the rows of one call share it, and the keyset order
--- (created_at DESC, delivery_id DESC) of the list functions breaks such ties.
-CREATE FUNCTION teams_obs.record_delivery_rows(
-    p_tenant uuid,
-    p_rows teams_obs.delivery_input[],
-    p_label text DEFAULT NULL
-)
-RETURNS TABLE (
-    ordinality integer,
-    inserted boolean,
-    delivery_id uuid,
-    idempotency_key text,
-    created_at timestamptz
-)
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $function$
-BEGIN
-    IF p_tenant IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
-    END IF;
+-- Why a normalised row cannot be recorded ('<field>: ...'), or NULL. Values are echoed cut to 100
+-- characters. category is free text but indexed, so it is bounded.
+CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_row teams_obs.delivery_input)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+RETURN COALESCE(
+    teams_obs.delivery_key_problem(
+        p_tenant, p_row.destination_type, p_row.destination_id, p_row.attempt_number, p_row.nonce),
+    CASE
+        WHEN p_row.destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
+            THEN 'destination_type: invalid value "' || pg_catalog.left(p_row.destination_type, 100)
+                 || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
+        WHEN p_row.status IS NULL
+            THEN 'status: required; expected one of skipped, sent, delivered, failed'
+        WHEN p_row.status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
+            THEN 'status: invalid value "' || pg_catalog.left(p_row.status, 100)
+                 || '"; expected one of skipped, sent, delivered, failed'
+        WHEN p_row.error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
+            THEN 'error_code: invalid value "' || pg_catalog.left(p_row.error_code, 100)
+                 || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
+        WHEN pg_catalog.char_length(p_row.category) > 200
+            THEN 'category: longer than 200 characters'
+    END
+);
 
-    RETURN QUERY
-    WITH normalised AS MATERIALIZED (
-        SELECT r.ord::integer AS ord,
-               teams_obs.clean_text(r.destination_type) AS destination_type,
-               teams_obs.clean_text(r.destination_id) AS destination_id,
-               teams_obs.clean_text(r.status) AS status,
-               r.internal_notification_id,
-               teams_obs.clean_text(r.category) AS category,
-               coalesce(r.attempt_number, 1) AS attempt_number,
-               teams_obs.clean_text(r.error_code) AS error_code,
-               left(teams_obs.clean_text(r.error_message), 1024) AS error_message,
-               r.retryable,
-               teams_obs.clean_text(r.provider_message_id) AS provider_message_id,
-               teams_obs.clean_text(r.provider_request_id) AS provider_request_id,
-               r.sent_at,
-               r.delivered_at,
-               r.responded_at,
-               teams_obs.clean_text(r.nonce) AS nonce
-        FROM unnest(p_rows) WITH ORDINALITY AS r(
-            destination_type, destination_id, status, internal_notification_id, category, attempt_number,
-            error_code, error_message, retryable, provider_message_id, provider_request_id, sent_at,
-            delivered_at, responded_at, nonce, ord)
-    ),
-    checked AS (
-        SELECT n.*,
-               coalesce(
-                   teams_obs.delivery_key_problem(
-                       p_tenant, n.destination_type, n.destination_id, n.attempt_number, n.nonce),
-                   CASE
-                       WHEN n.destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
-                           THEN 'destination_type: invalid value "' || left(n.destination_type, 100)
-                                || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
-                       WHEN n.status IS NULL
-                           THEN 'status: required; expected one of skipped, sent, delivered, failed'
-                       WHEN n.status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
-                           THEN 'status: invalid value "' || left(n.status, 100)
-                                || '"; expected one of skipped, sent, delivered, failed'
-                       WHEN n.error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
-                           THEN 'error_code: invalid value "' || left(n.error_code, 100)
-                                || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
-                       WHEN char_length(n.category) > 200
-                           THEN 'category: longer than 200 characters'
-                   END
-               ) AS problem
-        FROM normalised n
-    ),
-    input AS MATERIALIZED (
-        -- Rows are checked in array order, so the first bad element is the one named.
-        SELECT c.*,
-               CASE WHEN c.problem IS NOT NULL THEN teams_obs.raise_invalid_parameter(
-                   CASE WHEN p_label IS NULL THEN c.problem
-                        ELSE p_label || '[' || c.ord::text || '].' || c.problem END)
-               END AS refused,
-               teams_obs.delivery_key_digest(
-                   p_tenant, c.internal_notification_id, c.destination_type, c.destination_id,
-                   c.attempt_number, c.nonce) AS key,
-               gen_random_uuid() AS new_id
-        FROM checked c
-    ),
-    reserved AS (
-        INSERT INTO teams_obs.notification_delivery_idempotency AS s
-            (tenant, idempotency_key, delivery_id, created_at)
-        SELECT p_tenant, i.key, i.new_id, now()
-        FROM input i
-        -- One lock order for every caller, so two batches sharing keys wait instead of deadlocking.
-        ORDER BY i.key
-        ON CONFLICT DO NOTHING
-        RETURNING s.idempotency_key, s.delivery_id, s.created_at
-    ),
-    stored AS (
-        INSERT INTO teams_obs.notification_deliveries AS d (
-            tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
-            attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
-            retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
-        SELECT p_tenant, r.delivery_id, i.internal_notification_id, i.category, i.destination_type,
-               i.destination_id, i.attempt_number, i.key, i.provider_message_id, i.status, i.error_code,
-               i.error_message, i.retryable, i.provider_request_id, i.sent_at, i.delivered_at,
-               i.responded_at, r.created_at
-        FROM reserved r
-        JOIN input i ON i.new_id = r.delivery_id
-        RETURNING d.delivery_id
-    )
-    SELECT i.ord,
-           r.delivery_id IS NOT NULL,
-           coalesce(r.delivery_id, f.delivery_id, e.delivery_id),
-           i.key,
-           coalesce(r.created_at, f.created_at, e.created_at)
-    FROM input i
-    LEFT JOIN reserved r ON r.delivery_id = i.new_id
-    -- A repeated key inside this call: the first occurrence's reservation.
-    LEFT JOIN reserved f ON r.delivery_id IS NULL AND f.idempotency_key = i.key
-    -- A key reserved before this call; read only when neither of the above has it.
-    LEFT JOIN LATERAL (
-        SELECT x.delivery_id, x.created_at
-        FROM teams_obs.delivery_reservation(p_tenant, i.key) x
-        WHERE r.delivery_id IS NULL AND f.delivery_id IS NULL
-    ) e ON true
-    ORDER BY i.ord;
-END
-$function$;
+CREATE FUNCTION teams_obs.delivery_row_key(p_tenant uuid, p_row teams_obs.delivery_input)
+RETURNS text
+LANGUAGE sql
+STABLE PARALLEL SAFE
+RETURN teams_obs.delivery_key_digest(
+    p_tenant, p_row.internal_notification_id, p_row.destination_type, p_row.destination_id,
+    p_row.attempt_number, p_row.nonce);
 
+-- One statement reserves the key and stores the row, so a reservation never exists without its row.
+-- A miss (key already reserved) reads the reservation in a second statement, whose fresh snapshot also
+-- sees one that a concurrent writer committed while the insert waited for it.
+-- created_at is now(), the transaction start, as the original's column default.
 CREATE FUNCTION teams_obs.record_delivery(
     p_tenant uuid,
     p_destination_type text,
@@ -201,24 +119,57 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    v_row teams_obs.delivery_input := teams_obs.delivery_normalised(ROW(
+        p_destination_type, p_destination_id, p_status, p_internal_notification_id, p_category,
+        p_attempt_number, p_error_code, p_error_message, p_retryable, p_provider_message_id,
+        p_provider_request_id, p_sent_at, p_delivered_at, p_responded_at, p_nonce)::teams_obs.delivery_input);
+    v_problem text := teams_obs.delivery_problem(p_tenant, v_row);
+    v_key text;
 BEGIN
+    IF v_problem IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_problem;
+    END IF;
+    v_key := teams_obs.delivery_row_key(p_tenant, v_row);
+
     RETURN QUERY
-    SELECT r.inserted, r.delivery_id, r.idempotency_key, r.created_at
-    FROM teams_obs.record_delivery_rows(
-        p_tenant,
-        ARRAY[ROW(p_destination_type, p_destination_id, p_status, p_internal_notification_id, p_category,
-                  p_attempt_number, p_error_code, p_error_message, p_retryable, p_provider_message_id,
-                  p_provider_request_id, p_sent_at, p_delivered_at, p_responded_at,
-                  p_nonce)::teams_obs.delivery_input]
-    ) r;
+    WITH reserved AS (
+        INSERT INTO teams_obs.notification_delivery_idempotency AS s
+            (tenant, idempotency_key, delivery_id, created_at)
+        VALUES (p_tenant, v_key, gen_random_uuid(), now())
+        ON CONFLICT DO NOTHING
+        RETURNING s.tenant, s.idempotency_key, s.delivery_id, s.created_at
+    ),
+    stored AS (
+        INSERT INTO teams_obs.notification_deliveries AS d (
+            tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
+            attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
+            retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
+        SELECT r.tenant, r.delivery_id, (v_row).internal_notification_id, (v_row).category,
+               (v_row).destination_type, (v_row).destination_id, (v_row).attempt_number,
+               r.idempotency_key, (v_row).provider_message_id, (v_row).status, (v_row).error_code,
+               (v_row).error_message, (v_row).retryable, (v_row).provider_request_id,
+               (v_row).sent_at, (v_row).delivered_at, (v_row).responded_at, r.created_at
+        FROM reserved r
+        RETURNING d.delivery_id
+    )
+    SELECT true, r.delivery_id, r.idempotency_key, r.created_at FROM reserved r;
+
+    IF NOT FOUND THEN
+        RETURN QUERY
+        SELECT false, s.delivery_id, s.idempotency_key, s.created_at
+        FROM teams_obs.notification_delivery_idempotency s
+        WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;
+    END IF;
 END
 $function$;
 
 COMMENT ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text) IS
     'Records one delivery outcome idempotently (SPEC §4, §8): returns inserted, the delivery_id and created_at of the stored row (the original one on a repeat) and the idempotency key.';
 
-REVOKE ALL ON FUNCTION teams_obs.delivery_reservation(uuid, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.record_delivery_rows(uuid, teams_obs.delivery_input[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_normalised(teams_obs.delivery_input) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_problem(uuid, teams_obs.delivery_input) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_row_key(uuid, teams_obs.delivery_input) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)
     TO teams_obs_writer;

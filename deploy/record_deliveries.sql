@@ -1,0 +1,173 @@
+-- Deploy teams_obs:record_deliveries to pg
+-- requires: record_delivery
+-- Rendered from templates/render/deploy/record_deliveries.sql.j2 by `teams-obs render`: edit the template.
+
+BEGIN;
+
+-- The reservation already held for a key. VOLATILE on purpose: it then takes a fresh snapshot, so it also
+-- sees a reservation that a concurrent writer committed after the calling statement started (its
+-- ON CONFLICT waited for that writer, but the statement's own snapshot is older).
+CREATE FUNCTION teams_obs.delivery_reservation(p_tenant uuid, p_idempotency_key text)
+RETURNS teams_obs.notification_delivery_idempotency
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_reservation teams_obs.notification_delivery_idempotency;
+BEGIN
+    SELECT r.* INTO v_reservation
+    FROM teams_obs.notification_delivery_idempotency r
+    WHERE r.tenant = p_tenant AND r.idempotency_key = p_idempotency_key;
+    RETURN v_reservation;
+END
+$function$;
+
+-- Set-based: one statement parses, normalises and validates every element (with the functions that
+-- record_delivery uses), reserves the keys and stores the rows. Elements are checked in array order,
+-- so the first bad one is named, by its 1-based position (the returned ordinality); nothing is written
+-- then. A key repeated inside the batch is stored once; its later occurrences return inserted = false
+-- with the first one's delivery_id.
+CREATE FUNCTION teams_obs.record_deliveries(p_tenant uuid, p_rows jsonb)
+RETURNS TABLE (
+    ordinality integer,
+    inserted boolean,
+    delivery_id uuid,
+    idempotency_key text,
+    created_at timestamptz
+)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- The accepted keys are the attributes of the element type: one list, kept by the type itself.
+    v_keys text[] := ARRAY(
+        SELECT a.attname::text
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = 'teams_obs.delivery_input'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum);
+    v_position bigint;
+    v_key text;
+    v_value jsonb;
+    v_message text;
+BEGIN
+    IF p_tenant IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
+    END IF;
+    IF p_rows IS NULL OR jsonb_typeof(p_rows) <> 'array' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = 'p_rows: must be a JSON array of objects, got ' || coalesce(jsonb_typeof(p_rows), 'NULL');
+    END IF;
+
+    RETURN QUERY
+    WITH parsed AS MATERIALIZED (
+        SELECT e.ord::integer AS ord,
+               CASE
+                   WHEN jsonb_typeof(e.element) <> 'object'
+                       THEN 'must be a JSON object, got ' || jsonb_typeof(e.element)
+                   WHEN e.element - v_keys <> '{}'::jsonb
+                       THEN 'unknown keys ' || (
+                           SELECT string_agg('"' || k || '"', ', ' ORDER BY k)
+                           FROM jsonb_object_keys(e.element - v_keys) k)
+                           || '; expected ' || array_to_string(v_keys, ', ')
+               END AS shape_problem,
+               teams_obs.delivery_normalised(r) AS delivery
+        FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
+        CROSS JOIN LATERAL jsonb_populate_record(
+            NULL::teams_obs.delivery_input,
+            CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS r
+    ),
+    input AS MATERIALIZED (
+        SELECT p.ord, p.delivery,
+               CASE WHEN c.problem IS NOT NULL THEN teams_obs.raise_invalid_parameter(
+                   'p_rows[' || p.ord::text || ']' || CASE WHEN p.shape_problem IS NULL THEN '.' ELSE ': ' END
+                   || c.problem)
+               END AS refused,
+               teams_obs.delivery_row_key(p_tenant, p.delivery) AS key,
+               gen_random_uuid() AS new_id
+        FROM parsed p
+        CROSS JOIN LATERAL (
+            SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(p_tenant, p.delivery)) AS problem
+        ) c
+    ),
+    reserved AS (
+        INSERT INTO teams_obs.notification_delivery_idempotency AS s
+            (tenant, idempotency_key, delivery_id, created_at)
+        SELECT p_tenant, i.key, i.new_id, now()
+        FROM input i
+        -- One lock order for every writer, so two batches sharing keys wait instead of deadlocking.
+        ORDER BY i.key
+        ON CONFLICT DO NOTHING
+        RETURNING s.tenant, s.idempotency_key, s.delivery_id, s.created_at
+    ),
+    stored AS (
+        INSERT INTO teams_obs.notification_deliveries AS d (
+            tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
+            attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
+            retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
+        SELECT r.tenant, r.delivery_id, (i.delivery).internal_notification_id, (i.delivery).category,
+               (i.delivery).destination_type, (i.delivery).destination_id, (i.delivery).attempt_number,
+               r.idempotency_key, (i.delivery).provider_message_id, (i.delivery).status, (i.delivery).error_code,
+               (i.delivery).error_message, (i.delivery).retryable, (i.delivery).provider_request_id,
+               (i.delivery).sent_at, (i.delivery).delivered_at, (i.delivery).responded_at, r.created_at
+        FROM reserved r JOIN input i ON i.new_id = r.delivery_id
+        RETURNING d.delivery_id
+    )
+    SELECT j.ord, j.inserted,
+           coalesce(j.delivery_id, (j.existing).delivery_id),
+           j.key,
+           coalesce(j.created_at, (j.existing).created_at)
+    FROM (
+        SELECT i.ord, r.delivery_id IS NOT NULL AS inserted, i.key,
+               -- A key repeated inside the batch gets its first occurrence's reservation (f) ...
+               coalesce(r.delivery_id, f.delivery_id) AS delivery_id,
+               coalesce(r.created_at, f.created_at) AS created_at,
+               -- ... and a key reserved before this call is read, only then, from the sidecar.
+               CASE WHEN r.delivery_id IS NULL AND f.delivery_id IS NULL
+                    THEN teams_obs.delivery_reservation(p_tenant, i.key)
+               END AS existing
+        FROM input i
+        LEFT JOIN reserved r ON r.delivery_id = i.new_id
+        LEFT JOIN reserved f ON r.delivery_id IS NULL AND f.idempotency_key = i.key
+    ) j
+    ORDER BY j.ord;
+EXCEPTION
+    -- A value that does not convert to its field's type (jsonb_populate_record) stops the statement
+    -- without naming the element: find it and name it. Our own 22023 refusals pass through unchanged.
+    WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
+         OR numeric_value_out_of_range OR invalid_parameter_value THEN
+        GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+        IF v_message LIKE 'p\_rows%' THEN
+            RAISE;
+        END IF;
+        FOR v_position, v_key, v_value IN
+            SELECT e.ord, k.key, jsonb_build_object(k.key, k.value)
+            FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
+            CROSS JOIN LATERAL jsonb_each(
+                CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS k
+            WHERE k.key = ANY (v_keys)
+            ORDER BY e.ord, k.key
+        LOOP
+            BEGIN
+                PERFORM jsonb_populate_record(NULL::teams_obs.delivery_input, v_value);
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+                RAISE EXCEPTION USING ERRCODE = '22023',
+                    MESSAGE = format('p_rows[%s].%s: %s', v_position, v_key, v_message);
+            END;
+        END LOOP;
+        RAISE;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.record_deliveries(uuid, jsonb) IS
+    'Records a JSON array of delivery outcomes (keys: the record_delivery parameter names without p_ and tenant) in one set-based call; one result row per element, in order. A bad element fails the whole batch, naming its 1-based position.';
+
+REVOKE ALL ON FUNCTION teams_obs.delivery_reservation(uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.record_deliveries(uuid, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION teams_obs.record_deliveries(uuid, jsonb) TO teams_obs_writer;
+
+COMMIT;
