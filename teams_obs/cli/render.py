@@ -1,0 +1,26 @@
+"""`teams-obs render`: regenerate the committed files rendered from templates/render (no database)."""
+
+from __future__ import annotations
+
+import click
+
+from teams_obs import render as renderer
+
+
+@click.command("render")
+@click.option("--check", is_flag=True,
+              help="Write nothing; list the rendered files that differ from their template and exit 1 if any.")
+def render_command(check: bool) -> None:
+    """Render templates/render/** (deploy scripts with taxonomy CHECKs, docs/taxonomies.md)."""
+    if check:
+        stale = renderer.stale()
+        for path in stale:
+            click.echo(f"stale: {path} (run `teams-obs render`)")
+        if stale:
+            raise SystemExit(1)
+        click.echo(f"{len(renderer.targets())} rendered files match their templates")
+        return
+    written = renderer.write()
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(written)} of {len(renderer.targets())} rendered files changed")
