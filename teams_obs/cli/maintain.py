@@ -1,0 +1,99 @@
+"""`teams-obs maintain` (monthly partitions ahead, rows out of DEFAULT) and `teams-obs cleanup` (retention)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+
+import click
+from rich.table import Table
+
+from teams_obs import partitions
+from teams_obs.cli.context import Session, pass_session
+
+
+@click.command()
+@click.option("--months-ahead", type=click.IntRange(min=0), default=partitions.DEFAULT_MONTHS_AHEAD,
+              show_default=True, help="Months after the current UTC month that must have a partition.")
+@click.option("--dry-run", is_flag=True, help="Print the SQL of each month to create; execute nothing.")
+@click.option("--lock-timeout", default=partitions.DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="DURATION",
+              help="Longest wait for any one lock before the month is rolled back and retried.")
+@pass_session
+def maintain(session: Session, months_ahead: int, dry_run: bool, lock_timeout: str) -> None:
+    """Create the missing monthly partitions of every partitioned table (this UTC month, the next
+    --months-ahead, and every month with rows sitting in a DEFAULT partition, moving those rows)."""
+    failed = False
+    with session.connect() as conn:
+        try:
+            actions = partitions.maintain(conn, months_ahead, dry_run, lock_timeout=lock_timeout)
+        except partitions.MaintenanceError as exc:
+            actions, failed = exc.actions, True
+    console = session.console
+    if dry_run:
+        for action in actions:
+            console.rule(f"{action.partition}")
+            console.print(action.sql, markup=False, highlight=False, soft_wrap=True)
+    if actions:
+        table = Table(title="Dry run: nothing executed" if dry_run else "Partition maintenance", title_justify="left")
+        for header in ("partition", "from (UTC)", "to (UTC)", "status", "rows from DEFAULT", "attempts", "error"):
+            table.add_column(header, overflow="fold")
+        for a in actions:
+            status = f"[red]{a.status}[/red]" if a.status == "failed" else a.status
+            table.add_row(a.partition.removeprefix(f"{partitions.SCHEMA}."), f"{a.lower:%Y-%m-%d}",
+                          f"{a.upper:%Y-%m-%d}", status, str(a.rows_moved), str(a.attempts), a.error or "")
+        console.print(table)
+    else:
+        console.print(f"Nothing to do: every partitioned table has its partitions through {months_ahead} "
+                      "month(s) ahead and no rows in DEFAULT.")
+    if failed:
+        raise SystemExit(1)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """One retention function and the option that sets its interval."""
+
+    option: str
+    function: str
+    default: str
+
+
+RETENTIONS = (
+    Retention("--deliveries-retention", "teams_obs.cleanup_notification_deliveries", "90 days"),
+    Retention("--audit-retention", "teams_obs.cleanup_audit_events", "365 days"),
+)
+
+
+def _retention_options(command):
+    for retention in reversed(RETENTIONS):
+        command = click.option(retention.option, default=retention.default, show_default=True, metavar="INTERVAL",
+                               help=f"Keep this much ({retention.function}).")(command)
+    return command
+
+
+@click.command()
+@_retention_options
+@click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows per DELETE statement for expired DEFAULT rows and reservations.")
+@pass_session
+def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
+    """Apply retention: drop expired monthly partitions (never DEFAULT, current or future ones), delete
+    expired DEFAULT rows and idempotency reservations in batches, and show what was removed."""
+    table = Table(title="Retention", title_justify="left")
+    for header in ("table", "removed", "partitions", "rows", "names", "cutoff (UTC)"):
+        table.add_column(header, overflow="fold")
+    busy = False
+    with session.connect() as conn:
+        for retention in RETENTIONS:
+            interval = intervals[retention.option.lstrip("-").replace("-", "_")]
+            rows = conn.execute(f"SELECT kind, table_name, partitions, rows_removed, names, cutoff"
+                                f"  FROM {retention.function}(%s::interval, %s)", [interval, batch_size]).fetchall()
+            for kind, table_name, count, removed, names, cutoff in rows:
+                busy = busy or kind == "partitions_busy"
+                table.add_row(table_name.removeprefix(f"{partitions.SCHEMA}."),
+                              f"[yellow]{kind}[/yellow]" if kind == "partitions_busy" else kind, str(count),
+                              str(removed), ", ".join(name.removeprefix(f"{partitions.SCHEMA}.") for name in names),
+                              f"{cutoff.astimezone(UTC):%Y-%m-%d %H:%M:%S}")
+    session.console.print(table)
+    if busy:
+        session.console.print("[yellow]Some expired partitions were in use and are kept until the next run.[/yellow]")

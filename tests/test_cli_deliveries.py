@@ -1,0 +1,80 @@
+"""`teams-obs maintain`, `teams-obs cleanup` and `teams-obs deliveries list` through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import psycopg
+from click.testing import CliRunner, Result
+
+from teams_obs.cli import main
+from teams_obs.partitions import add_months, current_month
+
+TENANT = "00000000-0000-4000-8000-0000000000a1"
+
+
+def run(db_url: str, *args: str) -> Result:
+    """Wide enough that rich tables keep every cell on one line."""
+    return CliRunner(env={"COLUMNS": "300"}).invoke(main, ["--db", db_url, *args], catch_exceptions=False)
+
+
+def partition_names(db: psycopg.Connection) -> list[str]:
+    return [r[0] for r in db.execute("SELECT partition_name FROM teams_obs.partition_bounds("
+                                     "'teams_obs.notification_deliveries') ORDER BY 1")]
+
+
+def test_maintain_dry_run_prints_sql_and_creates_nothing(db, db_url):
+    next_month = add_months(current_month(db), 1)
+    db.execute(f"DROP TABLE IF EXISTS teams_obs.notification_deliveries_p{next_month:%Y_%m}")
+    before = partition_names(db)
+    result = run(db_url, "maintain", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"ATTACH PARTITION teams_obs.notification_deliveries_p{next_month:%Y_%m}" in result.output
+    assert "Dry run: nothing executed" in result.output
+    assert partition_names(db) == before
+
+
+def test_maintain_creates_then_has_nothing_to_do(db, db_url):
+    next_month = add_months(current_month(db), 1)
+    db.execute(f"DROP TABLE IF EXISTS teams_obs.notification_deliveries_p{next_month:%Y_%m}")
+    first = run(db_url, "maintain", "--months-ahead", "2")
+    assert first.exit_code == 0, first.output
+    assert f"notification_deliveries_p{next_month:%Y_%m}" in first.output and "created" in first.output
+    assert f"teams_obs.notification_deliveries_p{next_month:%Y_%m}" in partition_names(db)
+    second = run(db_url, "maintain", "--months-ahead", "2")
+    assert second.exit_code == 0 and "Nothing to do" in second.output
+
+
+def test_deliveries_list_pages_through_json(db, db_url):
+    for n in range(5):
+        db.execute("SELECT teams_obs.record_delivery(%s, 'bot_dm', %s, 'failed', p_error_code => 'transient')",
+                   [TENANT, f"user-{n}"])
+    seen: list[str] = []
+    cursor: list[str] = []
+    for _page in range(5):
+        result = run(db_url, "deliveries", "list", "--tenant", TENANT, "--limit", "2", "--status", "failed",
+                     "--json", *cursor)
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.output)
+        seen += [row["destination_id"] for row in document["rows"]]
+        if document["next_cursor"] is None:
+            break
+        cursor = ["--cursor", document["next_cursor"]]
+    assert sorted(seen) == [f"user-{n}" for n in range(5)]
+
+
+def test_deliveries_list_refuses_a_bad_cursor(db_url):
+    result = run(db_url, "deliveries", "list", "--tenant", TENANT, "--cursor", "not-a-cursor!")
+    assert result.exit_code == 2
+    assert "cursor: malformed" in result.output and "[22023]" in result.output
+
+
+def test_cleanup_reports_every_table(db, db_url):
+    db.execute("INSERT INTO teams_obs.notification_delivery_idempotency"
+               " VALUES (%s, 'k', %s, now() - interval '1 year')", [TENANT, uuid.uuid4()])
+    result = run(db_url, "cleanup", "--deliveries-retention", "30 days")
+    assert result.exit_code == 0, result.output
+    for text in ("reservations_deleted", "notification_deliveries", "audit_events", "partitions_dropped"):
+        assert text in result.output
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency").fetchone()[0] == 0
