@@ -16,7 +16,8 @@ STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_conversation_id text := teams_obs.list_filter('conversation_id', p_conversation_id);
+    -- Trimmed as recording trims it.
+    v_conversation_id text := teams_obs.clean_text(p_conversation_id);
 BEGIN
     IF p_tenant IS NULL THEN
         PERFORM teams_obs.raise_invalid_parameter('tenant: required');

@@ -8,7 +8,8 @@ BEGIN;
 
 -- The reference a proactive message to a user should use: the user's most recently active conversation
 -- of the given type (personal by default; NULL for any type). No row when the user has none. The user id
--- is required, a conversation type outside the taxonomy is refused (22023): never a silent wrong answer.
+-- is required (trimmed as recording trims it), a conversation type outside the taxonomy is refused (22023):
+-- never a silent wrong answer.
 CREATE FUNCTION teams_obs.latest_conversation_reference(
     p_tenant uuid,
     p_microsoft_user_id text,
@@ -21,7 +22,7 @@ SET search_path = pg_catalog, pg_temp
 ROWS 1
 AS $function$
 DECLARE
-    v_user_id text := teams_obs.list_filter('microsoft_user_id', p_microsoft_user_id);
+    v_user_id text := teams_obs.clean_text(p_microsoft_user_id);
     v_conversation_type text := teams_obs.list_filter('conversation_type', p_conversation_type,
                                                       ARRAY['personal', 'groupChat', 'channel']::text[]);
 BEGIN

@@ -158,7 +158,7 @@ SELECT throws_ok($$SELECT * FROM teams_obs.latest_conversation_reference('000000
 SELECT throws_ok($$SELECT * FROM teams_obs.latest_conversation_reference('00000000-0000-0000-0000-0000000000c1', NULL)$$,
                  '22023', 'microsoft_user_id: required', 'NULL user id is 22023');
 SELECT throws_ok($$SELECT * FROM teams_obs.latest_conversation_reference('00000000-0000-0000-0000-0000000000c1', '  ')$$,
-                 '22023', NULL, 'blank user id is 22023');
+                 '22023', 'microsoft_user_id: required', 'blank user id is 22023');
 SELECT throws_ok($$SELECT * FROM teams_obs.latest_conversation_reference(NULL, 'aad-1')$$,
                  '22023', 'tenant: required', 'NULL tenant is 22023');
 
@@ -172,7 +172,7 @@ SELECT results_eq($$SELECT microsoft_user_id FROM teams_obs.find_conversation_re
 SELECT is_empty($$SELECT * FROM teams_obs.find_conversation_reference('00000000-0000-0000-0000-0000000000c9', '19:group')$$,
                 'find in another tenant: no row');
 SELECT throws_ok($$SELECT * FROM teams_obs.find_conversation_reference('00000000-0000-0000-0000-0000000000c1', '')$$,
-                 '22023', NULL, 'blank conversation id is 22023');
+                 '22023', 'conversation_id: required', 'blank conversation id is 22023');
 SELECT throws_ok($$SELECT * FROM teams_obs.find_conversation_reference('00000000-0000-0000-0000-0000000000c1', NULL)$$,
                  '22023', 'conversation_id: required', 'NULL conversation id is 22023');
 
