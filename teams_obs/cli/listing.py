@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import click
 import psycopg
@@ -55,9 +56,31 @@ class Column:
         return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
 
 
+def page_options(command: Callable) -> Callable:
+    """The options every keyset-paged list command shares, after its own filters: --since, --until,
+    --limit, --cursor and --json."""
+    for option in reversed((
+        click.option("--since", type=IsoTime(), help="Inclusive lower bound."),
+        click.option("--until", type=IsoTime(), help="Exclusive upper bound."),
+        click.option("--limit", type=int, default=50, show_default=True, help="Rows per page (clamped to 1..200)."),
+        click.option("--cursor", metavar="CURSOR", help="next_cursor of the previous page."),
+        json_option,
+    )):
+        command = option(command)
+    return command
+
+
 def fetch(conn: psycopg.Connection, query: str, params: Sequence[Any] | dict[str, Any]) -> list[Row]:
     with conn.cursor(row_factory=dict_row) as cursor:
         return cursor.execute(query, params).fetchall()
+
+
+def fetch_page(conn: psycopg.Connection, function: str, tenant: UUID, options: dict[str, Any]) -> list[Row]:
+    """One page of a list function (``teams_obs.list_...``), each given option as its ``p_`` parameter by
+    name; options left at None are not passed, so the function's own defaults apply."""
+    given = {f"p_{name}": value for name, value in options.items() if value is not None}
+    named = "".join(f", {name} => %({name})s" for name in given)
+    return fetch(conn, f"SELECT * FROM {function}(p_tenant => %(p_tenant)s{named})", {"p_tenant": tenant, **given})
 
 
 def _json_value(value: Any) -> Any:
