@@ -1,0 +1,199 @@
+"""The privilege matrix of SPEC §5: each role x every function and every table of teams_obs.
+
+EXPECTED declares who may execute each function. The catalog is compared with it both ways, so a
+function added without a declaration (or granted to a role it is not declared for) fails here. Every
+(role, function) pair is then tried for real under SET ROLE: allowed calls succeed, the others fail
+with 42501; likewise every (role, table, operation).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from teams_obs.partitions import maintain
+from tests.security_helpers import (
+    MAINTAINER,
+    READER,
+    REPORTING,
+    ROLES,
+    WRITER,
+    as_role,
+    cloned_database,
+    grant_reporting_role,
+)
+
+ALL = frozenset(ROLES)
+NONE: frozenset[str] = frozenset()
+TENANT = uuid.UUID("00000000-0000-4000-8000-00000000e0e0")
+ACTIVITY = ('{"from": {"aadObjectId": "aad-user"}, "conversation": {"id": "a:conversation"}, '
+            '"serviceUrl": "https://smba.trafficmanager.net/emea/"}')
+
+# name -> (roles that may execute it, a call that succeeds for them). Internal building blocks are
+# executed by the SECURITY DEFINER functions as the owner and by no role. The pure helpers of SPEC §8
+# (no table access, not SECURITY DEFINER) are granted to all three roles, with the pure functions they
+# call: a function that is not SECURITY DEFINER needs its caller to hold EXECUTE on what it calls.
+EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
+    # Recording: the writer.
+    "record_delivery": ({WRITER}, "SELECT * FROM teams_obs.record_delivery(%(t)s, 'user_activity', 'u', 'delivered')"),
+    "record_deliveries": ({WRITER}, "SELECT * FROM teams_obs.record_deliveries(%(t)s, '[{\"destination_type\": "
+                                    "\"bot_dm\", \"destination_id\": \"u\", \"status\": \"sent\"}]')"),
+    "record_audit_event": ({WRITER}, "SELECT * FROM teams_obs.record_audit_event(%(t)s, 'bot', 'add_note', 'success')"),
+    "record_conversation_reference": ({WRITER}, f"SELECT teams_obs.record_conversation_reference(%(t)s, '{ACTIVITY}')"),
+    # Reading and health: the reader.
+    "list_deliveries": ({READER}, "SELECT * FROM teams_obs.list_deliveries(%(t)s)"),
+    "list_audit_events": ({READER}, "SELECT * FROM teams_obs.list_audit_events(%(t)s)"),
+    "latest_conversation_reference": ({READER}, "SELECT * FROM teams_obs.latest_conversation_reference(%(t)s, 'u')"),
+    "find_conversation_reference": ({READER}, "SELECT * FROM teams_obs.find_conversation_reference(%(t)s, 'c')"),
+    "delivery_health": ({READER}, "SELECT * FROM teams_obs.delivery_health(%(t)s)"),
+    "maintenance_status": ({READER, MAINTAINER}, "SELECT * FROM teams_obs.maintenance_status()"),
+    # Maintenance, retention and purge: the maintainer.
+    "cleanup_notification_deliveries": ({MAINTAINER}, "SELECT * FROM teams_obs.cleanup_notification_deliveries()"),
+    "cleanup_audit_events": ({MAINTAINER}, "SELECT * FROM teams_obs.cleanup_audit_events()"),
+    "purge_tenant": ({MAINTAINER}, "SELECT * FROM teams_obs.purge_tenant(%(t)s)"),
+    "purge_tenant_table": ({MAINTAINER}, "SELECT teams_obs.purge_tenant_table(%(t)s, "
+                                         "'teams_obs.conversation_references')"),
+    "tenant_deletion_order": ({MAINTAINER}, "SELECT * FROM teams_obs.tenant_deletion_order()"),
+    "partition_bounds": ({MAINTAINER}, "SELECT * FROM teams_obs.partition_bounds('teams_obs.audit_events')"),
+    "lock_partition_maintenance": ({MAINTAINER},
+                                   "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
+    # Pure public helpers (SPEC §8) and the pure functions they call: every role.
+    "delivery_idempotency_key": (ALL, "SELECT teams_obs.delivery_idempotency_key(%(t)s, NULL, 'bot_dm', 'u', 1)"),
+    "graph_status_error": (ALL, "SELECT * FROM teams_obs.graph_status_error(429)"),
+    "canonical_json": (ALL, "SELECT teams_obs.canonical_json('{\"b\": 1, \"a\": [true, null]}')"),
+    "payload_hash": (ALL, "SELECT teams_obs.payload_hash('{\"b\": 1, \"a\": [true, null]}')"),
+    "clean_text": (ALL, "SELECT teams_obs.clean_text(' x ')"),
+    "delivery_key_problem": (ALL, "SELECT teams_obs.delivery_key_problem(%(t)s, 'bot_dm', 'u', 1, NULL)"),
+    "delivery_key_digest": (ALL, "SELECT teams_obs.delivery_key_digest(%(t)s, NULL, 'bot_dm', 'u', 1, NULL)"),
+    "raise_invalid_parameter": (ALL, "SELECT teams_obs.raise_invalid_parameter('field: raised on purpose')"),
+    # Internal: run by SECURITY DEFINER functions as the owner only.
+    "activity_text": (NONE, None),
+    "cleanup_partitioned_table": (NONE, None),
+    "cursor_checksum": (NONE, None),
+    "decode_cursor": (NONE, None),
+    "delete_expired_rows": (NONE, None),
+    "delivery_normalised": (NONE, None),
+    "delivery_problem": (NONE, None),
+    "delivery_reservation": (NONE, None),
+    "delivery_row_key": (NONE, None),
+    "encode_cursor": (NONE, None),
+    "list_filter": (NONE, None),
+}
+# Calls that do reach the function but fail on purpose.
+EXPECTED_SQLSTATE = {"raise_invalid_parameter": "22023"}
+
+MATRIX_ROLES = (*ROLES, REPORTING)
+# The tables a host application sees (tenant_deletion_order) and the DEFAULT partitions; the monthly
+# partitions are checked from the catalog by test_no_role_touches_a_monthly_partition.
+TABLES = ("teams_obs.notification_delivery_idempotency", "teams_obs.notification_deliveries",
+          "teams_obs.audit_events", "teams_obs.conversation_references",
+          "teams_obs.notification_deliveries_default", "teams_obs.audit_events_default")
+OPERATIONS = {
+    "SELECT": "SELECT * FROM {} LIMIT 1",
+    "INSERT": "INSERT INTO {} DEFAULT VALUES",
+    "UPDATE": "UPDATE {} SET tenant = tenant",
+    "DELETE": "DELETE FROM {}",
+    "TRUNCATE": "TRUNCATE {}",
+}
+# Direct access: only the reporting role, and only SELECT on the tables (row level security filters it).
+REPORTING_SELECTS = TABLES[:4]
+
+
+@pytest.fixture(scope="module")
+def matrix_db(pg_cluster, teams_obs_template) -> psycopg.Connection:
+    with cloned_database(pg_cluster, teams_obs_template, "teams_obs_privilege_matrix") as conn:
+        maintain(conn)
+        grant_reporting_role(conn)
+        yield conn
+
+
+def catalog_functions(conn: psycopg.Connection) -> dict[str, tuple[str, ...]]:
+    """name -> argument types of every function of teams_obs (overloads are refused: names are keys)."""
+    rows = conn.execute("SELECT p.proname, array(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) t) "
+                        "FROM pg_proc p WHERE p.pronamespace = 'teams_obs'::regnamespace").fetchall()
+    names = [name for name, _ in rows]
+    assert len(names) == len(set(names)), "an overloaded function: give EXPECTED signatures instead of names"
+    return {name: tuple(types) for name, types in rows}
+
+
+def test_every_function_is_declared(matrix_db: psycopg.Connection) -> None:
+    functions = set(catalog_functions(matrix_db))
+    assert functions - set(EXPECTED) == set(), "functions missing from EXPECTED: declare who may execute them"
+    assert set(EXPECTED) - functions == set(), "EXPECTED names functions that do not exist"
+
+
+def test_catalog_grants_are_exactly_the_declared_ones(matrix_db: psycopg.Connection) -> None:
+    granted = {name: frozenset(roles) for name, roles in matrix_db.execute(
+        "SELECT p.proname, array(SELECT r.rolname FROM unnest(%s::text[]) AS r (rolname) "
+        "                        WHERE has_function_privilege(r.rolname, p.oid, 'EXECUTE')) "
+        "FROM pg_proc p WHERE p.pronamespace = 'teams_obs'::regnamespace", (list(MATRIX_ROLES),)).fetchall()}
+    assert granted == {name: roles for name, (roles, _call) in EXPECTED.items() if name in granted}
+
+
+def null_call(conn: psycopg.Connection, name: str) -> sql.Composed:
+    types = catalog_functions(conn)[name]
+    return sql.SQL("SELECT teams_obs.{}({})").format(
+        sql.Identifier(name), sql.SQL(", ").join(sql.SQL("NULL::{}").format(sql.SQL(t)) for t in types))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_function_privilege(matrix_db: psycopg.Connection, role: str, name: str) -> None:
+    roles, call = EXPECTED[name]
+    with as_role(matrix_db, role):
+        if role not in roles:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for function"):
+                matrix_db.execute(call or null_call(matrix_db, name), {"t": TENANT})
+        elif name in EXPECTED_SQLSTATE:
+            with pytest.raises(psycopg.Error) as raised:
+                matrix_db.execute(call, {"t": TENANT})
+            assert raised.value.sqlstate == EXPECTED_SQLSTATE[name]
+        else:
+            matrix_db.execute(call, {"t": TENANT}).fetchall()
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_table_privilege(matrix_db: psycopg.Connection, role: str, table: str, operation: str) -> None:
+    statement = OPERATIONS[operation].format(table)
+    with as_role(matrix_db, role):
+        if role == REPORTING and operation == "SELECT" and table in REPORTING_SELECTS:
+            matrix_db.execute(statement).fetchall()
+        else:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for table"):
+                matrix_db.execute(statement)
+
+
+def test_no_role_touches_a_monthly_partition(matrix_db: psycopg.Connection) -> None:
+    partitions = [name for (name,) in matrix_db.execute(
+        "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relnamespace = 'teams_obs'::regnamespace "
+        "AND c.relkind IN ('r', 'p') AND c.relispartition AND c.oid::regclass::text NOT LIKE '%%\\_default'"
+    ).fetchall()]
+    assert len(partitions) >= 8  # maintain: this month and 3 ahead, for deliveries and audit events
+    allowed = []
+    for role in MATRIX_ROLES:
+        for table in partitions:
+            for statement in OPERATIONS.values():
+                with as_role(matrix_db, role):
+                    try:
+                        matrix_db.execute(statement.format(table))
+                        allowed.append((role, table, statement))
+                    except psycopg.errors.InsufficientPrivilege:
+                        pass
+    assert allowed == []
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE TABLE teams_obs.planted (tenant uuid)",
+    "CREATE VIEW teams_obs.planted AS SELECT 1 AS x",
+    "CREATE FUNCTION teams_obs.planted() RETURNS int LANGUAGE sql RETURN 1",
+])
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_no_role_creates_objects_in_the_schema(matrix_db: psycopg.Connection, role: str, statement: str) -> None:
+    with as_role(matrix_db, role), pytest.raises(psycopg.errors.InsufficientPrivilege,
+                                                 match="permission denied for schema teams_obs"):
+        matrix_db.execute(statement)
