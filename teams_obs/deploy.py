@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from teams_obs.partitions import DEFAULT_MONTHS_AHEAD, maintain
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import Echo
 
 
 def deploy_and_maintain(url: str, *, echo: Echo = print, to: str | None = None, verify: bool = False,
-                        mode: str = "all") -> None:
+                        mode: str = "all", months_ahead: int = DEFAULT_MONTHS_AHEAD) -> None:
+    """Deploy, then create the partitions from this month through ``months_ahead`` (a deploy by sqitch
+    alone leaves new rows in the DEFAULT partitions until maintain runs)."""
     Engine(url, echo=echo).deploy(to, verify=verify, mode=mode)
+    for action in maintain(url, months_ahead):
+        moved = f" ({action.rows_moved} rows moved from DEFAULT)" if action.rows_moved else ""
+        echo(f"  + partition {action.partition} .. {action.status}{moved}")
