@@ -35,7 +35,10 @@ CREATE TABLE teams_obs.notification_deliveries (
         CHECK (destination_type IN ('user_activity', 'bot_dm', 'chat', 'channel', 'bot_test')),
     CONSTRAINT notification_deliveries_attempt_number_check CHECK (attempt_number > 0),
     CONSTRAINT notification_deliveries_error_message_check
-        CHECK (pg_catalog.char_length(error_message) <= 1024)
+        CHECK (pg_catalog.char_length(error_message) <= 1024),
+    -- Free text, but indexed: bounded well below the btree entry limit.
+    CONSTRAINT notification_deliveries_category_check
+        CHECK (pg_catalog.char_length(category) <= 200)
 ) PARTITION BY RANGE (created_at);
 
 COMMENT ON TABLE teams_obs.notification_deliveries IS

@@ -1,0 +1,204 @@
+-- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SELECT plan(58);
+
+CREATE TEMPORARY TABLE first_call AS
+SELECT * FROM teams_obs.record_delivery(
+    p_tenant => '00000000-0000-4000-8000-0000000000c1', p_destination_type => ' user_activity ',
+    p_destination_id => E'\u00a0aad-1\t', p_status => 'failed',
+    p_internal_notification_id => '11111111-1111-4111-8111-111111111111', p_category => '  ',
+    p_error_code => 'graph_throttled', p_error_message => '  ' || repeat('é', 1100) || '  ', p_retryable => true,
+    p_provider_message_id => ' m ', p_provider_request_id => '', p_sent_at => '2026-01-02T03:04:05.123456Z',
+    p_delivered_at => NULL, p_responded_at => '2026-01-02T03:04:06Z');
+
+SELECT is((SELECT inserted FROM first_call), true, 'a first call inserts');
+SELECT is((SELECT idempotency_key FROM first_call),
+          teams_obs.delivery_idempotency_key('00000000-0000-4000-8000-0000000000c1',
+              '11111111-1111-4111-8111-111111111111', 'user_activity', 'aad-1', 1),
+          'the returned key is delivery_idempotency_key of the (trimmed) arguments');
+SELECT is((SELECT created_at FROM first_call), now(), 'created_at is the transaction time');
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_deliveries d JOIN first_call f USING (delivery_id, created_at)),
+          1, 'the returned delivery_id and created_at identify the stored row');
+
+-- What was stored: trimmed text, empty text as NULL, message cut to 1024 characters, attempt 1.
+SELECT row_eq(
+    $$SELECT d.tenant, d.destination_type, d.destination_id, d.status, d.category, d.attempt_number,
+             d.error_code, d.retryable, d.provider_message_id, d.provider_request_id, d.sent_at,
+             d.delivered_at, d.responded_at
+        FROM teams_obs.notification_deliveries d JOIN first_call f USING (delivery_id)$$,
+    ROW('00000000-0000-4000-8000-0000000000c1'::uuid, 'user_activity'::text, 'aad-1'::text, 'failed'::text,
+        NULL::text, 1, 'graph_throttled'::text, true, 'm'::text, NULL::text,
+        '2026-01-02T03:04:05.123456Z'::timestamptz, NULL::timestamptz, '2026-01-02T03:04:06Z'::timestamptz),
+    'stored values are normalised');
+SELECT is((SELECT d.error_message FROM teams_obs.notification_deliveries d JOIN first_call f USING (delivery_id)),
+          repeat('é', 1024), 'error_message is trimmed, then cut to 1024 characters');
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_delivery_idempotency s JOIN first_call f
+             ON s.idempotency_key = f.idempotency_key AND s.delivery_id = f.delivery_id AND s.created_at = f.created_at),
+          1, 'the reservation holds the row''s delivery_id and created_at');
+
+-- A repeat (different status, same key) stores nothing and returns the original.
+SELECT results_eq(
+    $$SELECT inserted, delivery_id, idempotency_key, created_at FROM teams_obs.record_delivery(
+          '00000000-0000-4000-8000-0000000000c1', 'user_activity', 'aad-1', 'delivered',
+          '11111111-1111-4111-8111-111111111111')$$,
+    $$SELECT false, delivery_id, idempotency_key, created_at FROM first_call$$,
+    'a repeated key returns inserted = false with the original delivery_id and created_at');
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_deliveries
+            WHERE tenant = '00000000-0000-4000-8000-0000000000c1'), 1, 'the repeat stored nothing');
+SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c1', 'user_activity',
+                  'aad-1', 'delivered', '11111111-1111-4111-8111-111111111111', p_attempt_number => 2)),
+          true, 'another attempt number is another key');
+SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c1', 'bot_test',
+                  'aad-1', 'sent', p_nonce => 'n-1')), true, 'with a nonce: recorded');
+SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c1', 'bot_test',
+                  'aad-1', 'sent', p_nonce => 'n-2')), true, 'another nonce never dedupes');
+SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c2', 'user_activity',
+                  'aad-1', 'delivered', '11111111-1111-4111-8111-111111111111')),
+          true, 'the same key material in another tenant is another key');
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_deliveries WHERE destination_id = 'aad-1'
+             AND tenant = '00000000-0000-4000-8000-0000000000c1' AND destination_type = 'bot_test'), 2,
+          'both nonce rows stored');
+
+-- Refusals: 22023 naming the field, nothing written.
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery(NULL, 'chat', 'x', 'sent')$$, '22023', 'tenant: required',
+                 'tenant required');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'email', 'x', 'sent')$$,
+                 '22023', 'destination_type: invalid value "email"; expected one of user_activity, bot_dm, chat, channel, bot_test',
+                 'destination_type outside the taxonomy');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', NULL, 'x', 'sent')$$,
+                 '22023', 'destination_type: required', 'destination_type required');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', '   ', 'sent')$$,
+                 '22023', 'destination_id: required', 'a blank destination_id is missing');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'a|b', 'sent')$$,
+                 '22023', 'destination_id: must not contain "|"', 'a "|" in destination_id');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'Sent')$$,
+                 '22023', 'status: invalid value "Sent"; expected one of skipped, sent, delivered, failed',
+                 'status is case-sensitive');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', '')$$,
+                 '22023', 'status: required; expected one of skipped, sent, delivered, failed', 'status required');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'failed',
+                     p_error_code => 'boom')$$,
+                 '22023', 'error_code: invalid value "boom"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown',
+                 'error_code outside the taxonomy');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'failed',
+                     p_attempt_number => -1)$$,
+                 '22023', 'attempt_number: must be positive, got -1', 'attempt_number must be positive');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'failed',
+                     p_category => repeat('c', 201))$$,
+                 '22023', 'category: longer than 200 characters', 'category is bounded');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'failed',
+                     p_nonce => 'a|b')$$,
+                 '22023', 'nonce: must not contain "|"', 'a "|" in the nonce');
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_delivery_idempotency
+            WHERE tenant = '00000000-0000-4000-8000-0000000000c3'), 0, 'refused calls reserved nothing');
+SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'failed',
+                  p_attempt_number => NULL)), true, 'a NULL attempt_number is 1');
+SELECT is((SELECT attempt_number FROM teams_obs.notification_deliveries
+            WHERE tenant = '00000000-0000-4000-8000-0000000000c3'), 1, '... and stored as 1');
+
+-- Batches.
+CREATE TEMPORARY TABLE batch AS
+SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c4', $$[
+    {"destination_type": "user_activity", "destination_id": "a", "status": "delivered", "category": "assignment"},
+    {"destination_type": "bot_dm", "destination_id": " a ", "status": "skipped", "error_code": "user_not_mapped",
+     "retryable": false, "error_message": "missing_conversation_reference"},
+    {"destination_type": "user_activity", "destination_id": "a", "status": "failed"},
+    {"destination_type": "user_activity", "destination_id": "a", "status": "sent", "attempt_number": 2,
+     "sent_at": "2026-03-04T05:06:07.654321+00:00", "internal_notification_id": null}
+]$$);
+SELECT results_eq('SELECT ordinality FROM batch', ARRAY[1, 2, 3, 4], 'one row per element, in order');
+SELECT results_eq('SELECT inserted FROM batch ORDER BY ordinality', ARRAY[true, true, false, true],
+                  'a key repeated inside the batch is stored once');
+SELECT is((SELECT delivery_id FROM batch WHERE ordinality = 3), (SELECT delivery_id FROM batch WHERE ordinality = 1),
+          'the repeat gets the first occurrence''s delivery_id');
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_deliveries
+            WHERE tenant = '00000000-0000-4000-8000-0000000000c4'), 3, 'three rows stored');
+SELECT is((SELECT status FROM teams_obs.notification_deliveries d JOIN batch b USING (delivery_id)
+            WHERE b.ordinality = 1), 'delivered', 'the first outcome of a key wins');
+SELECT row_eq($$SELECT destination_id, error_code, retryable, error_message FROM teams_obs.notification_deliveries d
+                  JOIN batch b USING (delivery_id) WHERE b.ordinality = 2$$,
+              ROW('a'::text, 'user_not_mapped'::text, false, 'missing_conversation_reference'::text),
+              'batch elements are normalised like record_delivery arguments');
+SELECT is((SELECT sent_at FROM teams_obs.notification_deliveries d JOIN batch b USING (delivery_id)
+            WHERE b.ordinality = 4), '2026-03-04T05:06:07.654321Z'::timestamptz, 'timestamps keep microseconds');
+SELECT is((SELECT idempotency_key FROM batch WHERE ordinality = 4),
+          teams_obs.delivery_idempotency_key('00000000-0000-4000-8000-0000000000c4', NULL, 'user_activity', 'a', 2),
+          'batch keys follow the same formula');
+SELECT results_eq(
+    $$SELECT inserted, delivery_id, created_at FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c4',
+          '[{"destination_type": "user_activity", "destination_id": "a", "status": "failed"}]')$$,
+    $$SELECT false, delivery_id, created_at FROM batch WHERE ordinality = 1$$,
+    'a key recorded by an earlier call returns the original');
+SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c4', 'bot_dm', 'a', 'delivered')),
+          false, 'record_delivery and record_deliveries share keys');
+SELECT is_empty($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c4', '[]')$$,
+                'an empty batch returns no rows');
+
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent"},
+    {"destination_type": "chat", "destination_id": "2", "status": "sent"},
+    {"destination_type": "chat", "destination_id": "3", "status": "lost"},
+    {"destination_type": "mail", "destination_id": "4", "status": "sent"}]')$$,
+    '22023', 'p_rows[3].status: invalid value "lost"; expected one of skipped, sent, delivered, failed',
+    'the first bad element is named by its 1-based position');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent"},
+    {"destination_type": "chat", "destination_id": "2", "status": "sent", "attempt_number": "2abc"}]')$$,
+    '22023', 'p_rows[2].attempt_number: invalid input syntax for type integer: "2abc"',
+    'a value of the wrong type names position and key');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "sent_at": "yesterday-ish"}]')$$,
+    '22023', 'p_rows[1].sent_at: invalid input syntax for type timestamp with time zone: "yesterday-ish"',
+    'an invalid timestamp names position and key');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "internal_notification_id": "n-1"}]')$$,
+    '22023', 'p_rows[1].internal_notification_id: invalid input syntax for type uuid: "n-1"',
+    'a non-UUID notification id names position and key');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "tenant": "x", "p_status": "sent"}]')$$,
+    '22023', 'p_rows[1]: unknown keys "p_status", "tenant"; expected destination_type, destination_id, status, internal_notification_id, category, attempt_number, error_code, error_message, retryable, provider_message_id, provider_request_id, sent_at, delivered_at, responded_at, nonce',
+    'unknown keys are refused by name');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent"}, "sent"]')$$,
+    '22023', 'p_rows[2]: must be a JSON object, got string', 'an element that is no object is refused');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5',
+    '{"destination_type": "chat"}')$$,
+    '22023', 'p_rows: must be a JSON array of objects, got object', 'p_rows must be an array');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', NULL)$$,
+    '22023', 'p_rows: must be a JSON array of objects, got NULL', 'p_rows is required');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries(NULL, '[]')$$, '22023', 'tenant: required',
+                 'batch tenant required');
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_delivery_idempotency
+            WHERE tenant = '00000000-0000-4000-8000-0000000000c5'), 0, 'refused batches wrote nothing');
+
+-- Never a reservation without its row.
+SELECT is((SELECT count(*)::int FROM teams_obs.notification_delivery_idempotency s
+            WHERE NOT EXISTS (SELECT 1 FROM teams_obs.notification_deliveries d
+                               WHERE d.tenant = s.tenant AND d.delivery_id = s.delivery_id
+                                 AND d.created_at = s.created_at AND d.idempotency_key = s.idempotency_key)),
+          0, 'every reservation has its delivery row');
+
+-- Security: SECURITY DEFINER with a pinned search_path; writer only.
+SELECT is((SELECT bool_and(p.prosecdef AND p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'])
+             FROM pg_catalog.pg_proc p
+            WHERE p.pronamespace = 'teams_obs'::regnamespace
+              AND p.proname IN ('record_delivery', 'record_deliveries', 'delivery_reservation')),
+          true, 'the recorders are SECURITY DEFINER with search_path pinned');
+SELECT ok(has_function_privilege('teams_obs_writer', f, 'EXECUTE'), 'the writer may call ' || f)
+  FROM unnest(ARRAY['teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)',
+                    'teams_obs.record_deliveries(uuid, jsonb)']) AS f;
+SELECT ok(NOT has_function_privilege(r, 'teams_obs.record_deliveries(uuid, jsonb)', 'EXECUTE')
+          AND NOT has_function_privilege(r, 'teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)', 'EXECUTE'),
+          r || ' may not record')
+  FROM unnest(ARRAY['teams_obs_reader', 'teams_obs_maintainer', 'public']) AS r;
+
+SET LOCAL ROLE teams_obs_writer;
+SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c6', 'chat', 'w', 'sent')),
+          true, 'the writer role records through the function');
+SELECT throws_ok($$SELECT count(*) FROM teams_obs.notification_deliveries$$, '42501', NULL,
+                 'the writer role cannot read the table');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
