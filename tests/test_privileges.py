@@ -8,82 +8,13 @@ with 42501; likewise every (role, table, operation).
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 from psycopg import sql
 
 from teams_obs.partitions import maintain
-from tests.security_helpers import (
-    MAINTAINER,
-    READER,
-    REPORTING,
-    ROLES,
-    WRITER,
-    as_role,
-    cloned_database,
-    grant_reporting_role,
-)
-
-ALL = frozenset(ROLES)
-NONE: frozenset[str] = frozenset()
-TENANT = uuid.UUID("00000000-0000-4000-8000-00000000e0e0")
-ACTIVITY = ('{"from": {"aadObjectId": "aad-user"}, "conversation": {"id": "a:conversation"}, '
-            '"serviceUrl": "https://smba.trafficmanager.net/emea/"}')
-
-# name -> (roles that may execute it, a call that succeeds for them). Internal building blocks are
-# executed by the SECURITY DEFINER functions as the owner and by no role. The pure helpers of SPEC §8
-# (no table access, not SECURITY DEFINER) are granted to all three roles, with the pure functions they
-# call: a function that is not SECURITY DEFINER needs its caller to hold EXECUTE on what it calls.
-EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
-    # Recording: the writer.
-    "record_delivery": ({WRITER}, "SELECT * FROM teams_obs.record_delivery(%(t)s, 'user_activity', 'u', 'delivered')"),
-    "record_deliveries": ({WRITER}, "SELECT * FROM teams_obs.record_deliveries(%(t)s, '[{\"destination_type\": "
-                                    "\"bot_dm\", \"destination_id\": \"u\", \"status\": \"sent\"}]')"),
-    "record_audit_event": ({WRITER}, "SELECT * FROM teams_obs.record_audit_event(%(t)s, 'bot', 'add_note', 'success')"),
-    "record_conversation_reference": ({WRITER}, f"SELECT teams_obs.record_conversation_reference(%(t)s, '{ACTIVITY}')"),
-    # Reading and health: the reader.
-    "list_deliveries": ({READER}, "SELECT * FROM teams_obs.list_deliveries(%(t)s)"),
-    "list_audit_events": ({READER}, "SELECT * FROM teams_obs.list_audit_events(%(t)s)"),
-    "latest_conversation_reference": ({READER}, "SELECT * FROM teams_obs.latest_conversation_reference(%(t)s, 'u')"),
-    "find_conversation_reference": ({READER}, "SELECT * FROM teams_obs.find_conversation_reference(%(t)s, 'c')"),
-    "delivery_health": ({READER}, "SELECT * FROM teams_obs.delivery_health(%(t)s)"),
-    "maintenance_status": ({READER, MAINTAINER}, "SELECT * FROM teams_obs.maintenance_status()"),
-    # Maintenance, retention and purge: the maintainer.
-    "cleanup_notification_deliveries": ({MAINTAINER}, "SELECT * FROM teams_obs.cleanup_notification_deliveries()"),
-    "cleanup_audit_events": ({MAINTAINER}, "SELECT * FROM teams_obs.cleanup_audit_events()"),
-    "purge_tenant": ({MAINTAINER}, "SELECT * FROM teams_obs.purge_tenant(%(t)s)"),
-    "purge_tenant_table": ({MAINTAINER}, "SELECT teams_obs.purge_tenant_table(%(t)s, "
-                                         "'teams_obs.conversation_references')"),
-    "tenant_deletion_order": ({MAINTAINER}, "SELECT * FROM teams_obs.tenant_deletion_order()"),
-    "partition_bounds": ({MAINTAINER}, "SELECT * FROM teams_obs.partition_bounds('teams_obs.audit_events')"),
-    "lock_partition_maintenance": ({MAINTAINER},
-                                   "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
-    # Pure public helpers (SPEC §8) and the pure functions they call: every role.
-    "delivery_idempotency_key": (ALL, "SELECT teams_obs.delivery_idempotency_key(%(t)s, NULL, 'bot_dm', 'u', 1)"),
-    "graph_status_error": (ALL, "SELECT * FROM teams_obs.graph_status_error(429)"),
-    "canonical_json": (ALL, "SELECT teams_obs.canonical_json('{\"b\": 1, \"a\": [true, null]}')"),
-    "payload_hash": (ALL, "SELECT teams_obs.payload_hash('{\"b\": 1, \"a\": [true, null]}')"),
-    "clean_text": (ALL, "SELECT teams_obs.clean_text(' x ')"),
-    "delivery_key_problem": (ALL, "SELECT teams_obs.delivery_key_problem(%(t)s, 'bot_dm', 'u', 1, NULL)"),
-    "delivery_key_digest": (ALL, "SELECT teams_obs.delivery_key_digest(%(t)s, NULL, 'bot_dm', 'u', 1, NULL)"),
-    "raise_invalid_parameter": (ALL, "SELECT teams_obs.raise_invalid_parameter('field: raised on purpose')"),
-    # Internal: run by SECURITY DEFINER functions as the owner only.
-    "activity_text": (NONE, None),
-    "cleanup_partitioned_table": (NONE, None),
-    "cursor_checksum": (NONE, None),
-    "decode_cursor": (NONE, None),
-    "delete_expired_rows": (NONE, None),
-    "delivery_normalised": (NONE, None),
-    "delivery_problem": (NONE, None),
-    "delivery_reservation": (NONE, None),
-    "delivery_row_key": (NONE, None),
-    "encode_cursor": (NONE, None),
-    "list_filter": (NONE, None),
-}
-# Calls that do reach the function but fail on purpose.
-EXPECTED_SQLSTATE = {"raise_invalid_parameter": "22023"}
+from tests.function_roles import EXPECTED, EXPECTED_SQLSTATE, TENANT
+from tests.security_helpers import REPORTING, ROLES, as_role, cloned_database, grant_reporting_role
 
 MATRIX_ROLES = (*ROLES, REPORTING)
 # The tables a host application sees (tenant_deletion_order) and the DEFAULT partitions; the monthly
