@@ -1,0 +1,273 @@
+"""record_delivery against a Python model of SPEC §4 (hypothesis), under racing writers, and its atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from teams_obs.taxonomy import DELIVERY_DESTINATION_TYPES, DELIVERY_ERROR_CODES, DELIVERY_STATUSES
+
+# JavaScript's String.prototype.trim() set (the original's trimming), which teams_obs.clean_text follows.
+JS_WHITESPACE = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                 "\u2028\u2029\u202f\u205f\u3000\ufeff")
+TEXT_FIELDS = ("destination_type", "destination_id", "status", "category", "error_code", "error_message",
+               "provider_message_id", "provider_request_id", "nonce")
+RECORD = """SELECT inserted, delivery_id, idempotency_key, created_at FROM teams_obs.record_delivery(
+    p_tenant => %(tenant)s, p_destination_type => %(destination_type)s, p_destination_id => %(destination_id)s,
+    p_status => %(status)s, p_internal_notification_id => %(internal_notification_id)s,
+    p_category => %(category)s, p_attempt_number => %(attempt_number)s, p_error_code => %(error_code)s,
+    p_error_message => %(error_message)s, p_retryable => %(retryable)s,
+    p_provider_message_id => %(provider_message_id)s, p_provider_request_id => %(provider_request_id)s,
+    p_sent_at => %(sent_at)s, p_delivered_at => %(delivered_at)s, p_responded_at => %(responded_at)s,
+    p_nonce => %(nonce)s)"""
+STORED_COLUMNS = ("destination_type", "destination_id", "status", "internal_notification_id", "category",
+                  "attempt_number", "error_code", "error_message", "retryable", "provider_message_id",
+                  "provider_request_id", "sent_at", "delivered_at", "responded_at")
+ORPHAN_RESERVATIONS = """SELECT count(*) FROM teams_obs.notification_delivery_idempotency s
+    WHERE NOT EXISTS (SELECT 1 FROM teams_obs.notification_deliveries d
+                      WHERE d.tenant = s.tenant AND d.delivery_id = s.delivery_id AND d.created_at = s.created_at
+                        AND d.idempotency_key = s.idempotency_key)"""
+
+
+# ------------------------------------------------------------------------------------------- the model
+
+def clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip(JS_WHITESPACE) or None
+
+
+def normalised(call: dict) -> dict:
+    row = {field: clean(call[field]) for field in TEXT_FIELDS}
+    if row["error_message"] is not None:
+        row["error_message"] = row["error_message"][:1024]
+    row["attempt_number"] = 1 if call["attempt_number"] is None else call["attempt_number"]
+    for field in ("internal_notification_id", "retryable", "sent_at", "delivered_at", "responded_at"):
+        row[field] = call[field]
+    return row
+
+
+def first_problem_field(row: dict) -> str | None:
+    """The field the database must name, checked in its order (delivery_key_problem, delivery_problem)."""
+    checks = [
+        ("destination_type", row["destination_type"] is None),
+        ("destination_type", "|" in (row["destination_type"] or "")),
+        ("destination_id", row["destination_id"] is None),
+        ("destination_id", "|" in (row["destination_id"] or "")),
+        ("attempt_number", row["attempt_number"] <= 0),
+        ("nonce", "|" in (row["nonce"] or "")),
+        ("destination_type", row["destination_type"] not in DELIVERY_DESTINATION_TYPES),
+        ("status", row["status"] not in DELIVERY_STATUSES),
+        ("error_code", row["error_code"] is not None and row["error_code"] not in DELIVERY_ERROR_CODES),
+        ("category", row["category"] is not None and len(row["category"]) > 200),
+    ]
+    return next((field for field, failed in checks if failed), None)
+
+
+def key_of(tenant: uuid.UUID, row: dict) -> str:
+    parts = [str(row["internal_notification_id"] or ""), str(tenant), row["destination_type"], row["destination_id"],
+             str(row["attempt_number"])]
+    if row["nonce"] is not None:
+        parts.append(row["nonce"])
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+# -------------------------------------------------------------------------------------- the strategies
+
+# Text PostgreSQL can hold (no NUL), with the whitespace the trimming must handle and the '|' it refuses.
+any_text = st.text(st.characters(exclude_characters="\x00") | st.sampled_from(JS_WHITESPACE + "|"), max_size=40)
+padding = st.text(st.sampled_from(JS_WHITESPACE), max_size=3)
+
+
+def taxonomy_or_noise(values: tuple[str, ...]) -> st.SearchStrategy[str | None]:
+    valid = st.builds(lambda pad, value, pad2: pad + value + pad2, padding, st.sampled_from(values), padding)
+    near_misses = st.sampled_from(values).map(str.upper) | st.sampled_from(values).map(lambda v: v + "|x")
+    return st.one_of(valid, valid, valid, near_misses, any_text, st.none())
+
+
+calls = st.fixed_dictionaries({
+    # Few tenants and ids, so that repeats (duplicate keys) are common.
+    "tenant": st.sampled_from([uuid.UUID(int=n) for n in range(1, 4)]),
+    "destination_type": taxonomy_or_noise(DELIVERY_DESTINATION_TYPES),
+    "destination_id": st.one_of(st.sampled_from(["aad-1", " aad-1 ", "aad-2", "", "a|b"]), any_text, st.none()),
+    "status": taxonomy_or_noise(DELIVERY_STATUSES),
+    "internal_notification_id": st.one_of(st.none(), st.sampled_from([uuid.UUID(int=n) for n in range(7, 9)])),
+    "category": st.one_of(st.none(), any_text, st.text(max_size=5).map(lambda s: "c" * 199 + s)),
+    "attempt_number": st.one_of(st.none(), st.integers(-2, 3), st.integers(-(2**31), 2**31 - 1)),
+    "error_code": st.one_of(st.none(), taxonomy_or_noise(DELIVERY_ERROR_CODES)),
+    "error_message": st.one_of(
+        st.none(), any_text,
+        st.builds(lambda pad, char, n: pad + char * n + pad,
+                  padding, st.sampled_from("xé😀"), st.integers(1000, 1100))),
+    "retryable": st.one_of(st.none(), st.booleans()),
+    "provider_message_id": st.one_of(st.none(), any_text),
+    "provider_request_id": st.one_of(st.none(), any_text),
+    "sent_at": st.one_of(st.none(), st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                                                 timezones=st.just(UTC))),
+    "delivered_at": st.one_of(st.none(), st.just(datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC))),
+    "responded_at": st.none(),
+    "nonce": st.one_of(st.none(), st.none(), st.sampled_from(["n-1", " n-1 ", "", "n|1"]), any_text),
+})
+
+
+# ------------------------------------------------------------------------------------------------ tests
+
+@settings(max_examples=2000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          deadline=None)
+@given(call=calls)
+def test_every_call_stores_the_normalised_row_or_is_refused(db: psycopg.Connection, call: dict) -> None:
+    row = normalised(call)
+    problem = first_problem_field(row)
+    try:
+        inserted, delivery_id, key, created_at = db.execute(RECORD, call).fetchone()
+    except (psycopg.errors.InvalidParameterValue, psycopg.errors.CheckViolation) as refusal:
+        assert problem is not None, f"refused a valid call: {refusal}"
+        assert str(refusal).startswith(f"{problem}: "), (problem, str(refusal))
+        return
+    finally:
+        assert db.execute(ORPHAN_RESERVATIONS).fetchone()[0] == 0
+    assert problem is None, f"accepted a call the model refuses ({problem})"
+
+    assert key == key_of(call["tenant"], row)
+    stored = db.execute(f"SELECT {', '.join(STORED_COLUMNS)}, created_at FROM teams_obs.notification_deliveries"
+                        " WHERE tenant = %s AND idempotency_key = %s", (call["tenant"], key)).fetchall()
+    assert len(stored) == 1, "a key is stored exactly once"
+    reservation = db.execute("SELECT delivery_id, created_at FROM teams_obs.notification_delivery_idempotency"
+                             " WHERE tenant = %s AND idempotency_key = %s", (call["tenant"], key)).fetchone()
+    assert reservation == (delivery_id, created_at), "the call returns the reservation (the original on a repeat)"
+    if inserted:
+        assert stored[0] == (*(row[column] for column in STORED_COLUMNS), created_at)
+
+
+@dataclass
+class Outcome:
+    inserted: bool
+    delivery_id: uuid.UUID
+    key: str
+
+
+def race(url: str, writers: int, work: Callable[[psycopg.Connection, int], list[Outcome]]
+         ) -> list[list[Outcome]]:
+    """Run `work(conn, writer_number)` in `writers` threads on their own connections, released together."""
+    start = threading.Barrier(writers)
+    results: list[list[Outcome] | BaseException] = [[] for _ in range(writers)]
+
+    def writer(number: int) -> None:
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                start.wait()
+                results[number] = work(conn, number)
+        except BaseException as error:  # re-raised in the test thread below
+            results[number] = error
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]
+
+
+def assert_each_key_once(db: psycopg.Connection, results: list[list[Outcome]], keys: int) -> None:
+    by_key: dict[str, list[Outcome]] = {}
+    for outcomes in results:
+        for outcome in outcomes:
+            by_key.setdefault(outcome.key, []).append(outcome)
+    assert len(by_key) == keys
+    for key, outcomes in by_key.items():
+        assert sum(o.inserted for o in outcomes) == 1, f"key {key} inserted by exactly one writer"
+        assert len({o.delivery_id for o in outcomes}) == 1, f"every writer sees one delivery_id for {key}"
+    counts = db.execute("SELECT idempotency_key, count(*) FROM teams_obs.notification_deliveries"
+                        " GROUP BY idempotency_key").fetchall()
+    assert len(counts) == keys and all(count == 1 for _, count in counts)
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency").fetchone()[0] == keys
+    assert db.execute(ORPHAN_RESERVATIONS).fetchone()[0] == 0
+
+
+TENANT = uuid.UUID("00000000-0000-4000-8000-0000000000e1")
+
+
+def test_eight_writers_racing_on_the_same_keys_store_each_once(db_url: str, db: psycopg.Connection) -> None:
+    keys = 40
+
+    def work(conn: psycopg.Connection, number: int) -> list[Outcome]:
+        order = list(range(keys))
+        random.Random(number).shuffle(order)
+        outcomes = []
+        for n in order:
+            inserted, delivery_id, key = conn.execute(
+                "SELECT inserted, delivery_id, idempotency_key FROM teams_obs.record_delivery(%s, 'user_activity',"
+                " %s, %s)", (TENANT, f"aad-{n}", DELIVERY_STATUSES[number % 4])).fetchone()
+            outcomes.append(Outcome(inserted, delivery_id, key))
+        return outcomes
+
+    assert_each_key_once(db, race(db_url, 8, work), keys)
+
+
+def test_eight_batch_writers_racing_on_overlapping_keys_neither_duplicate_nor_deadlock(
+        db_url: str, db: psycopg.Connection) -> None:
+    keys = 300
+
+    def work(conn: psycopg.Connection, number: int) -> list[Outcome]:
+        rng = random.Random(number)
+        outcomes = []
+        for _ in range(3):
+            chosen = rng.sample(range(keys), 150)  # overlapping sets in different orders
+            batch = psycopg.types.json.Jsonb([
+                {"destination_type": "bot_dm", "destination_id": f"aad-{n}", "status": "delivered"} for n in chosen])
+            rows = conn.execute("SELECT inserted, delivery_id, idempotency_key FROM"
+                                " teams_obs.record_deliveries(%s, %s)", (TENANT, batch)).fetchall()
+            outcomes.extend(Outcome(*row) for row in rows)
+        return outcomes
+
+    results = race(db_url, 8, work)
+    stored = db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0]
+    assert_each_key_once(db, results, stored)
+
+
+def test_a_failing_row_insert_leaves_no_reservation(db: psycopg.Connection) -> None:
+    """The reservation and the row are one statement: when the row is refused, so is the reservation."""
+    db.execute("ALTER TABLE teams_obs.notification_deliveries"
+               " ADD CONSTRAINT test_refuses_boom CHECK (destination_id <> 'boom')")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        db.execute("SELECT * FROM teams_obs.record_delivery(%s, 'chat', 'boom', 'sent')", (TENANT,))
+    with pytest.raises(psycopg.errors.CheckViolation):
+        db.execute("SELECT * FROM teams_obs.record_deliveries(%s, %s)", (TENANT, psycopg.types.json.Jsonb([
+            {"destination_type": "chat", "destination_id": "fine", "status": "sent"},
+            {"destination_type": "chat", "destination_id": "boom", "status": "sent"}])))
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 0
+
+
+def test_a_batch_of_a_thousand_returns_every_element_in_order(db: psycopg.Connection) -> None:
+    elements = [{"destination_type": "user_activity", "destination_id": f"aad-{n % 900}", "status": "delivered",
+                 "attempt_number": 1} for n in range(1000)]
+    rows = db.execute("SELECT ordinality, inserted, delivery_id FROM teams_obs.record_deliveries(%s, %s)",
+                      (TENANT, psycopg.types.json.Jsonb(elements))).fetchall()
+    assert [row[0] for row in rows] == list(range(1, 1001))
+    assert sum(row[1] for row in rows) == 900
+    assert rows[950][2] == rows[50][2], "element 951 repeats element 51's key and gets its delivery_id"
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 900
+
+
+def test_the_writer_role_records_but_cannot_read_the_tables(db: psycopg.Connection) -> None:
+    with db.transaction():
+        db.execute("SET LOCAL ROLE teams_obs_writer")
+        inserted, = db.execute("SELECT inserted FROM teams_obs.record_delivery(%s, 'chat', 'x', 'sent')",
+                               (TENANT,)).fetchone()
+        assert inserted
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction():
+            db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency")
