@@ -1,0 +1,167 @@
+"""A search_path attack (SPEC §5): an attacker plants functions and operators in `public` that shadow
+built-ins the code uses, plus temporary tables named like ours, and calls every public function with
+`search_path = public, pg_catalog`. Every answer and every stored row must be what a clean session gets,
+and no planted object may ever run (each one logs its calls).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from tests.function_roles import EXPECTED
+from tests.security_helpers import MAINTAINER, READER, WRITER
+
+T = uuid.UUID("00000000-0000-4000-8000-00000000a77a")
+N = uuid.UUID("00000000-0000-4000-8000-00000000000e")
+NOW = datetime.now(UTC)
+PARAMS = {
+    "t": T, "n": N, "sent": NOW - timedelta(seconds=3), "delivered": NOW - timedelta(seconds=1),
+    "since": NOW - timedelta(hours=1), "until": NOW + timedelta(hours=1),
+    "batch": Jsonb([{"destination_type": "channel", "destination_id": " c1 ", "status": "sent", "nonce": "b"},
+                    {"destination_type": "channel", "destination_id": "c1", "status": "sent", "nonce": "b"}]),
+    "activity": Jsonb({"from": {"id": "29:x", "aadObjectId": " aad-x "},
+                       "conversation": {"id": "a:x", "conversationType": "groupChat"},
+                       "serviceUrl": "https://smba.example/", "channelData": {"tenant": {"id": "aad-t"}}}),
+    "payload": '{"b": [1e23, "é\\u2028", 5e-324], "a": {"z": null, "é": true}}',
+}
+
+# (role, call): every public function, projected on what does not change between two runs (no random
+# ids, no created_at); rows are sorted in Python, never by the attacker's operators.
+SCENARIO = [
+    (WRITER, "SELECT inserted, idempotency_key FROM teams_obs.record_delivery(%(t)s, ' user_activity ', ' Zoë ', "
+             "'delivered', p_internal_notification_id => %(n)s, p_category => ' assignment ', "
+             "p_error_message => '  MSG  ', p_sent_at => %(sent)s, p_delivered_at => %(delivered)s, p_nonce => 'n1')"),
+    (WRITER, "SELECT inserted, idempotency_key FROM teams_obs.record_delivery(%(t)s, 'bot_dm', 'u2', 'failed', "
+             "p_error_code => 'graph_throttled', p_attempt_number => 2, p_retryable => true)"),
+    (WRITER, "SELECT inserted, idempotency_key FROM teams_obs.record_delivery(%(t)s, 'user_activity', 'Zoë', "
+             "'failed', p_internal_notification_id => %(n)s, p_nonce => 'n1')"),
+    (WRITER, "SELECT ordinality, inserted, idempotency_key FROM teams_obs.record_deliveries(%(t)s, %(batch)s)"),
+    (WRITER, "SELECT payload_hash FROM teams_obs.record_audit_event(%(t)s, 'bot', 'add_note', 'failure', "
+             "p_microsoft_user_id => ' AAD-X ', p_target_type => ' ticket ', p_target_id => 'T-1', "
+             "p_payload => %(payload)s::json, p_error_code => 'forbidden')"),
+    (WRITER, "SELECT teams_obs.record_conversation_reference(%(t)s, %(activity)s, %(sent)s)"),
+    (WRITER, "SELECT teams_obs.delivery_idempotency_key(%(t)s, %(n)s, ' chat ', 'x', 3, ' nonce ')"),
+    (WRITER, "SELECT * FROM teams_obs.graph_status_error(503)"),
+    (WRITER, "SELECT * FROM teams_obs.graph_status_error(NULL)"),
+    (WRITER, "SELECT teams_obs.canonical_json(%(payload)s::json), teams_obs.payload_hash(%(payload)s::json)"),
+    ("STATE", None),
+    (READER, "SELECT destination_type, destination_id, status, category, error_code, error_message, retryable, "
+             "attempt_number, idempotency_key, sent_at, delivered_at FROM teams_obs.list_deliveries(%(t)s)"),
+    (READER, "SELECT count(*) FROM teams_obs.list_deliveries(%(t)s, p_status => 'failed', p_since => %(since)s, "
+             "p_until => %(until)s, p_destination_type => 'bot_dm', p_error_code => 'graph_throttled')"),
+    (READER, "SELECT surface, action_id, result_status, microsoft_user_id, target_type, target_id, payload_hash, "
+             "error_code FROM teams_obs.list_audit_events(%(t)s, p_target_type => 'ticket')"),
+    (READER, "SELECT microsoft_user_id, conversation_id, conversation_type, service_url, tenant_id_aad "
+             "FROM teams_obs.latest_conversation_reference(%(t)s, 'aad-x', 'groupChat')"),
+    (READER, "SELECT microsoft_user_id, service_url FROM teams_obs.find_conversation_reference(%(t)s, 'a:x')"),
+    (READER, "SELECT total, skipped, sent, delivered, failed, error_codes::text, success_rate, latency_samples, "
+             "latency_p50, latency_p95 FROM teams_obs.delivery_health(%(t)s, %(since)s, %(until)s)"),
+    (READER, "SELECT table_name, partitions, months_ahead, covered_until, default_rows, sidecar_table "
+             "FROM teams_obs.maintenance_status()"),
+    (MAINTAINER, "SELECT kind, table_name, partitions, rows_removed FROM teams_obs.cleanup_notification_deliveries()"),
+    (MAINTAINER, "SELECT kind, table_name, partitions, rows_removed FROM teams_obs.cleanup_audit_events()"),
+    (MAINTAINER, "SELECT * FROM teams_obs.partition_bounds('teams_obs.notification_deliveries')"),
+    (MAINTAINER, "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
+    (MAINTAINER, "SELECT * FROM teams_obs.tenant_deletion_order()"),
+    (MAINTAINER, "SELECT teams_obs.purge_tenant_table(%(t)s, 'teams_obs.conversation_references')"),
+    (MAINTAINER, "SELECT * FROM teams_obs.purge_tenant(%(t)s)"),
+    ("STATE", None),
+]
+
+# Stored rows, read by the owner with a clean search_path.
+STATE = """
+SELECT 'delivery', concat_ws('|', destination_type, destination_id, status, category, error_code, error_message,
+                             retryable, attempt_number, idempotency_key, sent_at, delivered_at)
+  FROM teams_obs.notification_deliveries WHERE tenant = %(t)s
+UNION ALL SELECT 'reservation', idempotency_key FROM teams_obs.notification_delivery_idempotency WHERE tenant = %(t)s
+UNION ALL SELECT 'audit', concat_ws('|', surface, action_id, result_status, microsoft_user_id, target_type, target_id,
+                                    payload_hash, error_code) FROM teams_obs.audit_events WHERE tenant = %(t)s
+UNION ALL SELECT 'conversation', concat_ws('|', microsoft_user_id, conversation_id, conversation_type, service_url,
+                                           tenant_id_aad, last_activity_at)
+  FROM teams_obs.conversation_references WHERE tenant = %(t)s
+"""
+
+PLANTED_FUNCTIONS = [
+    ("lower", "p text", "text", "'pwned'"), ("upper", "p text", "text", "'PWNED'"),
+    ("btrim", "p text", "text", "'pwned'"), ("btrim", "p text, q text", "text", "'pwned'"),
+    ("length", "p text", "integer", "1"), ("char_length", "p text", "integer", "1"),
+    ("left", "p text, n integer", "text", "'pwned'"), ("strpos", "p text, q text", "integer", "0"),
+    ("replace", "p text, q text, r text", "text", "'pwned'"), ("nullif", "p text, q text", "text", "'pwned'"),
+    ("now", "", "timestamptz", "'2000-01-01Z'"), ("clock_timestamp", "", "timestamptz", "'2000-01-01Z'"),
+    ("sha256", "p bytea", "bytea", "'\\x00'::bytea"), ("encode", "p bytea, f text", "text", "'pwned'"),
+    ("convert_to", "p text, e name", "bytea", "'\\x00'::bytea"), ("format", "f text", "text", "'pwned'"),
+    ("format", "f text, VARIADIC a text[]", "text", "'pwned'"), ("gen_random_uuid", "", "uuid", "%(zero)s"),
+    ("current_setting", "p text, m boolean", "text", "'pwned'"), ("to_json", "p text", "json", "'1'::json"),
+    ("jsonb_typeof", "p jsonb", "text", "'string'"), ("date_trunc", "u text, p timestamptz", "timestamptz",
+                                                         "'2000-01-01Z'"),
+    ("isfinite", "p timestamptz", "boolean", "false"), ("coalesce", "p text, q text", "text", "'pwned'"),
+]
+PLANTED_OPERATORS = [("=", "uuid", "true"), ("=", "text", "true"), ("<>", "text", "false"), ("||", "text", "'pwned'"),
+                     ("<", "timestamptz", "true"), (">=", "timestamptz", "true"), ("~", "text", "true")]
+SHADOW_TABLES = ("notification_deliveries", "notification_delivery_idempotency", "audit_events",
+                 "conversation_references", "tenant_deletion_order")
+
+
+def plant(db: psycopg.Connection) -> None:
+    """As a superuser would let an attacker: objects in public, callable by everyone, logging each call."""
+    db.execute("CREATE TABLE public.attack_log (called text)")
+    db.execute("GRANT INSERT, SELECT ON public.attack_log TO PUBLIC")
+    zero = "'00000000-0000-0000-0000-000000000000'::uuid"
+    for name, args, returns, value in PLANTED_FUNCTIONS:
+        db.execute(f"CREATE FUNCTION public.{name}({args}) RETURNS {returns} LANGUAGE plpgsql AS "
+                   f"$$BEGIN INSERT INTO public.attack_log VALUES ('{name}({args})'); "
+                   f"RETURN {value % {'zero': zero} if '%(zero)s' in value else value}; END$$")
+    for number, (operator, type_, value) in enumerate(PLANTED_OPERATORS):
+        returns = "text" if operator == "||" else "boolean"
+        db.execute(f"CREATE FUNCTION public.evil_operator_{number}(a {type_}, b {type_}) RETURNS {returns} "
+                   f"LANGUAGE plpgsql AS $$BEGIN INSERT INTO public.attack_log VALUES ('{operator} {type_}'); "
+                   f"RETURN {value}; END$$")
+        db.execute(f"CREATE OPERATOR public.{operator} (LEFTARG = {type_}, RIGHTARG = {type_}, "
+                   f"FUNCTION = public.evil_operator_{number})")
+    db.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO PUBLIC")
+
+
+def run(db: psycopg.Connection, attacker_path: str | None) -> list:
+    """The scenario in one transaction (rolled back), each call under its role."""
+    answers = []
+    with db.transaction(force_rollback=True):
+        if attacker_path:
+            for table in SHADOW_TABLES:
+                db.execute(f"CREATE TEMP TABLE {table} (tenant uuid, table_name text, step integer)")
+                db.execute(f"GRANT ALL ON {table} TO PUBLIC")
+        for role, call in SCENARIO:
+            db.execute("RESET ROLE")
+            if role == "STATE":
+                db.execute("SET LOCAL search_path = pg_catalog, pg_temp")
+                answers.append(sorted(map(repr, db.execute(STATE, PARAMS).fetchall())))
+                continue
+            db.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+            if attacker_path:
+                db.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.SQL(attacker_path)))
+            answers.append(sorted(map(repr, db.execute(call, PARAMS).fetchall())))
+    return answers
+
+
+def test_planted_objects_change_nothing_any_function_returns_or_writes(db: psycopg.Connection) -> None:
+    clean = run(db, None)
+    plant(db)
+    with db.transaction(force_rollback=True):  # the attack is live for ordinary unqualified SQL
+        db.execute("SET LOCAL search_path = public, pg_catalog")
+        probe = f"SELECT lower('ABC'), '{uuid.uuid4()}'::uuid = gen_random_uuid()"
+        assert db.execute(probe).fetchone() == ("pwned", True)
+    attacked = run(db, "public, pg_catalog")
+    assert db.execute("SELECT count(*) FROM public.attack_log").fetchone()[0] == 0
+    assert attacked == clean
+    assert all(answer for answer in clean[:-1]), "every call of the scenario answers something"
+
+
+def test_the_scenario_covers_every_function_granted_to_a_role(db: psycopg.Connection) -> None:
+    granted = {name for name, (roles, _call) in EXPECTED.items() if roles}
+    called = " ".join(call for _role, call in SCENARIO if call)
+    pure_building_blocks = {"clean_text", "delivery_key_problem", "delivery_key_digest", "raise_invalid_parameter"}
+    assert {name for name in granted if f"teams_obs.{name}(" not in called} == pure_building_blocks
