@@ -13,10 +13,10 @@ BEGIN;
 -- another row follows, NULL everywhere else.
 -- The statement is built from the filters actually given, so each call is planned for them: an index
 -- range scan on (tenant[, filter column], created_at DESC, delivery_id DESC) in every partition,
--- merged, stopping after limit+1 rows. The cursor becomes the row comparison
+-- merged, stopping after limit+1 rows. The page frame and the cursor condition come from
+-- templates/keyset_page.sql.j2, shared with list_audit_events: the cursor becomes the row comparison
 -- (created_at, delivery_id) < (at, id), which the index resolves by descending straight to the
--- position, so page N costs what page 1 does; the redundant created_at <= at lets the planner skip
--- partitions newer than the cursor.
+-- position, so page N costs what page 1 does.
 CREATE FUNCTION teams_obs.list_deliveries(
     p_tenant uuid,
     p_status text DEFAULT NULL,

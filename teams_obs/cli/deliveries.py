@@ -7,7 +7,7 @@ from uuid import UUID
 import click
 
 from teams_obs.cli.context import Session, pass_session
-from teams_obs.cli.listing import Column, IsoTime, fetch, json_option, show_rows
+from teams_obs.cli.listing import Column, fetch_page, page_options, show_rows
 from teams_obs.taxonomy import DELIVERY_DESTINATION_TYPES, DELIVERY_ERROR_CODES, DELIVERY_STATUSES
 
 _COLUMNS = (
@@ -38,17 +38,10 @@ def deliveries() -> None:
 @click.option("--error-code", type=click.Choice(DELIVERY_ERROR_CODES))
 @click.option("--notification-id", "internal_notification_id", type=click.UUID,
               help="Only the attempts of this internal notification.")
-@click.option("--since", type=IsoTime(), help="Inclusive lower bound.")
-@click.option("--until", type=IsoTime(), help="Exclusive upper bound.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Rows per page (clamped to 1..200).")
-@click.option("--cursor", metavar="CURSOR", help="next_cursor of the previous page.")
-@json_option
+@page_options
 @pass_session
 def list_(session: Session, tenant: UUID, as_json: bool, **filters: object) -> None:
     """List one tenant's deliveries, newest first, one page at a time."""
-    given = {f"p_{name}": value for name, value in filters.items() if value is not None}
-    named = "".join(f", {name} => %({name})s" for name in given)
     with session.connect() as conn:
-        rows = fetch(conn, f"SELECT * FROM teams_obs.list_deliveries(p_tenant => %(p_tenant)s{named})",
-                     {"p_tenant": tenant, **given})
+        rows = fetch_page(conn, "teams_obs.list_deliveries", tenant, filters)
     show_rows(session.console, rows, _COLUMNS, as_json=as_json, title=f"Deliveries of tenant {tenant}", paged=True)
