@@ -26,6 +26,7 @@ class Contender:
     name: str
     script: str
     variables: dict[str, str] = field(default_factory=dict)
+    url: str | None = None  # another database than the run's (e.g. one configured differently)
 
 
 def _connection_args(url: str) -> list[str]:
@@ -87,7 +88,7 @@ def alternate(url: str, contenders: list[Contender], client_counts: Iterable[int
             for contender in order:
                 if before_each is not None:
                     before_each()
-                tps = run_pgbench(url, contender, clients, seconds)
+                tps = run_pgbench(contender.url or url, contender, clients, seconds)
                 results.tps.setdefault((contender.name, clients), []).append(tps)
                 print(f"round {number + 1}/{rounds} clients={clients} {contender.name}: {tps:.0f} tps", flush=True)
     return results

@@ -1,0 +1,155 @@
+"""Should row level security be FORCEd on the owner? What it costs the deliveries performance goals.
+
+Row level security is enabled on every table (deploy/row_level_security.sql); the owner, whose SECURITY
+DEFINER functions do all the work, bypasses it unless the tables are FORCEd. FORCE only binds an owner
+that is neither superuser nor BYPASSRLS, so both databases here are deployed by such a role (the
+embedded cluster's superuser acts as it through `-c role=...`). Forcing means every function must name
+its tenant first: the FORCE contenders set teams_obs.tenant in the same statement, as the functions
+would themselves (set_config(..., true)), then call them.
+
+- record_delivery (pgbench, scripts of bench/record_delivery.py): plain single-row INSERT (the floor of
+  the goal "record_delivery >= 0.8x plain INSERT"), record_delivery, record_delivery with FORCE;
+  alternating round by round, 1 and 2 clients, medians, fsync on.
+- list_deliveries (server time per call, bench/list_pages.py's data and timer): first page and a page
+  after --depth rows of the big tenant, without and with FORCE, alternating, medians.
+
+    python3 bench/rls_force.py [--db SUPERUSER_URL] [--rounds 5] [--seconds 5] [--clients 1,2]
+                               [--rows 200000] [--tenants 50] [--big 20000] [--depth 10000] [--calls 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import psycopg
+from list_pages import BIG, PAGE, cursor_after, load
+from pgbench_runner import Contender, alternate
+from scratch_database import scratch_database, server_times_ms
+
+from teams_obs.embedded import embedded_postgres
+
+HERE = Path(__file__).resolve().parent
+OWNER = "teams_obs_bench_owner"
+WRITER_TENANT = "00000000-0000-4000-8000-000000000001"  # the tenant of bench/pgbench/record_delivery.sql
+FORCED = ("teams_obs.notification_deliveries", "teams_obs.notification_delivery_idempotency",
+          "teams_obs.audit_events", "teams_obs.conversation_references")
+
+
+@contextmanager
+def server(url: str | None) -> Iterator[str]:
+    if url is not None:
+        yield url
+        return
+    with embedded_postgres(fsync=True) as cluster:
+        yield cluster.url()
+
+
+def become_owner(superuser_url: str) -> None:
+    """Create the roles as the superuser, then act as a plain owner role in every later connection (ours
+    and pgbench's) through PGOPTIONS."""
+    with psycopg.connect(superuser_url, autocommit=True) as conn:
+        for role in ("teams_obs_writer", "teams_obs_reader", "teams_obs_maintainer", OWNER):
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone() is None:
+                conn.execute(f"CREATE ROLE {role} NOLOGIN")
+        conn.execute(f"ALTER ROLE {OWNER} NOSUPERUSER NOBYPASSRLS CREATEDB")
+    os.environ["PGOPTIONS"] = f"-c role={OWNER}"
+
+
+def with_tenant(call: str, tenant: str) -> str:
+    """``SELECT * FROM teams_obs.f(p_tenant => '<tenant>', ...)`` as it runs under FORCE: the tenant setting
+    set first in the same statement (set_config is evaluated before the function, which depends on it)."""
+    prefix = "SELECT * FROM teams_obs."
+    literal = f"p_tenant => '{tenant}'"
+    assert call.count(prefix) == 1 and call.count(literal) == 1, call
+    forced = call.replace(prefix, f"SELECT f.* FROM (SELECT set_config('teams_obs.tenant', '{tenant}', true)::uuid"
+                                  " AS tenant) AS s, LATERAL teams_obs.").replace(literal, "p_tenant => s.tenant")
+    return forced.rstrip().removesuffix(";") + " AS f;\n"
+
+
+def force(url: str) -> None:
+    """FORCE the tables, and check that it binds the functions: without the setting the owner sees nothing."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in FORCED:
+            conn.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        page = conn.execute(f"SELECT count(*) FROM teams_obs.list_deliveries('{BIG}')").fetchone()[0]
+        assert page == 0, "FORCE does not bind the owner's functions"
+
+
+def record_contenders(plain_url: str, forced_url: str) -> list[Contender]:
+    plain_insert = (HERE / "pgbench/plain_insert.sql").read_text()
+    record = (HERE / "pgbench/record_delivery.sql").read_text()
+    return [Contender("plain INSERT", plain_insert, url=plain_url),
+            Contender("record_delivery", record, url=plain_url),
+            Contender("record_delivery, FORCE", with_tenant(record, WRITER_TENANT), url=forced_url)]
+
+
+def page_times(urls: dict[str, str], cursors: dict[str, str], depth: int, rounds: int,
+               calls: int) -> dict[str, list[float]]:
+    """Server time of list_deliveries pages in both databases, the contenders alternating by round."""
+    with ExitStack() as stack:
+        conns = {name: stack.enter_context(psycopg.connect(url, autocommit=True)) for name, url in urls.items()}
+        contenders = {}
+        for name in conns:
+            for page, cursor in (("first page", None), (f"page after {depth:,} rows", cursors[name])):
+                call = f"SELECT * FROM teams_obs.list_deliveries(p_tenant => '{BIG}', p_limit => {PAGE}" + (
+                    f", p_cursor => '{cursor}')" if cursor else ")")
+                contenders[f"{page}{', FORCE' if name == 'forced' else ''}"] = (
+                    conns[name], with_tenant(call, BIG) if name == "forced" else call)
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        for number in range(rounds):
+            for name in list(contenders) if number % 2 == 0 else list(reversed(contenders)):
+                conn, call = contenders[name]
+                times[name] += server_times_ms(conn, call, calls)
+            print(f"list round {number + 1}/{rounds}: " + ", ".join(
+                f"{name} {statistics.median(values):.3f} ms" for name, values in times.items()), flush=True)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="superuser URL of the server (default: an embedded cluster with fsync on)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--clients", default="1,2")
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--tenants", type=int, default=50)
+    parser.add_argument("--big", type=int, default=20_000)
+    parser.add_argument("--depth", type=int, default=10_000)
+    parser.add_argument("--calls", type=int, default=200)
+    args = parser.parse_args()
+    clients = [int(value) for value in args.clients.split(",")]
+
+    with server(args.db) as superuser_url:
+        become_owner(superuser_url)
+        owner_url = psycopg.conninfo.make_conninfo(superuser_url, dbname="postgres")
+        with scratch_database(owner_url, "bench_rls_plain") as plain, \
+                scratch_database(owner_url, "bench_rls_forced") as forced:
+            urls, cursors = {"plain": plain, "forced": forced}, {}
+            for name, url in urls.items():
+                with psycopg.connect(url, autocommit=True) as conn:
+                    assert conn.execute("SELECT current_user, NOT rolsuper AND NOT rolbypassrls FROM pg_roles "
+                                        "WHERE rolname = current_user").fetchone() == (OWNER, True)
+                    load(conn, args.rows, args.tenants, args.big)
+                    cursors[name] = cursor_after(conn, args.depth)  # read before FORCE hides the rows
+            force(forced)
+            pages = page_times(urls, cursors, args.depth, args.rounds, args.calls)
+            records = alternate(plain, record_contenders(plain, forced), clients, args.rounds, args.seconds)
+
+    print(f"\nrecord_delivery, pgbench (prepared), {args.rounds} alternating rounds of {args.seconds} s, fsync on\n")
+    print(records.markdown("plain INSERT", clients))
+    print(f"\nlist_deliveries, server time per call; {args.rows:,} rows, {args.tenants} tenants, big tenant "
+          f"{args.big:,} rows; {args.rounds} alternating rounds of {args.calls} calls\n")
+    base = statistics.median(pages["first page"])
+    print("| contender | calls | median ms | p95 ms | ratio to first page without FORCE |\n|---|---|---|---|---|")
+    for name, values in pages.items():
+        print(f"| {name} | {len(values)} | {statistics.median(values):.3f} | "
+              f"{statistics.quantiles(values, n=20)[-1]:.3f} | {statistics.median(values) / base:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
