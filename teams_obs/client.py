@@ -1,0 +1,194 @@
+"""A typed client over the SQL interface (SPEC §8), sync and async, on psycopg_pool pools.
+
+Every method is one ``SELECT * FROM teams_obs.<function>(p_name => value, ...)``: the database does the
+work, the client only names the parameters and types the answer. ``never_raise=True`` is for hot paths
+where observability must never break the business operation (as the original recorders did): a failed
+call logs one warning (never the payload) and returns the neutral value ``None`` (``False`` for
+conversation references).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Json, Jsonb
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+log = logging.getLogger("teams_obs")
+
+
+@dataclass(frozen=True)
+class RecordedDelivery:
+    inserted: bool
+    delivery_id: UUID
+    idempotency_key: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordedAuditEvent:
+    event_id: UUID
+    payload_hash: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list function; pass ``next_cursor`` back to get the next one (None: no more)."""
+
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A function call in named notation, and how to shape its rows."""
+
+    function: str
+    params: Mapping[str, Any]
+    shape: str  # "one:<Class>", "rows", "page", "scalar"
+    neutral: Any = None
+
+    def query(self) -> sql.Composed:
+        arguments = sql.SQL(", ").join(
+            sql.SQL("{} => {}").format(sql.Identifier(f"p_{name}"), sql.Placeholder(name))
+            for name, value in self.params.items() if value is not None
+        )
+        return sql.SQL("SELECT * FROM teams_obs.{}({})").format(sql.Identifier(self.function), arguments)
+
+    def values(self) -> dict[str, Any]:
+        return {name: value for name, value in self.params.items() if value is not None}
+
+    def shape_rows(self, rows: list[dict[str, Any]]) -> Any:
+        if self.shape == "rows":
+            return rows
+        if self.shape == "scalar":
+            return next(iter(rows[0].values()))
+        if self.shape == "page":
+            return Page([{k: v for k, v in r.items() if k != "next_cursor"} for r in rows],
+                        rows[-1]["next_cursor"] if rows else None)
+        cls = {"delivery": RecordedDelivery, "audit": RecordedAuditEvent}[self.shape]
+        return cls(**rows[0])
+
+
+def _calls():
+    """The SQL interface, written once for both clients."""
+
+    def record_delivery(tenant, destination_type, destination_id, status, **fields) -> _Call:
+        return _Call("record_delivery", {"tenant": tenant, "destination_type": destination_type,
+                                         "destination_id": destination_id, "status": status, **fields},
+                     "delivery")
+
+    def record_deliveries(tenant, rows: Sequence[Mapping[str, Any]]) -> _Call:
+        return _Call("record_deliveries", {"tenant": tenant, "rows": Jsonb(list(rows))}, "rows")
+
+    def record_audit_event(tenant, surface, action_id, result_status, *, payload: Any = None,
+                           **fields) -> _Call:
+        wrapped = None if payload is None else Json(payload)
+        return _Call("record_audit_event", {"tenant": tenant, "surface": surface, "action_id": action_id,
+                                            "result_status": result_status, "payload": wrapped, **fields},
+                     "audit")
+
+    def record_conversation_reference(tenant, activity: Mapping[str, Any],
+                                      activity_at: datetime | None = None) -> _Call:
+        return _Call("record_conversation_reference",
+                     {"tenant": tenant, "activity": Jsonb(dict(activity)), "activity_at": activity_at},
+                     "scalar", neutral=False)
+
+    def list_deliveries(tenant, **filters) -> _Call:
+        return _Call("list_deliveries", {"tenant": tenant, **filters}, "page")
+
+    def list_audit_events(tenant, **filters) -> _Call:
+        return _Call("list_audit_events", {"tenant": tenant, **filters}, "page")
+
+    def latest_conversation_reference(tenant, microsoft_user_id, conversation_type="personal") -> _Call:
+        return _Call("latest_conversation_reference", {"tenant": tenant, "microsoft_user_id": microsoft_user_id,
+                                                        "conversation_type": conversation_type}, "rows")
+
+    def find_conversation_reference(tenant, conversation_id) -> _Call:
+        return _Call("find_conversation_reference", {"tenant": tenant, "conversation_id": conversation_id}, "rows")
+
+    def delivery_health(tenant, since: datetime | None = None, until: datetime | None = None) -> _Call:
+        return _Call("delivery_health", {"tenant": tenant, "since": since, "until": until}, "rows")
+
+    return {f.__name__: f for f in (record_delivery, record_deliveries, record_audit_event,
+                                    record_conversation_reference, list_deliveries, list_audit_events,
+                                    latest_conversation_reference, find_conversation_reference,
+                                    delivery_health)}
+
+
+CALLS = _calls()
+
+
+class _Base:
+    def __init__(self, never_raise: bool):
+        self.never_raise = never_raise
+
+    def _failed(self, call: _Call, exc: psycopg.Error) -> Any:
+        if not self.never_raise:
+            raise exc
+        # The message names the field and SQLSTATE; it never carries an audit payload (SPEC §5).
+        log.warning("teams_obs.%s failed [%s]: %s", call.function, exc.sqlstate, str(exc).splitlines()[0])
+        return call.neutral
+
+
+
+def _with_calls(cls: type[_Base]) -> type[_Base]:
+    """Give a client one method per SQL function, with the factory's signature and docs."""
+    for name, factory in CALLS.items():
+        def method(self, *args, _factory=factory, **kwargs):
+            return self._run(_factory(*args, **kwargs))
+
+        setattr(cls, name, functools.update_wrapper(method, factory))
+    return cls
+
+
+@_with_calls
+class Client(_Base):
+    """Synchronous client: ``Client(ConnectionPool(url))`` or ``Client.connect(url)``."""
+
+    def __init__(self, pool: ConnectionPool, *, never_raise: bool = False):
+        super().__init__(never_raise)
+        self.pool = pool
+
+    @classmethod
+    def connect(cls, url: str, *, never_raise: bool = False, **pool_options) -> Client:
+        return cls(ConnectionPool(url, open=True, **pool_options), never_raise=never_raise)
+
+    def _run(self, call: _Call) -> Any:
+        try:
+            with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+                rows = cursor.execute(call.query(), call.values()).fetchall()
+        except psycopg.Error as exc:
+            return self._failed(call, exc)
+        return call.shape_rows(rows)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+@_with_calls
+class AsyncClient(_Base):
+    """Asynchronous client over an ``AsyncConnectionPool``; the same methods, awaited."""
+
+    def __init__(self, pool: AsyncConnectionPool, *, never_raise: bool = False):
+        super().__init__(never_raise)
+        self.pool = pool
+
+    async def _run(self, call: _Call) -> Any:
+        try:
+            async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+                await cursor.execute(call.query(), call.values())
+                rows = await cursor.fetchall()
+        except psycopg.Error as exc:
+            return self._failed(call, exc)
+        return call.shape_rows(rows)
