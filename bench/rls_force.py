@@ -7,11 +7,14 @@ embedded cluster's superuser acts as it through `-c role=...`). Forcing means ev
 its tenant first: the FORCE contenders set teams_obs.tenant in the same statement, as the functions
 would themselves (set_config(..., true)), then call them.
 
-- record_delivery (pgbench, scripts of bench/record_delivery.py): plain single-row INSERT (the floor of
-  the goal "record_delivery >= 0.8x plain INSERT"), record_delivery, record_delivery with FORCE;
-  alternating round by round, 1 and 2 clients, medians, fsync on.
-- list_deliveries (server time per call, bench/list_pages.py's data and timer): first page and a page
-  after --depth rows of the big tenant, without and with FORCE, alternating, medians.
+- Server time per call (bench/scratch_database.py's timer: a loop inside one transaction, so no commit
+  and no fsync, only the CPU each variant costs): plain INSERT, record_delivery, list_deliveries' first
+  page and a page after --depth rows of the big tenant (bench/list_pages.py's data), each without and
+  with FORCE, plus "tenant set": the FORCE statement where nothing is forced (setting the tenant alone).
+  Contenders alternate by round; medians of all calls.
+- record_delivery throughput (pgbench, bench/pgbench/ scripts of bench/record_delivery.py): plain
+  single-row INSERT (the floor of the goal "record_delivery >= 0.8x plain INSERT"), record_delivery,
+  record_delivery with FORCE; alternating round by round, 1 and 2 clients, medians, fsync on.
 
     python3 bench/rls_force.py [--db SUPERUSER_URL] [--rounds 5] [--seconds 5] [--clients 1,2]
                                [--rows 200000] [--tenants 50] [--big 20000] [--depth 10000] [--calls 200]
@@ -88,26 +91,44 @@ def record_contenders(plain_url: str, forced_url: str) -> list[Contender]:
             Contender("record_delivery, FORCE", with_tenant(record, WRITER_TENANT), url=forced_url)]
 
 
-def page_times(urls: dict[str, str], cursors: dict[str, str], depth: int, rounds: int,
-               calls: int) -> dict[str, list[float]]:
-    """Server time of list_deliveries pages in both databases, the contenders alternating by round."""
-    with ExitStack() as stack:
-        conns = {name: stack.enter_context(psycopg.connect(url, autocommit=True)) for name, url in urls.items()}
-        contenders = {}
-        for name in conns:
-            for page, cursor in (("first page", None), (f"page after {depth:,} rows", cursors[name])):
-                call = f"SELECT * FROM teams_obs.list_deliveries(p_tenant => '{BIG}', p_limit => {PAGE}" + (
-                    f", p_cursor => '{cursor}')" if cursor else ")")
-                contenders[f"{page}{', FORCE' if name == 'forced' else ''}"] = (
-                    conns[name], with_tenant(call, BIG) if name == "forced" else call)
-        times: dict[str, list[float]] = {name: [] for name in contenders}
-        for number in range(rounds):
-            for name in list(contenders) if number % 2 == 0 else list(reversed(contenders)):
-                conn, call = contenders[name]
-                times[name] += server_times_ms(conn, call, calls)
-            print(f"list round {number + 1}/{rounds}: " + ", ".join(
-                f"{name} {statistics.median(values):.3f} ms" for name, values in times.items()), flush=True)
+def server_times(conns: dict[str, psycopg.Connection], contenders: dict[str, tuple[str, str]], rounds: int,
+                 calls: int) -> dict[str, list[float]]:
+    """Server time per call of each contender (database name, SQL), alternating the order by round."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for number in range(rounds):
+        for name in list(contenders) if number % 2 == 0 else list(reversed(contenders)):
+            database, call = contenders[name]
+            times[name] += server_times_ms(conns[database], call, calls)
+        print(f"server-time round {number + 1}/{rounds}: " + ", ".join(
+            f"{name} {statistics.median(values):.3f} ms" for name, values in times.items()), flush=True)
     return times
+
+
+def server_contenders(cursors: dict[str, str], depth: int) -> dict[str, tuple[str, str]]:
+    """Per call, inside one transaction (no commit, so no fsync): the CPU cost of each variant. "tenant set"
+    runs the FORCE statement where nothing is forced: the cost of setting the tenant alone."""
+    insert = ("INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id, "
+              f"idempotency_key, status) VALUES ('{WRITER_TENANT}', 'user_activity', gen_random_uuid()::text, "
+              "md5(random()::text), 'delivered')")
+    record = (f"SELECT * FROM teams_obs.record_delivery(p_tenant => '{WRITER_TENANT}', p_destination_type => "
+              "'user_activity', p_destination_id => gen_random_uuid()::text, p_status => 'delivered')")
+
+    def page(database: str, deep: bool = False) -> str:
+        cursor = f", p_cursor => '{cursors[database]}'" if deep else ""
+        return f"SELECT * FROM teams_obs.list_deliveries(p_tenant => '{BIG}', p_limit => {PAGE}{cursor})"
+
+    deep = f"page after {depth:,} rows"
+    return {
+        "plain INSERT": ("plain", insert),
+        "record_delivery": ("plain", record),
+        "record_delivery, tenant set": ("plain", with_tenant(record, WRITER_TENANT)),
+        "record_delivery, FORCE": ("forced", with_tenant(record, WRITER_TENANT)),
+        "first page": ("plain", page("plain")),
+        "first page, tenant set": ("plain", with_tenant(page("plain"), BIG)),
+        "first page, FORCE": ("forced", with_tenant(page("forced"), BIG)),
+        deep: ("plain", page("plain", deep=True)),
+        f"{deep}, FORCE": ("forced", with_tenant(page("forced", deep=True), BIG)),
+    }
 
 
 def main() -> None:
@@ -128,27 +149,28 @@ def main() -> None:
         become_owner(superuser_url)
         owner_url = psycopg.conninfo.make_conninfo(superuser_url, dbname="postgres")
         with scratch_database(owner_url, "bench_rls_plain") as plain, \
-                scratch_database(owner_url, "bench_rls_forced") as forced:
+                scratch_database(owner_url, "bench_rls_forced") as forced, ExitStack() as connections:
             urls, cursors = {"plain": plain, "forced": forced}, {}
-            for name, url in urls.items():
-                with psycopg.connect(url, autocommit=True) as conn:
-                    assert conn.execute("SELECT current_user, NOT rolsuper AND NOT rolbypassrls FROM pg_roles "
-                                        "WHERE rolname = current_user").fetchone() == (OWNER, True)
-                    load(conn, args.rows, args.tenants, args.big)
-                    cursors[name] = cursor_after(conn, args.depth)  # read before FORCE hides the rows
+            conns = {name: connections.enter_context(psycopg.connect(url, autocommit=True))
+                     for name, url in urls.items()}
+            for name, conn in conns.items():
+                assert conn.execute("SELECT current_user, NOT rolsuper AND NOT rolbypassrls FROM pg_roles "
+                                    "WHERE rolname = current_user").fetchone() == (OWNER, True)
+                load(conn, args.rows, args.tenants, args.big)
+                cursors[name] = cursor_after(conn, args.depth)  # read before FORCE hides the rows
             force(forced)
-            pages = page_times(urls, cursors, args.depth, args.rounds, args.calls)
+            times = server_times(conns, server_contenders(cursors, args.depth), args.rounds, args.calls)
             records = alternate(plain, record_contenders(plain, forced), clients, args.rounds, args.seconds)
 
-    print(f"\nrecord_delivery, pgbench (prepared), {args.rounds} alternating rounds of {args.seconds} s, fsync on\n")
-    print(records.markdown("plain INSERT", clients))
-    print(f"\nlist_deliveries, server time per call; {args.rows:,} rows, {args.tenants} tenants, big tenant "
+    print(f"\nServer time per call (no commit); {args.rows:,} rows, {args.tenants} tenants, big tenant "
           f"{args.big:,} rows; {args.rounds} alternating rounds of {args.calls} calls\n")
-    base = statistics.median(pages["first page"])
-    print("| contender | calls | median ms | p95 ms | ratio to first page without FORCE |\n|---|---|---|---|---|")
-    for name, values in pages.items():
+    print("| contender | calls | median ms | p95 ms | ratio |\n|---|---|---|---|---|")
+    for name, values in times.items():
+        base = statistics.median(times["plain INSERT" if "record" in name or "INSERT" in name else "first page"])
         print(f"| {name} | {len(values)} | {statistics.median(values):.3f} | "
               f"{statistics.quantiles(values, n=20)[-1]:.3f} | {statistics.median(values) / base:.2f}x |")
+    print(f"\nrecord_delivery, pgbench (prepared), {args.rounds} alternating rounds of {args.seconds} s, fsync on\n")
+    print(records.markdown("plain INSERT", clients))
 
 
 if __name__ == "__main__":
