@@ -8,7 +8,7 @@ BEGIN;
 -- Retention of deliveries (SPEC §4), for cron, pg_cron or `teams-obs cleanup`. With
 -- cutoff = now() - p_retention:
 --  1. reservations (notification_delivery_idempotency) created before the cutoff are deleted in
---     batches of p_batch_size rows; a reservation and its row share created_at, so no reservation
+--     batches of about p_batch_size rows; a reservation and its row share created_at, so no reservation
 --     outlives its row. Idempotency therefore holds for the retention period: a retry of a key older
 --     than that records a new row;
 --  2. expired rows in the DEFAULT partition are deleted in batches, and whole monthly partitions

@@ -4,10 +4,12 @@
 
 BEGIN;
 
--- Deletes the rows of p_table whose p_column is before p_cutoff, oldest first, in batches of
--- p_batch_size rows: one scan collects the row addresses, then each batch is one short DELETE by
--- ctid, so no statement grows with the backlog and repeated index scans over rows deleted by earlier
--- batches (still present until vacuum) are avoided.
+-- Deletes the rows of p_table whose p_column is before p_cutoff, in batches: one short DELETE per
+-- range of consecutive heap pages (a TID range scan) holding about p_batch_size rows by the planner's
+-- statistics, or at most p_batch_size when there are none (a heap page holds at most
+-- (block_size - 24) / 28 tuples). One pass over the table in all, no index needed (DEFAULT partitions
+-- have none on the key alone), nothing collected in memory, and no statement grows with the backlog.
+-- Pages added after the start hold rows written after it, which are not expired.
 CREATE FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamptz,
                                               p_batch_size integer DEFAULT 10000)
 RETURNS bigint
@@ -15,30 +17,36 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_batch tid[];
+    v_block_size constant integer := current_setting('block_size')::integer;
+    v_pages bigint := pg_relation_size(p_table) / v_block_size;
+    v_rows_per_page double precision;
+    v_step bigint;
     v_deleted bigint;
     v_total bigint := 0;
 BEGIN
     IF p_batch_size IS NULL OR p_batch_size < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'batch_size: must be a positive integer';
     END IF;
-    FOR v_batch IN EXECUTE format(
-        'SELECT array_agg(b.ctid) FROM (SELECT ctid, (row_number() OVER (ORDER BY %1$I) - 1) / $2 AS n'
-        '   FROM %2$s WHERE %1$I < $1) AS b GROUP BY b.n ORDER BY b.n', p_column, p_table)
-        USING p_cutoff, p_batch_size
-    LOOP
-        EXECUTE format('DELETE FROM %s WHERE ctid = ANY ($1) AND %I < $2', p_table, p_column)
-            USING v_batch, p_cutoff;
+    SELECT CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages
+                ELSE (v_block_size - 24) / 28 END
+      INTO v_rows_per_page
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = p_table;
+    v_step := greatest(1, floor(p_batch_size / v_rows_per_page));
+    FOR v_first IN 0 .. v_pages - 1 BY v_step LOOP
+        EXECUTE format('DELETE FROM %s WHERE ctid >= $1 AND ctid < $2 AND %I < $3', p_table, p_column)
+            USING format('(%s,0)', v_first)::tid, format('(%s,0)', v_first + v_step)::tid, p_cutoff;
         GET DIAGNOSTICS v_deleted = ROW_COUNT;
         v_total := v_total + v_deleted;
-        RAISE DEBUG 'delete_expired_rows: batch of % rows deleted from %', v_deleted, p_table;
+        RAISE DEBUG 'delete_expired_rows: pages % to % of %: % rows deleted',
+            v_first, least(v_first + v_step, v_pages) - 1, p_table, v_deleted;
     END LOOP;
     RETURN v_total;
 END
 $function$;
 
 COMMENT ON FUNCTION teams_obs.delete_expired_rows(regclass, name, timestamptz, integer) IS
-    'Deletes rows of p_table with p_column < p_cutoff in batches of p_batch_size (short statements); returns the count.';
+    'Deletes rows of p_table with p_column < p_cutoff, one short DELETE per page range of about p_batch_size rows; returns the count.';
 
 -- Retention of one table range-partitioned on a timestamptz column (deliveries, audit events):
 --  1. expired rows in the DEFAULT partition are deleted in batches;

@@ -74,7 +74,7 @@ def _retention_options(command):
 @click.command()
 @_retention_options
 @click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Rows per DELETE statement for expired DEFAULT rows and reservations.")
+              help="About this many rows per DELETE of expired DEFAULT rows and reservations.")
 @pass_session
 def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
     """Apply retention: drop expired monthly partitions (never DEFAULT, current or future ones), delete
