@@ -1,0 +1,271 @@
+"""Benchmark of the delivery recorders against their baselines, measured in the same run.
+
+Single rows (pgbench, scripts in bench/pgbench/): record_delivery vs a plain single-row INSERT of the same
+row (no idempotency: the floor) and vs a client-side transaction doing the two inserts in separate
+statements (what the original did). Batches of 1,000 rows (psycopg): record_deliveries vs one plain
+multi-row INSERT of the same rows and vs COPY of the same rows.
+
+Contenders are interleaved as finely as possible, so that they share whatever the machine does meanwhile:
+each pgbench round is one run of all three scripts, picked at random per transaction (pgbench -f a@1 -f b@1
+...), and each client of a batch round writes the contenders' batches in turn. A round's ratio compares
+the contenders' mean latencies in that round (for one client, throughput = 1 / latency); the figures are
+medians over the rounds, for 1 and 2 clients. Default PostgreSQL settings with fsync on: an embedded
+cluster started with fsync=True unless --db names one. Usage:
+
+    python3 bench/record_delivery.py [--db URL] [--rounds 5] [--seconds 5] [--batches 10] [--clients 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from teams_obs.deploy import deploy_and_maintain
+from teams_obs.embedded import embedded_postgres
+
+HERE = Path(__file__).resolve().parent
+PGBENCH_SCRIPTS = {
+    "plain INSERT": HERE / "pgbench/plain_insert.sql",
+    "record_delivery": HERE / "pgbench/record_delivery.sql",
+    "2-statement transaction": HERE / "pgbench/two_statements.sql",
+}
+BATCH_SIZE = 1000
+BENCH_DB = "bench_record_delivery"
+COLUMNS = ("tenant", "delivery_id", "internal_notification_id", "category", "destination_type", "destination_id",
+           "attempt_number", "idempotency_key", "status", "error_code", "error_message", "retryable",
+           "provider_request_id", "sent_at", "created_at")
+
+
+# ---------------------------------------------------------------------------------------------- set-up
+
+@contextmanager
+def database(url: str | None) -> Iterator[str]:
+    """A fresh database with the whole plan deployed, on --db's server or an fsync=True embedded cluster."""
+    if url is None:
+        with embedded_postgres(fsync=True) as cluster, fresh_database(cluster.url()) as bench_url:
+            yield bench_url
+    else:
+        with fresh_database(url) as bench_url:
+            yield bench_url
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    bench_url = psycopg.conninfo.make_conninfo(server_url, dbname=BENCH_DB)
+    deploy_and_maintain(bench_url, echo=lambda _line: None)
+    try:
+        yield bench_url
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def rotations(names: list[str], rounds: int) -> Iterator[list[str]]:
+    """Each round runs every contender once; the starting contender rotates so none always goes first."""
+    for number in range(rounds):
+        shift = number % len(names)
+        yield names[shift:] + names[:shift]
+
+
+# ------------------------------------------------------------------------------------------ single rows
+
+def pgbench_latencies(url: str, clients: int, seconds: int) -> dict[str, float]:
+    """One pgbench run mixing every script per transaction: each script's mean latency (ms)."""
+    scripts = [arg for path in PGBENCH_SCRIPTS.values() for arg in ("-f", f"{path}@1")]
+    result = subprocess.run(
+        ["pgbench", "-n", "-M", "prepared", "-T", str(seconds), "-c", str(clients), "-j", str(clients),
+         *scripts, url],
+        capture_output=True, text=True, check=True)
+    latencies = re.findall(r"^SQL script \d+: (\S+)\n(?:.*\n)*? - latency average = ([0-9.]+) ms",
+                           result.stdout, re.MULTILINE)
+    by_path = {Path(path).resolve(): float(ms) for path, ms in latencies}
+    if len(by_path) != len(PGBENCH_SCRIPTS):
+        raise RuntimeError(f"pgbench printed no per-script latencies:\n{result.stdout}\n{result.stderr}")
+    return {name: by_path[path.resolve()] for name, path in PGBENCH_SCRIPTS.items()}
+
+
+def single_rows(url: str, clients: int, rounds: int, seconds: int) -> list[dict[str, float]]:
+    """Per round: each contender's throughput (transactions/s) at that round's latency."""
+    return [{name: 1000.0 * clients / ms for name, ms in pgbench_latencies(url, clients, seconds).items()}
+            for _ in range(rounds)]
+
+
+# ---------------------------------------------------------------------------------------------- batches
+
+def outcome(tenant: str, rng: random.Random) -> dict:
+    """One realistic delivery outcome, as record_deliveries takes it."""
+    status = rng.choices(["delivered", "failed", "skipped", "sent"], weights=[80, 10, 8, 2])[0]
+    error_code = {"failed": rng.choice(["graph_throttled", "graph_server_error", "transient"]),
+                  "skipped": rng.choice(["user_not_mapped", "addon_inactive", "unknown"])}.get(status)
+    return {
+        "destination_type": rng.choice(["user_activity", "user_activity", "bot_dm"]),
+        "destination_id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "status": status,
+        "internal_notification_id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "category": rng.choice(["assignment", "customer_reply", "approval_request", "escalation", "sla_risk"]),
+        "attempt_number": 1,
+        "error_code": error_code,
+        "error_message": f"Teams activity notification delivery failed ({status})" if error_code else None,
+        "retryable": status == "failed",
+        "provider_request_id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "sent_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def key_of(tenant: str, row: dict) -> str:
+    """SPEC §4 key, computed client-side for the baselines (which store it without checking it)."""
+    text = "|".join([row["internal_notification_id"], tenant, row["destination_type"], row["destination_id"],
+                     str(row["attempt_number"])])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def table_row(tenant: str, row: dict) -> tuple:
+    return (tenant, str(uuid.uuid4()), row["internal_notification_id"], row["category"], row["destination_type"],
+            row["destination_id"], row["attempt_number"], key_of(tenant, row), row["status"], row["error_code"],
+            row["error_message"], row["retryable"], row["provider_request_id"], row["sent_at"],
+            datetime.now(UTC).isoformat())
+
+
+def copy_text(rows: list[tuple]) -> bytes:
+    out = io.StringIO()
+    for row in rows:
+        out.write("\t".join("\\N" if value is None else ("t" if value is True else "f" if value is False
+                                                         else str(value)) for value in row))
+        out.write("\n")
+    return out.getvalue().encode()
+
+
+MULTI_ROW_INSERT = (f"INSERT INTO teams_obs.notification_deliveries ({', '.join(COLUMNS)}) VALUES "
+                    + ", ".join(["(" + ", ".join(["%s"] * len(COLUMNS)) + ")"] * BATCH_SIZE))
+COPY = f"COPY teams_obs.notification_deliveries ({', '.join(COLUMNS)}) FROM STDIN"
+
+
+def prepare_batch(contender: str, tenant: str, rng: random.Random) -> Callable[[psycopg.Connection], None]:
+    """The batch, made ready before the clock starts, and the call that writes it."""
+    rows = [outcome(tenant, rng) for _ in range(BATCH_SIZE)]
+    if contender == "record_deliveries":
+        payload = json.dumps(rows)
+        return lambda conn: conn.execute(
+            "SELECT count(*) FROM teams_obs.record_deliveries(%s, %s::jsonb)", (tenant, payload),
+            prepare=True).fetchone()
+    table_rows = [table_row(tenant, row) for row in rows]
+    if contender == "multi-row INSERT":
+        params = [value for row in table_rows for value in row]
+        return lambda conn: conn.execute(MULTI_ROW_INSERT, params, prepare=True)
+    data = copy_text(table_rows)
+
+    def copy(conn: psycopg.Connection) -> None:
+        with conn.cursor() as cur, cur.copy(COPY) as stream:
+            stream.write(data)
+    return copy
+
+
+BATCH_CONTENDERS = ["multi-row INSERT", "COPY", "record_deliveries"]
+
+
+def batch_round(url: str, clients: int, count: int, seed: int) -> dict[str, float]:
+    """Each client writes `count` batches of every contender, in turn (one transaction each).
+
+    Returns each contender's rows per second at its median batch latency in this round.
+    """
+    # Generic plans: the baselines' 1,000-row statements are then planned once, not per batch.
+    connections = [psycopg.connect(url, autocommit=True, options="-c plan_cache_mode=force_generic_plan")
+                   for _ in range(clients)]
+    try:
+        work = []
+        for client, conn in enumerate(connections):
+            rng = random.Random(seed * 100 + client)
+            tenant = str(uuid.UUID(int=seed * 100 + client + 1))
+            for name in BATCH_CONTENDERS:  # warm up: plans prepared, caches loaded
+                prepare_batch(name, tenant, rng)(conn)
+            work.append([(name, prepare_batch(name, tenant, rng))
+                         for order in rotations(BATCH_CONTENDERS, count) for name in order])
+        durations: dict[str, list[float]] = {name: [] for name in BATCH_CONTENDERS}
+        lock = threading.Lock()
+        start = threading.Barrier(clients)
+
+        def client(conn: psycopg.Connection, calls: list[tuple[str, Callable[[psycopg.Connection], None]]]) -> None:
+            start.wait()
+            for name, call in calls:
+                began = time.perf_counter()
+                call(conn)
+                with lock:
+                    durations[name].append(time.perf_counter() - began)
+
+        threads = [threading.Thread(target=client, args=(conn, calls))
+                   for conn, calls in zip(connections, work, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return {name: clients * BATCH_SIZE / statistics.median(values) for name, values in durations.items()}
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def batches(url: str, clients: int, rounds: int, count: int) -> list[dict[str, float]]:
+    return [batch_round(url, clients, count, seed=number * 1000 + clients) for number in range(rounds)]
+
+
+# ----------------------------------------------------------------------------------------------- report
+
+RATIOS = [
+    # (measured, baseline, target, unit)
+    ("record_delivery", "plain INSERT", 0.8, "tps"),
+    ("record_delivery", "2-statement transaction", 1.2, "tps"),
+    ("record_deliveries", "multi-row INSERT", 0.75, "rows/s"),
+    ("record_deliveries", "COPY", 0.3, "rows/s"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help=f"server URL (a database named {BENCH_DB} is created there)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one pgbench run")
+    parser.add_argument("--batches", type=int, default=10, help="1,000-row batches per client per round")
+    parser.add_argument("--clients", default="1,2")
+    args = parser.parse_args()
+
+    failed = False
+    with database(args.db) as url:
+        for clients in (int(c) for c in args.clients.split(",")):
+            per_round = [single | batch for single, batch in zip(
+                single_rows(url, clients, args.rounds, args.seconds),
+                batches(url, clients, args.rounds, args.batches), strict=True)]
+            print(f"\n{clients} client(s), median of {args.rounds} rounds")
+            for name in per_round[0]:
+                unit = "rows/s" if name in BATCH_CONTENDERS else "tps"
+                print(f"  {name:<26} {statistics.median(r[name] for r in per_round):>12,.0f} {unit}")
+            for measured, baseline, target, unit in RATIOS:
+                ratios = [r[measured] / r[baseline] for r in per_round]
+                ratio = statistics.median(ratios)
+                verdict = "ok" if ratio >= target else "BELOW TARGET"
+                failed |= ratio < target
+                print(f"  {measured} / {baseline} ({unit}): {ratio:.2f}x  (target >= {target}x) {verdict};"
+                      f" rounds {min(ratios):.2f}-{max(ratios):.2f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
