@@ -11,6 +11,8 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
+from teams_obs.client import CALLS
+
 Row = dict[str, Any]
 
 # `teams-obs maintain` keeps 3 months ahead: under 2 means it has not run for a month or more.
@@ -35,11 +37,9 @@ def maintenance_status(conn: psycopg.Connection) -> list[Row]:
 def delivery_health(conn: psycopg.Connection, tenant: UUID, since: datetime | None = None,
                     until: datetime | None = None) -> list[Row]:
     """One row per UTC day, then the whole window (``day`` None); SQL defaults for a missing bound."""
-    bounds = {name: value for name, value in (("p_since", since), ("p_until", until)) if value is not None}
-    query = "SELECT * FROM teams_obs.delivery_health(p_tenant => %(p_tenant)s{})".format(
-        "".join(f", {name} => %({name})s" for name in bounds))
+    call = CALLS["delivery_health"](tenant, since, until)
     with conn.cursor(row_factory=dict_row) as cursor:
-        return cursor.execute(query, {"p_tenant": tenant, **bounds}).fetchall()
+        return cursor.execute(call.query(), call.values()).fetchall()
 
 
 def failure_rate(row: Row) -> float | None:
