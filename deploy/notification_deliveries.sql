@@ -15,7 +15,7 @@ CREATE TABLE teams_obs.notification_deliveries (
     destination_type text NOT NULL,
     destination_id text NOT NULL,
     attempt_number integer NOT NULL DEFAULT 1,
-    idempotency_key text NOT NULL,
+    idempotency_key text COLLATE "C" NOT NULL,
     provider_message_id text,
     status text NOT NULL,
     error_code text,

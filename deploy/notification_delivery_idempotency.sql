@@ -10,7 +10,7 @@ BEGIN;
 -- never exists without its row.
 CREATE TABLE teams_obs.notification_delivery_idempotency (
     tenant uuid NOT NULL,
-    idempotency_key text NOT NULL,
+    idempotency_key text COLLATE "C" NOT NULL,
     delivery_id uuid NOT NULL,
     created_at timestamptz NOT NULL,
     CONSTRAINT notification_delivery_idempotency_pk PRIMARY KEY (tenant, idempotency_key)

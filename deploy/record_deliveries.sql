@@ -104,17 +104,17 @@ BEGIN
         RETURNING s.tenant, s.idempotency_key, s.delivery_id, s.created_at
     ),
     stored AS (
-        INSERT INTO teams_obs.notification_deliveries AS d (
+        INSERT INTO teams_obs.notification_deliveries (
             tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
             attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
             retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
         SELECT r.tenant, r.delivery_id, (i.delivery).internal_notification_id, (i.delivery).category,
-               (i.delivery).destination_type, (i.delivery).destination_id, (i.delivery).attempt_number,
-               r.idempotency_key, (i.delivery).provider_message_id, (i.delivery).status, (i.delivery).error_code,
-               (i.delivery).error_message, (i.delivery).retryable, (i.delivery).provider_request_id,
-               (i.delivery).sent_at, (i.delivery).delivered_at, (i.delivery).responded_at, r.created_at
-        FROM reserved r JOIN input i ON i.new_id = r.delivery_id
-        RETURNING d.delivery_id
+            (i.delivery).destination_type, (i.delivery).destination_id, (i.delivery).attempt_number,
+            r.idempotency_key, (i.delivery).provider_message_id, (i.delivery).status, (i.delivery).error_code,
+            (i.delivery).error_message, (i.delivery).retryable, (i.delivery).provider_request_id,
+            (i.delivery).sent_at, (i.delivery).delivered_at, (i.delivery).responded_at, r.created_at
+        FROM reserved r
+        JOIN input i ON i.new_id = r.delivery_id
     )
     SELECT j.ord, j.inserted,
            coalesce(j.delivery_id, (j.existing).delivery_id),

@@ -91,10 +91,11 @@ RETURN teams_obs.delivery_key_digest(
     p_tenant, p_row.internal_notification_id, p_row.destination_type, p_row.destination_id,
     p_row.attempt_number, p_row.nonce);
 
--- One statement reserves the key and stores the row, so a reservation never exists without its row.
--- A miss (key already reserved) reads the reservation in a second statement, whose fresh snapshot also
--- sees one that a concurrent writer committed while the insert waited for it.
--- created_at is now(), the transaction start, as the original's column default.
+-- Reserves the key, then stores the row: two statements of one function call, so an error in either
+-- undoes both (never a reservation without its row). A miss (key already reserved) reads the
+-- reservation in a later statement, whose fresh snapshot also sees one that a concurrent writer
+-- committed while our INSERT waited for it. created_at is now(), the transaction start, as the
+-- original's column default. One row, not a set: no tuplestore on this hot path.
 CREATE FUNCTION teams_obs.record_delivery(
     p_tenant uuid,
     p_destination_type text,
@@ -111,9 +112,12 @@ CREATE FUNCTION teams_obs.record_delivery(
     p_sent_at timestamptz DEFAULT NULL,
     p_delivered_at timestamptz DEFAULT NULL,
     p_responded_at timestamptz DEFAULT NULL,
-    p_nonce text DEFAULT NULL
+    p_nonce text DEFAULT NULL,
+    OUT inserted boolean,
+    OUT delivery_id uuid,
+    OUT idempotency_key text,
+    OUT created_at timestamptz
 )
-RETURNS TABLE (inserted boolean, delivery_id uuid, idempotency_key text, created_at timestamptz)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -125,41 +129,33 @@ DECLARE
         p_attempt_number, p_error_code, p_error_message, p_retryable, p_provider_message_id,
         p_provider_request_id, p_sent_at, p_delivered_at, p_responded_at, p_nonce)::teams_obs.delivery_input);
     v_problem text := teams_obs.delivery_problem(p_tenant, v_row);
-    v_key text;
 BEGIN
     IF v_problem IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_problem;
     END IF;
-    v_key := teams_obs.delivery_row_key(p_tenant, v_row);
+    idempotency_key := teams_obs.delivery_row_key(p_tenant, v_row);
 
-    RETURN QUERY
-    WITH reserved AS (
-        INSERT INTO teams_obs.notification_delivery_idempotency AS s
-            (tenant, idempotency_key, delivery_id, created_at)
-        VALUES (p_tenant, v_key, gen_random_uuid(), now())
-        ON CONFLICT DO NOTHING
-        RETURNING s.tenant, s.idempotency_key, s.delivery_id, s.created_at
-    ),
-    stored AS (
-        INSERT INTO teams_obs.notification_deliveries AS d (
+    INSERT INTO teams_obs.notification_delivery_idempotency AS s (tenant, idempotency_key, delivery_id, created_at)
+    VALUES (p_tenant, record_delivery.idempotency_key, gen_random_uuid(), now())
+    ON CONFLICT DO NOTHING
+    RETURNING s.delivery_id, s.created_at INTO record_delivery.delivery_id, record_delivery.created_at;
+    inserted := FOUND;
+
+    IF inserted THEN
+        INSERT INTO teams_obs.notification_deliveries (
             tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
             attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
             retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
-        SELECT r.tenant, r.delivery_id, (v_row).internal_notification_id, (v_row).category,
-               (v_row).destination_type, (v_row).destination_id, (v_row).attempt_number,
-               r.idempotency_key, (v_row).provider_message_id, (v_row).status, (v_row).error_code,
-               (v_row).error_message, (v_row).retryable, (v_row).provider_request_id,
-               (v_row).sent_at, (v_row).delivered_at, (v_row).responded_at, r.created_at
-        FROM reserved r
-        RETURNING d.delivery_id
-    )
-    SELECT true, r.delivery_id, r.idempotency_key, r.created_at FROM reserved r;
-
-    IF NOT FOUND THEN
-        RETURN QUERY
-        SELECT false, s.delivery_id, s.idempotency_key, s.created_at
-        FROM teams_obs.notification_delivery_idempotency s
-        WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;
+        VALUES (
+            p_tenant, record_delivery.delivery_id, (v_row).internal_notification_id, (v_row).category,
+            (v_row).destination_type, (v_row).destination_id, (v_row).attempt_number,
+            record_delivery.idempotency_key, (v_row).provider_message_id, (v_row).status, (v_row).error_code,
+            (v_row).error_message, (v_row).retryable, (v_row).provider_request_id,
+            (v_row).sent_at, (v_row).delivered_at, (v_row).responded_at, record_delivery.created_at);
+    ELSE
+        SELECT s.delivery_id, s.created_at INTO record_delivery.delivery_id, record_delivery.created_at
+        FROM teams_obs.notification_delivery_idempotency AS s
+        WHERE s.tenant = p_tenant AND s.idempotency_key = record_delivery.idempotency_key;
     END IF;
 END
 $function$;
