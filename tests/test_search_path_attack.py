@@ -6,6 +6,7 @@ and no planted object may ever run (each one logs its calls).
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -165,3 +166,37 @@ def test_the_scenario_covers_every_function_granted_to_a_role(db: psycopg.Connec
     called = " ".join(call for _role, call in SCENARIO if call)
     pure_building_blocks = {"clean_text", "delivery_key_problem", "delivery_key_digest", "raise_invalid_parameter"}
     assert {name for name in granted if f"teams_obs.{name}(" not in called} == pure_building_blocks
+
+
+OUR_NAMES = """
+SELECT relname FROM pg_class
+ WHERE relnamespace = 'teams_obs'::regnamespace AND relkind IN ('r', 'p', 'v', 'm', 'S', 'c')
+UNION SELECT typname FROM pg_type WHERE typnamespace = 'teams_obs'::regnamespace AND typtype IN ('c', 'd', 'e')
+"""
+
+
+def unqualified_references(body: str, names: set[str]) -> list[str]:
+    """Places where a function body names one of our tables or types without `teams_obs.`: resolved
+    through search_path, where pg_temp (searched for relations and types) could supply its own.
+    A quoted bare name is a label (a cursor's list name, a format() argument) unless cast to regclass."""
+    code = re.sub(r"/\*.*?\*/", "", re.sub(r"--[^\n]*", "", body), flags=re.S)
+    pattern = r"(?<![\w.$])(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b"
+    found = []
+    for match in re.finditer(pattern, code):
+        before, after = code[match.start() - 1:match.start()], code[match.end():match.end() + 20]
+        label = before == "'" and after.startswith("'") and not re.match(r"'::(pg_catalog\.)?regclass", after)
+        if not label:
+            found.append(code[max(0, match.start() - 30):match.end() + 10])
+    return found
+
+
+def test_no_function_names_a_table_or_type_of_ours_unqualified(db: psycopg.Connection) -> None:
+    names = {name for (name,) in db.execute(OUR_NAMES)}
+    assert {"notification_deliveries", "audit_events", "cleanup_result"} <= names
+    offenders = {name: found for name, body in db.execute(
+        "SELECT proname, prosrc FROM pg_proc WHERE pronamespace = 'teams_obs'::regnamespace")
+        if (found := unqualified_references(body, names))}
+    assert offenders == {}
+    assert unqualified_references("DELETE FROM notification_deliveries WHERE", names)  # the check can fail
+    assert unqualified_references("SELECT 'audit_events'::regclass", names)
+    assert not unqualified_references("decode_cursor('audit_events', t) FROM teams_obs.audit_events", names)
