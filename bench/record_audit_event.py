@@ -1,0 +1,93 @@
+"""Benchmark: record_audit_event with a realistic 1 KB payload, hashed in the database, against a plain
+INSERT of the same row into audit_events with the hash computed on the client (the floor: no
+validation, no hashing, no normalisation in the database). Target (issue 4): at least 0.6x.
+
+pgbench with prepared statements, the payload and the hash sent as parameters on every call as an
+application would; fsync on (a real commit per call); 1 and 2 clients; contenders alternate within
+each round and the report gives medians and the ratio to the INSERT measured in the same run.
+
+    python3 bench/record_audit_event.py [--db URL] [--rounds 5] [--seconds 10]
+
+Without --db, an embedded cluster with fsync on (default settings otherwise) is started and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import psycopg
+from pgbench_runner import Contender, alternate
+from scratch_database import scratch_database
+
+from teams_obs.jcs import payload_hash
+
+# What the original hashed for a note added from a message extension: {input, target}, about 1 KB.
+PAYLOAD = {
+    "input": {
+        "ticketId": "3f0c2a9e-7b1d-4c6a-9e2f-58d1b7a4c301",
+        "ticketNumber": "TK-104233",
+        "note": ("Customer called back about the VPN outage at the Lyon office: the tunnel drops every "
+                 "twenty minutes since the firmware update on the edge router. Rolled back to 7.2.4 "
+                 "as a test; monitoring until tomorrow 09:00. Contact: Amélie Rousseau (IT lead), "
+                 "prefers Teams over e-mail. Related tickets TK-104101 and TK-104187 closed as duplicates."),
+        "isInternal": True,
+        "notifyContact": False,
+        "timeSpentMinutes": 25,
+        "billable": True,
+        "workType": "remote_support",
+        "attachments": [
+            {"name": "router-log-2026-11-28.txt", "size": 48213, "contentType": "text/plain"},
+            {"name": "screenshot.png", "size": 231877, "contentType": "image/png"},
+        ],
+        "mentions": ["9b7e1d2c-0a4f-4e8b-b1c3-7d6e5f4a3b21"],
+        "source": {"messageId": "1732787423117", "conversationId": "19:meeting_NzQ1ZTI4@thread.v2"},
+    },
+    "target": {"entityType": "ticket", "ticketId": "3f0c2a9e-7b1d-4c6a-9e2f-58d1b7a4c301"},
+}
+PAYLOAD_TEXT = json.dumps(PAYLOAD, ensure_ascii=False)
+
+# Both contenders write the same columns with the same values; only the hash's origin differs.
+TENANT = "('00000000-0000-4000-8000-' || lpad(:t::text, 12, '0'))::uuid"
+ROW_VARIABLES = {"actor": "7c1e4b9a-2d3f-4a5b-8c6d-9e0f1a2b3c4d", "aad": "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a",
+                 "target": PAYLOAD["target"]["ticketId"], "key": "b0c7e0de-5a1f-4c2e-9d3b-1f2e3d4c5b6a"}
+
+RECORD = Contender("record_audit_event", f"""\\set t random(1, 100)
+SELECT * FROM teams_obs.record_audit_event(
+    p_tenant => {TENANT}, p_surface => 'message_extension', p_action_id => 'add_note',
+    p_result_status => 'success', p_actor_user_id => :actor::uuid, p_microsoft_user_id => :aad,
+    p_target_type => 'ticket', p_target_id => :target, p_idempotency_key => :key, p_payload => :payload::json);
+""", {**ROW_VARIABLES, "payload": PAYLOAD_TEXT})
+
+INSERT = Contender("plain INSERT, client-side hash", f"""\\set t random(1, 100)
+INSERT INTO teams_obs.audit_events (tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type,
+                                    target_id, idempotency_key, payload_hash, result_status)
+VALUES ({TENANT}, :actor::uuid, :aad, 'message_extension', 'add_note', 'ticket', :target, :key, :hash, 'success')
+RETURNING event_id, payload_hash, created_at;
+""", {**ROW_VARIABLES, "hash": payload_hash(PAYLOAD_TEXT)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="server URL (default: an embedded cluster with fsync on)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    print(f"payload: {len(PAYLOAD_TEXT.encode())} bytes of JSON", flush=True)
+    with scratch_database(args.db, "bench_record_audit_event") as url, psycopg.connect(url, autocommit=True) as conn:
+        stored = conn.execute("SELECT payload_hash FROM teams_obs.record_audit_event("
+                              "gen_random_uuid(), 'bot', 'add_note', 'success', p_payload => %s::json)",
+                              (PAYLOAD_TEXT,)).fetchone()[0]
+        if stored != INSERT.variables["hash"]:
+            raise SystemExit("the database and the client disagree on the payload hash")
+
+        def checkpoint() -> None:
+            conn.execute("CHECKPOINT")
+
+        results = alternate(url, [RECORD, INSERT], (1, 2), args.rounds, args.seconds, before_each=checkpoint)
+    print()
+    print(results.markdown(INSERT.name, (1, 2)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+-- Revert teams_obs:record_audit_event from pg
+
+BEGIN;
+
+DROP FUNCTION teams_obs.record_audit_event(uuid, text, text, text, uuid, text, text, text, text, json, text, text);
+
+COMMIT;
