@@ -44,15 +44,26 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "partition_bounds": ({MAINTAINER}, "SELECT * FROM teams_obs.partition_bounds('teams_obs.audit_events')"),
     "lock_partition_maintenance": ({MAINTAINER},
                                    "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
-    # Pure public helpers (SPEC §8) and the pure functions they call: every role.
+    # Pure public helpers (SPEC §8): every role.
     "delivery_idempotency_key": (ALL, "SELECT teams_obs.delivery_idempotency_key(%(t)s, NULL, 'bot_dm', 'u', 1)"),
     "graph_status_error": (ALL, "SELECT * FROM teams_obs.graph_status_error(429)"),
     "canonical_json": (ALL, "SELECT teams_obs.canonical_json('{\"b\": 1, \"a\": [true, null]}')"),
     "payload_hash": (ALL, "SELECT teams_obs.payload_hash('{\"b\": 1, \"a\": [true, null]}')"),
+    # The pure functions those call (BUILDING_BLOCKS); without a call of their own, they are tried with
+    # NULL arguments (all strict: the privilege is checked, the body not run).
     "clean_text": (ALL, "SELECT teams_obs.clean_text(' x ')"),
     "delivery_key_problem": (ALL, "SELECT teams_obs.delivery_key_problem(%(t)s, 'bot_dm', 'u', 1, NULL)"),
     "delivery_key_digest": (ALL, "SELECT teams_obs.delivery_key_digest(%(t)s, NULL, 'bot_dm', 'u', 1, NULL)"),
     "raise_invalid_parameter": (ALL, "SELECT teams_obs.raise_invalid_parameter('field: raised on purpose')"),
+    "_jcs_format_number": (ALL, None),
+    "_jcs_kept_every_member": (ALL, None),
+    "_jcs_large_digits": (ALL, None),
+    "_jcs_number": (ALL, None),
+    "_jcs_path_step": (ALL, None),
+    "_jcs_render": (ALL, None),
+    "_jcs_screen": (ALL, None),
+    "_jcs_sort_key": (ALL, None),
+    "_jcs_string_problem": (ALL, None),
     # Internal: run by SECURITY DEFINER functions as the owner only.
     "activity_text": (NONE, None),
     "cleanup_partitioned_table": (NONE, None),
@@ -66,5 +77,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "encode_cursor": (NONE, None),
     "list_filter": (NONE, None),
 }
+BUILDING_BLOCKS = frozenset({"clean_text", "delivery_key_problem", "delivery_key_digest", "raise_invalid_parameter"}
+                            | {name for name in EXPECTED if name.startswith("_jcs_")})
 # Calls that do reach the function but fail on purpose.
 EXPECTED_SQLSTATE = {"raise_invalid_parameter": "22023"}

@@ -20,11 +20,15 @@ ROLES = (WRITER, READER, MAINTAINER)
 REPORTING = "teams_obs_test_reporting"
 
 
+def create_role(conn: psycopg.Connection, role: str) -> None:
+    """A NOLOGIN role, unless the cluster has it already (roles outlive the test databases)."""
+    conn.execute(sql.SQL("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {0}) THEN "
+                         "CREATE ROLE {1} NOLOGIN; END IF; END$$").format(sql.Literal(role), sql.Identifier(role)))
+
+
 def grant_reporting_role(conn: psycopg.Connection) -> None:
     """Create the reporting role if missing; grant it SELECT on every table of tenant_deletion_order()."""
-    conn.execute(sql.SQL("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {0}) THEN "
-                         "CREATE ROLE {1} NOLOGIN; END IF; END$$").format(sql.Literal(REPORTING),
-                                                                           sql.Identifier(REPORTING)))
+    create_role(conn, REPORTING)
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA teams_obs TO {}").format(sql.Identifier(REPORTING)))
     for (table,) in conn.execute("SELECT table_name FROM teams_obs.tenant_deletion_order()").fetchall():
         conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(table), sql.Identifier(REPORTING)))

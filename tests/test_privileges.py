@@ -13,8 +13,16 @@ import pytest
 from psycopg import sql
 
 from teams_obs.partitions import maintain
+from teams_obs.sqitch import Engine
 from tests.function_roles import EXPECTED, EXPECTED_SQLSTATE, TENANT
-from tests.security_helpers import REPORTING, ROLES, as_role, cloned_database, grant_reporting_role
+from tests.security_helpers import (
+    REPORTING,
+    ROLES,
+    as_role,
+    cloned_database,
+    create_role,
+    grant_reporting_role,
+)
 
 MATRIX_ROLES = (*ROLES, REPORTING)
 # The tables a host application sees (tenant_deletion_order) and the DEFAULT partitions; the monthly
@@ -65,9 +73,11 @@ def test_catalog_grants_are_exactly_the_declared_ones(matrix_db: psycopg.Connect
 
 
 def null_call(conn: psycopg.Connection, name: str) -> sql.Composed:
+    """A call with NULL arguments. Each is a subquery, not a constant: the planner would fold a strict
+    function of a NULL constant to NULL without ever checking the privilege."""
     types = catalog_functions(conn)[name]
     return sql.SQL("SELECT teams_obs.{}({})").format(
-        sql.Identifier(name), sql.SQL(", ").join(sql.SQL("NULL::{}").format(sql.SQL(t)) for t in types))
+        sql.Identifier(name), sql.SQL(", ").join(sql.SQL("(SELECT NULL::{})").format(sql.SQL(t)) for t in types))
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -83,7 +93,7 @@ def test_function_privilege(matrix_db: psycopg.Connection, role: str, name: str)
                 matrix_db.execute(call, {"t": TENANT})
             assert raised.value.sqlstate == EXPECTED_SQLSTATE[name]
         else:
-            matrix_db.execute(call, {"t": TENANT}).fetchall()
+            matrix_db.execute(call or null_call(matrix_db, name), {"t": TENANT}).fetchall()
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
@@ -128,3 +138,28 @@ def test_no_role_creates_objects_in_the_schema(matrix_db: psycopg.Connection, ro
     with as_role(matrix_db, role), pytest.raises(psycopg.errors.InsufficientPrivilege,
                                                  match="permission denied for schema teams_obs"):
         matrix_db.execute(statement)
+
+
+OWNER = "teams_obs_test_owner"
+
+
+def test_a_dedicated_owner_role_deploys_and_its_later_functions_are_not_public(empty_db_url: str) -> None:
+    """Deployed by a plain role (as docs/security.md advises), the privileges change also revokes PUBLIC's
+    default EXECUTE for that role, so a function added later is executable by nobody until granted."""
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        for role in (*ROLES, OWNER):  # the function roles too: only a superuser may create them
+            create_role(conn, role)
+        conn.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
+            sql.Identifier(conn.info.dbname), sql.Identifier(OWNER)))
+    owner_url = psycopg.conninfo.make_conninfo(empty_db_url, options=f"-c role={OWNER}")
+    Engine(owner_url, echo=lambda _line: None).deploy(verify=True)
+    public_execute = ("SELECT count(*) FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a "
+                      "WHERE p.oid = %s::regprocedure AND a.grantee = 0")
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        assert conn.execute("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'teams_obs'"
+                            ).fetchone() == (OWNER,)
+        conn.execute("CREATE FUNCTION teams_obs.added_later() RETURNS int LANGUAGE sql RETURN 1")
+        assert conn.execute(public_execute, ("teams_obs.added_later()",)).fetchone() == (0,)
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:  # a superuser's functions keep the default
+        conn.execute("CREATE FUNCTION public.by_superuser() RETURNS int LANGUAGE sql RETURN 1")
+        assert conn.execute(public_execute, ("public.by_superuser()",)).fetchone() == (1,)
