@@ -1,7 +1,8 @@
 """A search_path attack (SPEC §5): an attacker plants functions and operators in `public` that shadow
 built-ins the code uses, plus temporary tables named like ours, and calls every public function with
 `search_path = public, pg_catalog`. Every answer and every stored row must be what a clean session gets,
-and no planted object may ever run (each one logs its calls).
+and no planted object may ever run (each one logs its calls). A static check complements it: no function
+body names a table or type of ours without the schema.
 """
 
 from __future__ import annotations
