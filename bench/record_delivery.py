@@ -13,6 +13,7 @@ medians over the rounds, for 1 and 2 clients. Default PostgreSQL settings with f
 cluster started with fsync=True unless --db names one. Usage:
 
     python3 bench/record_delivery.py [--db URL] [--rounds 5] [--seconds 5] [--batches 10] [--clients 1,2]
+                                     [--no-fsync]
 """
 
 from __future__ import annotations
@@ -55,10 +56,10 @@ COLUMNS = ("tenant", "delivery_id", "internal_notification_id", "category", "des
 # ---------------------------------------------------------------------------------------------- set-up
 
 @contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """A fresh database with the whole plan deployed, on --db's server or an fsync=True embedded cluster."""
+def database(url: str | None, *, fsync: bool) -> Iterator[str]:
+    """A fresh database with the whole plan deployed, on --db's server or an embedded cluster."""
     if url is None:
-        with embedded_postgres(fsync=True) as cluster, fresh_database(cluster.url()) as bench_url:
+        with embedded_postgres(fsync=fsync) as cluster, fresh_database(cluster.url()) as bench_url:
             yield bench_url
     else:
         with fresh_database(url) as bench_url:
@@ -245,10 +246,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5, help="length of one pgbench run")
     parser.add_argument("--batches", type=int, default=10, help="1,000-row batches per client per round")
     parser.add_argument("--clients", default="1,2")
+    parser.add_argument("--no-fsync", action="store_true",
+                        help="embedded cluster without fsync: shows the CPU cost alone (not the target setting)")
     args = parser.parse_args()
 
     failed = False
-    with database(args.db) as url:
+    with database(args.db, fsync=not args.no_fsync) as url:
         for clients in (int(c) for c in args.clients.split(",")):
             per_round = [single | batch for single, batch in zip(
                 single_rows(url, clients, args.rounds, args.seconds),
