@@ -288,6 +288,7 @@ BEGIN
             END IF;
         WHEN '}', ']' THEN
             v_depth := v_depth - 1;
+            v_expect_name := false;  -- after {} a string is a value
         WHEN ',' THEN
             IF v_kind[v_depth] = 'object' THEN
                 v_expect_name := true;
