@@ -4,9 +4,11 @@ validation, no hashing, no normalisation in the database). Target (issue 4): at 
 
 pgbench with prepared statements, the payload and the hash sent as parameters on every call as an
 application would; fsync on (a real commit per call); 1 and 2 clients; contenders alternate within
-each round and the report gives medians and the ratio to the INSERT measured in the same run.
+each round and the report gives medians and the ratio to the INSERT measured in the same run. Then the
+server time of each statement inside one transaction (no commit, no network: the CPU each costs, which
+the commit's fsync otherwise hides), --calls calls per contender and round, alternating.
 
-    python3 bench/record_audit_event.py [--db URL] [--rounds 5] [--seconds 10]
+    python3 bench/record_audit_event.py [--db URL] [--rounds 5] [--seconds 10] [--calls 200]
 
 Without --db, an embedded cluster with fsync on (default settings otherwise) is started and dropped.
 """
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 
 import psycopg
 from pgbench_runner import Contender, alternate
-from scratch_database import scratch_database
+from psycopg import sql
+from scratch_database import scratch_database, server_times_ms
 
 from teams_obs.jcs import payload_hash
 
@@ -46,6 +50,7 @@ PAYLOAD = {
     "target": {"entityType": "ticket", "ticketId": "3f0c2a9e-7b1d-4c6a-9e2f-58d1b7a4c301"},
 }
 PAYLOAD_TEXT = json.dumps(PAYLOAD, ensure_ascii=False)
+HASH = payload_hash(PAYLOAD_TEXT)  # computed on the client, for the contenders that take a hash
 
 # Both contenders write the same columns with the same values; only the hash's origin differs.
 TENANT = "('00000000-0000-4000-8000-' || lpad(:t::text, 12, '0'))::uuid"
@@ -59,12 +64,18 @@ SELECT * FROM teams_obs.record_audit_event(
     p_target_type => 'ticket', p_target_id => :target, p_idempotency_key => :key, p_payload => :payload::json);
 """, {**ROW_VARIABLES, "payload": PAYLOAD_TEXT})
 
+# The same call with the hash computed on the client: what the function costs besides hashing.
+RECORD_HASHED = Contender("record_audit_event, client-side hash", RECORD.script.replace(
+    "p_payload => :payload::json", "p_payload_hash => :hash"), {**ROW_VARIABLES, "hash": HASH})
+
 INSERT = Contender("plain INSERT, client-side hash", f"""\\set t random(1, 100)
 INSERT INTO teams_obs.audit_events (tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type,
                                     target_id, idempotency_key, payload_hash, result_status)
 VALUES ({TENANT}, :actor::uuid, :aad, 'message_extension', 'add_note', 'ticket', :target, :key, :hash, 'success')
 RETURNING event_id, payload_hash, created_at;
-""", {**ROW_VARIABLES, "hash": payload_hash(PAYLOAD_TEXT)})
+""", {**ROW_VARIABLES, "hash": HASH})
+
+CONTENDERS = [RECORD, RECORD_HASHED, INSERT]
 
 
 def main() -> None:
@@ -72,21 +83,45 @@ def main() -> None:
     parser.add_argument("--db", help="server URL (default: an embedded cluster with fsync on)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
     print(f"payload: {len(PAYLOAD_TEXT.encode())} bytes of JSON", flush=True)
     with scratch_database(args.db, "bench_record_audit_event") as url, psycopg.connect(url, autocommit=True) as conn:
         stored = conn.execute("SELECT payload_hash FROM teams_obs.record_audit_event("
                               "gen_random_uuid(), 'bot', 'add_note', 'success', p_payload => %s::json)",
                               (PAYLOAD_TEXT,)).fetchone()[0]
-        if stored != INSERT.variables["hash"]:
+        if stored != HASH:
             raise SystemExit("the database and the client disagree on the payload hash")
 
         def checkpoint() -> None:
             conn.execute("CHECKPOINT")
 
-        results = alternate(url, [RECORD, INSERT], (1, 2), args.rounds, args.seconds, before_each=checkpoint)
+        results = alternate(url, CONTENDERS, (1, 2), args.rounds, args.seconds, before_each=checkpoint)
+        times = server_times(conn, args.rounds, args.calls)
     print()
     print(results.markdown(INSERT.name, (1, 2)))
+    print(f"\nServer time per call inside one transaction, {args.calls} calls x {args.rounds} alternating rounds:\n")
+    print("| contender | median ms | ratio to plain INSERT |\n|---|---|---|")
+    base = statistics.median(times[INSERT.name])
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values):.3f} | {statistics.median(values) / base:.2f}x |")
+
+
+def inline(contender: Contender) -> str:
+    """The contender's statement with its variables as literals (the server-time loop runs plain SQL)."""
+    statement = contender.script.split("\n", 1)[1].rstrip().rstrip(";")
+    statement = statement.replace(":t::text", "'1'")
+    for name, value in sorted(contender.variables.items(), key=lambda item: -len(item[0])):
+        statement = statement.replace(f":{name}", sql.Literal(value).as_string(None))
+    return statement
+
+
+def server_times(conn: psycopg.Connection, rounds: int, calls: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {contender.name: [] for contender in CONTENDERS}
+    for number in range(rounds):
+        for contender in CONTENDERS if number % 2 == 0 else reversed(CONTENDERS):
+            times[contender.name] += server_times_ms(conn, inline(contender), calls)
+    return times
 
 
 if __name__ == "__main__":

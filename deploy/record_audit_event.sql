@@ -21,6 +21,9 @@ BEGIN;
 -- function runs, and PostgreSQL quotes the offending token; clients that serialise the payload with a
 -- JSON library (the Python client does) never send such text.
 --
+-- Taxonomy checks are inline comparisons rather than calls of list_filter: a function with SET search_path
+-- costs a configuration save and restore per call, and this is the hot path.
+--
 -- Not idempotent on purpose: audit_events.idempotency_key is the request's key, kept for correlation;
 -- a retried request (say a failure, then a success) is a second execution and is audited again.
 CREATE FUNCTION teams_obs.record_audit_event(
@@ -44,14 +47,10 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_surface text := teams_obs.list_filter('surface', teams_obs.clean_text(p_surface),
-        ARRAY['bot', 'message_extension', 'quick_action', 'tab']::text[]);
-    v_action_id text := teams_obs.list_filter('action_id', teams_obs.clean_text(p_action_id),
-        ARRAY['assign_ticket', 'add_note', 'reply_to_contact', 'log_time', 'approval_response', 'create_ticket_from_message', 'update_from_message']::text[]);
-    v_result_status text := teams_obs.list_filter('result_status', teams_obs.clean_text(p_result_status),
-        ARRAY['success', 'failure']::text[]);
-    v_error_code text := teams_obs.list_filter('error_code', teams_obs.clean_text(p_error_code),
-        ARRAY['validation_error', 'forbidden', 'not_found', 'not_configured', 'capability_disabled', 'unsupported_action', 'duplicate_submission', 'execution_failed']::text[]);
+    v_surface text := teams_obs.clean_text(p_surface);
+    v_action_id text := teams_obs.clean_text(p_action_id);
+    v_result_status text := teams_obs.clean_text(p_result_status);
+    v_error_code text := teams_obs.clean_text(p_error_code);
     v_microsoft_user_id text := teams_obs.clean_text(p_microsoft_user_id);
     v_target_type text := teams_obs.clean_text(p_target_type);
     v_target_id text := teams_obs.clean_text(p_target_id);
@@ -64,9 +63,16 @@ BEGIN
     v_problem := CASE
         WHEN p_tenant IS NULL THEN 'tenant: required'
         WHEN v_surface IS NULL THEN 'surface: required; expected one of bot, message_extension, quick_action, tab'
+        WHEN v_surface <> ALL (ARRAY['bot', 'message_extension', 'quick_action', 'tab']::text[])
+            THEN 'surface: invalid value "' || left(v_surface, 100) || '"; expected one of bot, message_extension, quick_action, tab'
         WHEN v_action_id IS NULL THEN 'action_id: required; expected one of assign_ticket, add_note, reply_to_contact, log_time, approval_response, create_ticket_from_message, update_from_message'
-        WHEN v_result_status IS NULL
-            THEN 'result_status: required; expected one of success, failure'
+        WHEN v_action_id <> ALL (ARRAY['assign_ticket', 'add_note', 'reply_to_contact', 'log_time', 'approval_response', 'create_ticket_from_message', 'update_from_message']::text[])
+            THEN 'action_id: invalid value "' || left(v_action_id, 100) || '"; expected one of assign_ticket, add_note, reply_to_contact, log_time, approval_response, create_ticket_from_message, update_from_message'
+        WHEN v_result_status IS NULL THEN 'result_status: required; expected one of success, failure'
+        WHEN v_result_status <> ALL (ARRAY['success', 'failure']::text[])
+            THEN 'result_status: invalid value "' || left(v_result_status, 100) || '"; expected one of success, failure'
+        WHEN v_error_code <> ALL (ARRAY['validation_error', 'forbidden', 'not_found', 'not_configured', 'capability_disabled', 'unsupported_action', 'duplicate_submission', 'execution_failed']::text[])
+            THEN 'error_code: invalid value "' || left(v_error_code, 100) || '"; expected one of validation_error, forbidden, not_found, not_configured, capability_disabled, unsupported_action, duplicate_submission, execution_failed'
         WHEN v_error_code IS NOT NULL AND v_result_status <> 'failure'
             THEN 'error_code: only a failure carries one (result_status is ' || v_result_status || ')'
         WHEN char_length(v_microsoft_user_id) > 256 THEN 'microsoft_user_id: longer than 256 characters'
