@@ -96,11 +96,16 @@ def parse(text: str | bytes) -> _Json:
     return _checked(document, "$")
 
 
+def canonical_bytes(text: str | bytes) -> bytes:
+    """The RFC 8785 canonical form of a JSON text in UTF-8: the bytes the payload hash is taken of."""
+    return rfc8785.dumps(parse(text))
+
+
 def canonical_json(text: str | bytes) -> str:
     """The RFC 8785 canonical form of a JSON text, as ``teams_obs.canonical_json`` returns it."""
-    return rfc8785.dumps(parse(text)).decode()
+    return canonical_bytes(text).decode()
 
 
 def payload_hash(text: str | bytes) -> str:
     """Lowercase hex SHA-256 of the UTF-8 canonical form, as ``teams_obs.payload_hash`` returns it."""
-    return hashlib.sha256(rfc8785.dumps(parse(text))).hexdigest()
+    return hashlib.sha256(canonical_bytes(text)).hexdigest()

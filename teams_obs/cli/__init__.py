@@ -49,6 +49,7 @@ from teams_obs.cli.audit import audit  # noqa: E402
 from teams_obs.cli.conversations import conversations  # noqa: E402
 from teams_obs.cli.deliveries import deliveries  # noqa: E402
 from teams_obs.cli.demo import demo  # noqa: E402
+from teams_obs.cli.hash import hash_command  # noqa: E402
 from teams_obs.cli.health import health_command  # noqa: E402
 from teams_obs.cli.maintain import cleanup, maintain  # noqa: E402
 from teams_obs.cli.migrate import deploy, log, plan, revert, status, verify  # noqa: E402
@@ -56,6 +57,6 @@ from teams_obs.cli.purge import purge_tenant  # noqa: E402
 from teams_obs.cli.render import render_command  # noqa: E402
 
 COMMANDS = (deploy, revert, verify, status, log, plan, demo, audit, conversations, health_command, purge_tenant,
-            deliveries, maintain, cleanup, render_command)
+            deliveries, maintain, cleanup, render_command, hash_command)
 for _command in COMMANDS:
     main.add_command(_command)
