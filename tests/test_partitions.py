@@ -249,10 +249,9 @@ def test_a_new_partition_is_like_one_made_by_partition_of(db):
     def shape(month: datetime) -> tuple:
         name = f"notification_deliveries_p{month:%Y_%m}"
         return db.execute(
-            "SELECT (SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY 1)"
-            "          FROM pg_index i WHERE i.indrelid = c.oid),"
+            "SELECT (SELECT array_agg(pg_get_indexdef(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid),"
             "       (SELECT array_agg(replace(conname, %s, '') || ' ' || pg_get_constraintdef(k.oid) || ' '"
-            "                         || conislocal ORDER BY 1) FROM pg_constraint k WHERE k.conrelid = c.oid)"
+            "                         || conislocal) FROM pg_constraint k WHERE k.conrelid = c.oid)"
             "  FROM pg_class c WHERE c.oid = %s::regclass", [name, f"teams_obs.{name}"]).fetchone()
 
     def without_names(indexes: list[str]) -> list[str]:
@@ -260,7 +259,7 @@ def test_a_new_partition_is_like_one_made_by_partition_of(db):
 
     (moved_indexes, moved_constraints), (native_indexes, native_constraints) = shape(moved), shape(native)
     assert without_names(moved_indexes) == without_names(native_indexes)
-    assert moved_constraints == native_constraints
+    assert sorted(moved_constraints) == sorted(native_constraints)
     assert all(c.endswith(" false") for c in moved_constraints)  # inherited: a CHECK migration reaches them
 
 
