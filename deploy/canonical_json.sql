@@ -20,17 +20,20 @@ BEGIN;
 --
 -- The internal _jcs_* functions are pure like canonical_json and granted with it (a function that is not
 -- SECURITY DEFINER needs its caller to hold EXECUTE on what it calls). The SQL-standard bodies (RETURN) are
--- bound at creation and inlined by the planner; the PL/pgSQL ones pin search_path.
+-- bound at creation and inlined by the planner, which is why they are not STRICT (the planner does not
+-- inline a STRICT function whose body, a CASE, is not strict; NULL gives NULL all the same); the PL/pgSQL
+-- ones pin search_path.
 
 -- Sort key of an object member: its name in UTF-16 code unit order, as bytes, then a 0x00 terminator (a name
 -- cannot hold U+0000, so a name sorts before every longer name it is a prefix of). UTF-8 byte order is code
 -- point order, which differs from UTF-16 order only between U+E000..U+FFFF and the astral planes (stored as
 -- surrogates D800..DFFF in UTF-16); prefixing U+E000..U+FFFF with U+10FFFF (and writing U+10FFFF itself as
 -- U+10FFFF U+0001) moves them above every astral character. Names in ASCII skip the regular expression.
+-- STABLE only because convert_to() is (the planner inlines no IMMUTABLE function with a STABLE body).
 CREATE FUNCTION teams_obs._jcs_sort_key(p_name text)
 RETURNS bytea
 LANGUAGE sql
-IMMUTABLE STRICT PARALLEL SAFE
+STABLE PARALLEL SAFE
 RETURN pg_catalog.convert_to(
     CASE WHEN pg_catalog.octet_length(p_name) = pg_catalog.length(p_name) THEN p_name
          ELSE pg_catalog.regexp_replace(
@@ -154,7 +157,7 @@ $function$;
 CREATE FUNCTION teams_obs._jcs_number(p_number text)
 RETURNS text
 LANGUAGE sql
-IMMUTABLE STRICT PARALLEL SAFE
+IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN pg_catalog.octet_length(p_number) <= 15 AND pg_catalog.strpos(p_number, '.') = 0 THEN p_number
             ELSE teams_obs._jcs_format_number(p_number) END;
 
@@ -187,6 +190,7 @@ BEGIN
                       FROM jsonb_array_elements(node.value) WITH ORDINALITY AS e (value, position)
                      WHERE node.kind = 'array'
                    ) AS child
+             WHERE node.kind IN ('object', 'array')  -- scalars have no children: no lateral rescan for them
         )
         SELECT replace(replace(replace(string_agg(f.fragment, '' ORDER BY f.sort_key),
                                        E'{\x01', '{'), E'[\x01', '['), E'\x01', ',')
@@ -212,7 +216,7 @@ $function$;
 CREATE FUNCTION teams_obs._jcs_kept_every_member(p_json_text text, p_canonical text)
 RETURNS boolean
 LANGUAGE sql
-IMMUTABLE STRICT PARALLEL SAFE
+IMMUTABLE PARALLEL SAFE
 RETURN pg_catalog.strpos(p_json_text, '\u003a') = 0 AND pg_catalog.strpos(p_json_text, '\u003A') = 0
    AND pg_catalog.octet_length(p_json_text) - pg_catalog.octet_length(pg_catalog.replace(p_json_text, ':', ''))
        = pg_catalog.octet_length(p_canonical) - pg_catalog.octet_length(pg_catalog.replace(p_canonical, ':', ''));
@@ -222,7 +226,7 @@ RETURN pg_catalog.strpos(p_json_text, '\u003a') = 0 AND pg_catalog.strpos(p_json
 CREATE FUNCTION teams_obs._jcs_string_problem(p_token text)
 RETURNS text
 LANGUAGE sql
-IMMUTABLE STRICT PARALLEL SAFE
+IMMUTABLE PARALLEL SAFE
 RETURN CASE
     WHEN pg_catalog.replace(p_token, '\\', '') ~* '\\u0000' THEN '\u0000, which PostgreSQL cannot store'
     WHEN pg_catalog.replace(p_token, '\\', '')
@@ -235,7 +239,7 @@ END;
 CREATE FUNCTION teams_obs._jcs_path_step(p_name text)
 RETURNS text
 LANGUAGE sql
-IMMUTABLE STRICT PARALLEL SAFE
+IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN p_name ~ '^[A-Za-z_][A-Za-z0-9_]{0,99}$' THEN '.' || p_name
             ELSE '.' || pg_catalog.to_json(pg_catalog.left(p_name, 100))::text END;
 

@@ -4,12 +4,18 @@
 BEGIN;
 
 -- SPEC §4: the hash audit_events stores instead of the payload. teams_obs.jcs.payload_hash computes the same
--- value in Python. convert_to() is only STABLE in the catalog, but UTF-8 bytes of a text never change.
+-- value in Python. PL/pgSQL rather than an SQL body: the planner would not inline an IMMUTABLE SQL function
+-- around convert_to(), which is only STABLE in the catalog (UTF-8 bytes of a text never change).
 CREATE FUNCTION teams_obs.payload_hash(p_doc json)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE STRICT PARALLEL SAFE
-RETURN pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(teams_obs.canonical_json(p_doc), 'UTF8')), 'hex');
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN encode(sha256(convert_to(teams_obs.canonical_json(p_doc), 'UTF8')), 'hex');
+END
+$function$;
 
 COMMENT ON FUNCTION teams_obs.payload_hash(json) IS
     'Lowercase hex SHA-256 of the UTF-8 RFC 8785 canonical form (teams_obs.canonical_json) of a JSON document; refuses what canonical_json refuses; NULL gives NULL.';
