@@ -28,11 +28,7 @@ DECLARE
     v_cutoff timestamptz;
     v_reservations bigint;
 BEGIN
-    IF p_retention IS NULL OR p_retention <= interval '0' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('retention: must be a positive interval, not %s', coalesce(p_retention::text, 'NULL'));
-    END IF;
-    v_cutoff := now() - p_retention;
+    v_cutoff := teams_obs.retention_cutoff(p_retention);
     v_reservations := teams_obs.delete_expired_rows('teams_obs.notification_delivery_idempotency', 'created_at',
                                                     v_cutoff, p_batch_size);
     RETURN NEXT ROW('reservations_deleted', 'teams_obs.notification_delivery_idempotency', 0, v_reservations,

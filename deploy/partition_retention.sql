@@ -48,6 +48,25 @@ $function$;
 COMMENT ON FUNCTION teams_obs.delete_expired_rows(regclass, name, timestamptz, integer) IS
     'Deletes rows of p_table with p_column < p_cutoff, one short DELETE per page range of about p_batch_size rows; returns the count.';
 
+-- The cutoff of a retention period: now() - p_retention, refused (22023) unless the period is positive.
+-- Shared by the cleanup_* functions so that they validate alike.
+CREATE FUNCTION teams_obs.retention_cutoff(p_retention interval)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF p_retention IS NULL OR p_retention <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('retention: must be a positive interval, not %s', coalesce(p_retention::text, 'NULL'));
+    END IF;
+    RETURN now() - p_retention;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.retention_cutoff(interval) IS
+    'now() - p_retention for the cleanup_* functions; 22023 unless p_retention is a positive interval.';
+
 -- Retention of one table range-partitioned on a timestamptz column (deliveries, audit events):
 --  1. expired rows in the DEFAULT partition are deleted in batches;
 --  2. whole partitions whose upper bound is at or before p_cutoff and at or before the start of the
@@ -138,6 +157,7 @@ COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, i
     'Retention of a monthly-partitioned table: deletes DEFAULT rows before p_cutoff in batches, drops partitions ending at or before p_cutoff (never DEFAULT, current or future ones); one cleanup_result row per kind.';
 
 -- Building blocks of the cleanup_* functions, which run them as the owner.
+REVOKE ALL ON FUNCTION teams_obs.retention_cutoff(interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.delete_expired_rows(regclass, name, timestamptz, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer) FROM PUBLIC;
 

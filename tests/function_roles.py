@@ -76,6 +76,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "delivery_row_key": (NONE, None),
     "encode_cursor": (NONE, None),
     "list_filter": (NONE, None),
+    "retention_cutoff": (NONE, None),
 }
 BUILDING_BLOCKS = frozenset({"clean_text", "delivery_key_problem", "delivery_key_digest", "raise_invalid_parameter"}
                             | {name for name in EXPECTED if name.startswith("_jcs_")})

@@ -94,27 +94,24 @@ SELECT is((SELECT to_jsonb(l) - 'next_cursor' FROM teams_obs.list_deliveries('00
             ORDER BY created_at DESC, delivery_id DESC LIMIT 1),
           'a row carries every column of the stored delivery');
 
--- Filters are exact
-SELECT is((SELECT count(*) FROM teams_obs.list_deliveries('00000000-0000-4000-8000-0000000000a1', p_limit => 200,
-                                                          p_status => 'delivered')),
-          (SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '00000000-0000-4000-8000-0000000000a1'
-              AND status = 'delivered'), 'status filter');
-SELECT is((SELECT count(*) FROM teams_obs.list_deliveries('00000000-0000-4000-8000-0000000000a1', p_limit => 200,
-                                                          p_status => E' delivered\t')),
-          (SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '00000000-0000-4000-8000-0000000000a1'
-              AND status = 'delivered'), 'a filter value is trimmed as recorded text is');
-SELECT is((SELECT count(*) FROM teams_obs.list_deliveries('00000000-0000-4000-8000-0000000000a1', p_limit => 200,
-                                                          p_category => 'escalation')),
-          (SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '00000000-0000-4000-8000-0000000000a1'
-              AND category = 'escalation'), 'category filter');
-SELECT is((SELECT count(*) FROM teams_obs.list_deliveries('00000000-0000-4000-8000-0000000000a1', p_limit => 200,
-                                                          p_destination_type => 'channel')),
-          (SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '00000000-0000-4000-8000-0000000000a1'
-              AND destination_type = 'channel'), 'destination_type filter');
-SELECT is((SELECT count(*) FROM teams_obs.list_deliveries('00000000-0000-4000-8000-0000000000a1', p_limit => 200,
-                                                          p_error_code => 'transient')),
-          (SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '00000000-0000-4000-8000-0000000000a1'
-              AND error_code = 'transient'), 'error_code filter');
+-- Filters are exact: rows listed with one filter (parameter => value) against rows stored with that value
+CREATE FUNCTION pg_temp.listed(p_parameter text, p_value text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v_count bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM teams_obs.list_deliveries(%L, p_limit => 200, %s => %L)',
+                   '00000000-0000-4000-8000-0000000000a1', p_parameter, p_value) INTO v_count;
+    RETURN v_count;
+END $$;
+SELECT is(pg_temp.listed(p, v),
+          (SELECT count(*) FROM teams_obs.notification_deliveries d
+            WHERE d.tenant = '00000000-0000-4000-8000-0000000000a1' AND to_jsonb(d) ->> c = btrim(v, E' \t')),
+          format('%s => %L lists exactly the rows whose %s is %s', p, v, c, btrim(v, E' \t')))
+  FROM (VALUES ('p_status', 'delivered', 'status'),
+               ('p_status', E' delivered\t', 'status'),
+               ('p_category', 'escalation', 'category'),
+               ('p_destination_type', 'channel', 'destination_type'),
+               ('p_error_code', 'transient', 'error_code')) AS t(p, v, c);
 SELECT is((SELECT count(*) FROM teams_obs.list_deliveries('00000000-0000-4000-8000-0000000000a1', p_limit => 200,
                                                           p_internal_notification_id => '00000000-0000-4000-8000-00000000000e')),
           12::bigint, 'internal_notification_id filter');
