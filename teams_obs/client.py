@@ -55,22 +55,24 @@ class _Call:
 
     function: str
     params: Mapping[str, Any]
-    shape: str  # "one:<Class>", "rows", "page", "scalar"
+    shape: str  # "delivery" | "audit" (a dataclass), "rows", "first", "page", "scalar"
     neutral: Any = None
 
     def query(self) -> sql.Composed:
         arguments = sql.SQL(", ").join(
             sql.SQL("{} => {}").format(sql.Identifier(f"p_{name}"), sql.Placeholder(name))
-            for name, value in self.params.items() if value is not None
+            for name in self.params
         )
         return sql.SQL("SELECT * FROM teams_obs.{}({})").format(sql.Identifier(self.function), arguments)
 
     def values(self) -> dict[str, Any]:
-        return {name: value for name, value in self.params.items() if value is not None}
+        return dict(self.params)
 
     def shape_rows(self, rows: list[dict[str, Any]]) -> Any:
         if self.shape == "rows":
             return rows
+        if self.shape == "first":
+            return rows[0]
         if self.shape == "scalar":
             return next(iter(rows[0].values()))
         if self.shape == "page":
@@ -80,12 +82,17 @@ class _Call:
         return cls(**rows[0])
 
 
+def _given(**optional: Any) -> dict[str, Any]:
+    """Optional arguments the caller gave; the others keep the SQL function's defaults."""
+    return {name: value for name, value in optional.items() if value is not None}
+
+
 def _calls():
     """The SQL interface, written once for both clients."""
 
     def record_delivery(tenant, destination_type, destination_id, status, **fields) -> _Call:
         return _Call("record_delivery", {"tenant": tenant, "destination_type": destination_type,
-                                         "destination_id": destination_id, "status": status, **fields},
+                                         "destination_id": destination_id, "status": status, **_given(**fields)},
                      "delivery")
 
     def record_deliveries(tenant, rows: Sequence[Mapping[str, Any]]) -> _Call:
@@ -95,20 +102,21 @@ def _calls():
                            **fields) -> _Call:
         wrapped = None if payload is None else Json(payload)
         return _Call("record_audit_event", {"tenant": tenant, "surface": surface, "action_id": action_id,
-                                            "result_status": result_status, "payload": wrapped, **fields},
+                                            "result_status": result_status,
+                                            **_given(payload=wrapped, **fields)},
                      "audit")
 
     def record_conversation_reference(tenant, activity: Mapping[str, Any],
                                       activity_at: datetime | None = None) -> _Call:
         return _Call("record_conversation_reference",
-                     {"tenant": tenant, "activity": Jsonb(dict(activity)), "activity_at": activity_at},
+                     {"tenant": tenant, "activity": Jsonb(dict(activity)), **_given(activity_at=activity_at)},
                      "scalar", neutral=False)
 
     def list_deliveries(tenant, **filters) -> _Call:
-        return _Call("list_deliveries", {"tenant": tenant, **filters}, "page")
+        return _Call("list_deliveries", {"tenant": tenant, **_given(**filters)}, "page")
 
     def list_audit_events(tenant, **filters) -> _Call:
-        return _Call("list_audit_events", {"tenant": tenant, **filters}, "page")
+        return _Call("list_audit_events", {"tenant": tenant, **_given(**filters)}, "page")
 
     def latest_conversation_reference(tenant, microsoft_user_id, conversation_type="personal") -> _Call:
         return _Call("latest_conversation_reference", {"tenant": tenant, "microsoft_user_id": microsoft_user_id,
@@ -117,13 +125,17 @@ def _calls():
     def find_conversation_reference(tenant, conversation_id) -> _Call:
         return _Call("find_conversation_reference", {"tenant": tenant, "conversation_id": conversation_id}, "rows")
 
+    def graph_status_error(http_status: int | None) -> _Call:
+        """(error_code, retryable) for a Graph HTTP status; None for a request that threw."""
+        return _Call("graph_status_error", {"http_status": http_status}, "first")
+
     def delivery_health(tenant, since: datetime | None = None, until: datetime | None = None) -> _Call:
-        return _Call("delivery_health", {"tenant": tenant, "since": since, "until": until}, "rows")
+        return _Call("delivery_health", {"tenant": tenant, **_given(since=since, until=until)}, "rows")
 
     return {f.__name__: f for f in (record_delivery, record_deliveries, record_audit_event,
                                     record_conversation_reference, list_deliveries, list_audit_events,
                                     latest_conversation_reference, find_conversation_reference,
-                                    delivery_health)}
+                                    graph_status_error, delivery_health)}
 
 
 CALLS = _calls()

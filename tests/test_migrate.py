@@ -183,6 +183,9 @@ def test_demo_runs_on_embedded_postgres():
     run = subprocess.run([sys.executable, "-m", "teams_obs", "demo"], capture_output=True, text=True,
                          timeout=300, env={k: v for k, v in os.environ.items() if k != "TEAMS_OBS_DATABASE_URL"})
     assert run.returncode == 0, run.stdout + run.stderr
-    for step in ("deploy", "verify", "status", "log", "revert -y"):
+    for step in ("deploy --verify", "verify", "status", "log", "revert -y", "maintain --dry-run", "record:",
+                 "deliveries list", "audit list", "conversations show", "health"):
         assert f"teams-obs {step}" in run.stdout
     assert "Verify successful" in run.stdout
+    for seen in ("graph_throttled", "skipped", "delivered", "sent", "approval_response", "a:personal-chat"):
+        assert seen in run.stdout

@@ -24,8 +24,10 @@ class _Group(click.Group):
         except (EngineError, PlanError, MaintenanceError) as exc:
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
+            # The primary message names the field; PL/pgSQL CONTEXT lines are noise on a terminal.
+            message = exc.diag.message_primary or str(exc).strip()
             code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
-            raise _Failure(f"{str(exc).strip()}{code}") from exc
+            raise _Failure(f"{message}{code}") from exc
 
 
 class _Failure(click.ClickException):

@@ -17,6 +17,8 @@ class Session:
         self._url = url
         self._embedded: EmbeddedPostgres | None = None
         self.console = Console(highlight=False)
+        if not self.console.is_terminal:  # piped or logged: wide enough for the list tables
+            self.console.width = 160
         self.deployed = False
 
     @property

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import click
+from rich.table import Table
 
+from teams_obs import demo_data
+from teams_obs.cli.audit import audit
 from teams_obs.cli.context import Session, pass_session
+from teams_obs.cli.conversations import conversations
+from teams_obs.cli.deliveries import deliveries
+from teams_obs.cli.health import health_command
+from teams_obs.cli.maintain import maintain
 from teams_obs.cli.migrate import deploy, log, revert, status, verify
+from teams_obs.client import Client
 
 
 @click.command()
@@ -13,13 +21,48 @@ from teams_obs.cli.migrate import deploy, log, revert, status, verify
 @click.pass_context
 def demo(ctx: click.Context, session: Session) -> None:
     """Deploy, verify, show status and log, revert and deploy again; then record and read data."""
+    contoso = demo_data.TENANTS["Contoso"]
+    user = demo_data.conversation_user(contoso)
+
+    def record() -> None:
+        client = Client.connect(session.url(deployed=False), min_size=1, max_size=1)
+        try:
+            table = Table("tenant", "recorded", "duplicates", "sent", "delivered", "failed", "skipped",
+                          "audit events")
+            for name, tenant in demo_data.TENANTS.items():
+                counts = demo_data.record_deliveries(client, tenant, 40 if name == "Contoso" else 15)
+                events = demo_data.record_audit_events(client, tenant)
+                demo_data.record_conversations(client, tenant)
+                table.add_row(name, *(str(counts[k]) for k in ("recorded", "duplicates", "sent", "delivered",
+                                                              "failed", "skipped")), str(events))
+        finally:
+            client.close()
+        session.console.print(table)
+
+    def health() -> None:
+        try:
+            ctx.invoke(health_command, tenant=contoso)
+        except SystemExit as exited:  # exit status 1 flags attention for monitoring; the demo goes on
+            session.console.print(f"(health exit status {exited.code}: failures above the threshold)")
+
+    list_group = deliveries.get_command(ctx, "list")
     steps = [
-        ("deploy", lambda: ctx.invoke(deploy, verify=True)),
+        ("deploy --verify", lambda: ctx.invoke(deploy, verify=True)),
         ("verify", lambda: ctx.invoke(verify)),
         ("status", lambda: ctx.invoke(status)),
         ("log", lambda: ctx.invoke(log)),
         ("revert -y", lambda: ctx.invoke(revert, yes=True)),
         ("deploy", lambda: ctx.invoke(deploy)),
+        ("maintain --dry-run", lambda: ctx.invoke(maintain, dry_run=True)),
+        ("record: deliveries, audit events, conversation references", record),
+        (f"deliveries list --tenant {contoso} --limit 8",
+         lambda: ctx.invoke(list_group, tenant=contoso, limit=8)),
+        (f"deliveries list --tenant {contoso} --status failed --limit 5",
+         lambda: ctx.invoke(list_group, tenant=contoso, status="failed", limit=5)),
+        (f"audit list --tenant {contoso}", lambda: ctx.invoke(audit.get_command(ctx, "list"), tenant=contoso)),
+        (f"conversations show --tenant {contoso} --user {user}",
+         lambda: ctx.invoke(conversations.get_command(ctx, "show"), tenant=contoso, user_id=user)),
+        (f"health --tenant {contoso}", health),
     ]
     for number, (title, step) in enumerate(steps, 1):
         session.console.rule(f"[bold]{number}. teams-obs {title}")
