@@ -187,5 +187,5 @@ def test_demo_runs_on_embedded_postgres():
                  "deliveries list", "audit list", "conversations show", "health"):
         assert f"teams-obs {step}" in run.stdout
     assert "Verify successful" in run.stdout
-    for seen in ("graph_throttled", "skipped", "delivered", "sent", "approval_response", "a:personal-chat"):
+    for seen in ("graph_throttled", "skipped", "delivered", "sent", "add_note", "a:personal-chat"):
         assert seen in run.stdout
