@@ -18,7 +18,7 @@ class Session:
         self._embedded: EmbeddedPostgres | None = None
         self.console = Console(highlight=False)
         if not self.console.is_terminal:  # piped or logged: wide enough for the list tables
-            self.console.width = 160
+            self.console.width = 240
         self.deployed = False
 
     @property
