@@ -19,12 +19,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    IF p_retention IS NULL OR p_retention <= interval '0' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('retention: must be a positive interval, not %s', coalesce(p_retention::text, 'NULL'));
-    END IF;
     RETURN QUERY
-    SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.audit_events', now() - p_retention, p_batch_size);
+    SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.audit_events',
+                                                      teams_obs.retention_cutoff(p_retention), p_batch_size);
 END
 $function$;
 
