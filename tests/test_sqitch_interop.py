@@ -128,3 +128,19 @@ def test_registry_rows_match_what_sqitch_writes(tmp_path: Path, pg_cluster, monk
             with psycopg.connect(url) as conn:
                 rows[tool] = conn.execute(query).fetchall()
         assert rows["teams_obs"] == rows["sqitch"], name
+
+
+def test_the_project_itself_round_trips_between_the_tools(empty_db_url: str, monkeypatch) -> None:
+    """sqitch deploys this repository's plan (psql runs every script), teams-obs verifies and reverts it;
+    then teams-obs deploys and sqitch verifies and reverts."""
+    top, target = project_root(), sqitch_target(empty_db_url)
+    run_sqitch(top, "deploy", "--verify", target)
+    assert "Verify successful" in teams_obs(top, empty_db_url, "verify", monkeypatch=monkeypatch).output
+    assert "Nothing to deploy (up-to-date)" in teams_obs(top, empty_db_url, "status", monkeypatch=monkeypatch).output
+    assert teams_obs(top, empty_db_url, "revert", "-y", monkeypatch=monkeypatch).exit_code == 0
+    assert changes_in_registry(empty_db_url) == []
+    assert teams_obs(top, empty_db_url, "deploy", monkeypatch=monkeypatch).exit_code == 0
+    assert "Verify successful" in run_sqitch(top, "verify", target).stdout
+    run_sqitch(top, "revert", "-y", target)
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('teams_obs')").fetchone()[0] is None
