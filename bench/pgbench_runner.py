@@ -29,7 +29,7 @@ class Contender:
     url: str | None = None  # another database than the run's (e.g. one configured differently)
 
 
-def _connection_args(url: str) -> list[str]:
+def connection_args(url: str) -> list[str]:
     parts = urlsplit(url)
     return ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres",
             parts.path.lstrip("/") or "postgres"]
@@ -48,7 +48,7 @@ def run_pgbench(url: str, contender: Contender, clients: int, seconds: int) -> f
         defines = [arg for name, value in contender.variables.items() for arg in ("-D", f"{name}={value}")]
         run = subprocess.run(
             [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), "-T", str(seconds),
-             "-f", script.name, *defines, *_connection_args(url)],
+             "-f", script.name, *defines, *connection_args(url)],
             capture_output=True, text=True, check=False)
     match = _TPS.search(run.stdout)
     if run.returncode != 0 or match is None:
