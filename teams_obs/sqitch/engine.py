@@ -238,7 +238,7 @@ class Engine:
         with self._session(lock=True) as (reg, scripts):
             if not reg.initialized():
                 raise EngineError(f"Database has not been initialized for sqitch (no {self.registry_schema} registry)")
-            self._position(reg)
+            self._position(reg)  # refuses, like sqitch, when the latest deployed change left the plan
             deployed = reg.deployed()
             if to is not None:
                 target = self.plan.find(to)
@@ -326,7 +326,7 @@ class Engine:
             return VerifyReport(len(deployed), errors, self.plan.changes[last + 1 :])
 
     def status(self) -> tuple[list, list[Change]]:
-        """(latest deployed change row or None, undeployed plan changes)."""
+        """(the deployed changes in deploy order, the plan changes after the latest of them)."""
         with self._session(lock=False) as (reg, _):
             if not reg.initialized():
                 return [], list(self.plan.changes)
