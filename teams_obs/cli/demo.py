@@ -65,5 +65,5 @@ def demo(ctx: click.Context, session: Session) -> None:
         (f"health --tenant {contoso}", health),
     ]
     for number, (title, step) in enumerate(steps, 1):
-        session.console.rule(f"[bold]{number}. teams-obs {title}")
+        session.console.print(f"\n[bold]── {number}. teams-obs {title}[/bold]")
         step()
