@@ -9,6 +9,8 @@ BEGIN;
 --
 -- Fast path: p_doc::jsonb, then one recursive query (_jcs_render) that gives every node a sort key and
 -- aggregates the fragments in that order; one executor run per document, no per-container function call.
+-- Members come from jsonb_object_keys and ->, not jsonb_each: jsonb_each builds its result tuple descriptor
+-- and a tuplestore on every rescan, about 8% of the time on 1 KB documents.
 -- jsonb cannot tell what the fast path must refuse, so:
 --   * \u0000 and lone surrogates make p_doc::jsonb fail, a number outside the double range makes the cast
 --     to float8 fail; those errors send the document to _jcs_screen;
@@ -181,9 +183,9 @@ BEGIN
             SELECT node.sort_key || child.sort_key, child.value, jsonb_typeof(child.value), child.prefix
               FROM node
              CROSS JOIN LATERAL (
-                    SELECT teams_obs._jcs_sort_key(m.key) AS sort_key, m.value,
+                    SELECT teams_obs._jcs_sort_key(m.key) AS sort_key, node.value -> m.key AS value,
                            E'\x01' || to_json(m.key)::text || ':' AS prefix
-                      FROM jsonb_each(node.value) AS m
+                      FROM jsonb_object_keys(node.value) AS m (key)
                      WHERE node.kind = 'object'
                     UNION ALL
                     SELECT int4send(e.position::integer), e.value, E'\x01'

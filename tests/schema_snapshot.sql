@@ -216,9 +216,9 @@ BEGIN
             SELECT node.sort_key || child.sort_key, child.value, jsonb_typeof(child.value), child.prefix
               FROM node
              CROSS JOIN LATERAL (
-                    SELECT teams_obs._jcs_sort_key(m.key) AS sort_key, m.value,
+                    SELECT teams_obs._jcs_sort_key(m.key) AS sort_key, node.value -> m.key AS value,
                            E'\x01' || to_json(m.key)::text || ':' AS prefix
-                      FROM jsonb_each(node.value) AS m
+                      FROM jsonb_object_keys(node.value) AS m (key)
                      WHERE node.kind = 'object'
                     UNION ALL
                     SELECT int4send(e.position::integer), e.value, E'\x01'
