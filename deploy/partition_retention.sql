@@ -18,7 +18,8 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_block_size constant integer := current_setting('block_size')::integer;
-    v_pages bigint := pg_relation_size(p_table) / v_block_size;
+    v_bytes bigint := pg_relation_size(p_table);
+    v_pages bigint;
     v_rows_per_page double precision;
     v_step bigint;
     v_deleted bigint;
@@ -27,6 +28,13 @@ BEGIN
     IF p_batch_size IS NULL OR p_batch_size < 1 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'batch_size: must be a positive integer';
     END IF;
+    -- On Citus the coordinator holds an empty shell of a distributed table, each DELETE below runs on
+    -- every shard, and the page ranges must cover the largest one.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus') THEN
+        EXECUTE 'SELECT greatest($2, max(s.shard_size)) FROM pg_catalog.citus_shards AS s WHERE s.table_name = $1'
+            INTO v_bytes USING p_table, v_bytes;
+    END IF;
+    v_pages := v_bytes / v_block_size;
     SELECT CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages
                 ELSE (v_block_size - 24) / 28 END
       INTO v_rows_per_page

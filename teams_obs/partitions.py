@@ -216,14 +216,18 @@ def _covered(conn: psycopg.Connection, month: _Month) -> bool:
                for p in existing_partitions(conn, month.table))
 
 
-def _moved_rows(cursor: psycopg.Cursor) -> int:
-    """Rows of the script's INSERT (the move out of DEFAULT), found among its statements' results."""
+def _run_statements(conn: psycopg.Connection, script: str) -> int:
+    """Runs a rendered macro one statement at a time (Citus forwards some DDL to its workers as the
+    whole query string it came in, which must then hold one statement; the template ends each statement
+    with ';' and a newline, and its literals hold neither). Returns the rows of the last INSERT, the move
+    out of DEFAULT."""
     moved = 0
-    while True:
-        if (cursor.statusmessage or "").startswith("INSERT"):
-            moved = cursor.rowcount
-        if not cursor.nextset():
-            return moved
+    for statement in script.split(";\n"):
+        if statement.strip():
+            cursor = conn.execute(statement)
+            if (cursor.statusmessage or "").startswith("INSERT"):
+                moved = cursor.rowcount
+    return moved
 
 
 def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max_attempts: int,
@@ -233,10 +237,10 @@ def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max
     for attempt in range(1, max_attempts + 1):
         try:
             with conn.transaction():
-                conn.execute(renderer.prologue())
+                _run_statements(conn, renderer.prologue())
                 if _covered(conn, month):
                     return None
-                moved = _moved_rows(conn.execute(renderer.attach_month()))
+                moved = _run_statements(conn, renderer.attach_month())
             return Action(month.table.qualified, month.partition, month.lower, month.upper, "created", moved,
                           attempt, renderer.script)
         except _RETRYABLE as exc:

@@ -1,0 +1,65 @@
+-- Deploy teams_obs:citus_distribution to pg
+-- requires: tenant_purge
+-- requires: privileges
+
+BEGIN;
+
+-- SPEC §6: on Citus every table is distributed by tenant, all of them colocated, and the record and
+-- per-tenant read functions are delegated to the worker holding the tenant. On plain PostgreSQL this
+-- change does nothing but say so. The Citus functions live in pg_catalog and exist only with the
+-- extension, so they are called through EXECUTE, never parsed on plain PostgreSQL.
+--
+-- * Tables: tenant_deletion_order() is the one list of tenant tables. The first one colocates with the
+--   table named by the setting teams_obs.colocate_with when the host gives one (a table distributed by a
+--   uuid column, e.g. ALTER DATABASE ... SET teams_obs.colocate_with = 'public.teams_integrations'), else
+--   with Citus's default group for uuid; the others colocate with the first. Monthly partitions created
+--   later by `teams-obs maintain` are distributed by Citus as they are attached.
+-- * Functions: every function of the schema is propagated to the workers (create_distributed_function
+--   without a distribution argument), because PL/pgSQL bodies call the internal ones by name and Citus
+--   cannot see those dependencies. The SECURITY DEFINER functions granted to the writer or the reader
+--   whose first parameter is p_tenant (the record and per-tenant read functions) get p_tenant as their
+--   distribution argument, colocated with the tables.
+DO $distribute$
+DECLARE
+    v_anchor text;
+    v_colocate_with text := coalesce(nullif(current_setting('teams_obs.colocate_with', true), ''), 'default');
+    v_table text;
+    v_function regprocedure;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus') THEN
+        RAISE NOTICE 'teams_obs: Citus is not installed in this database; tables and functions stay local';
+        RETURN;
+    END IF;
+    -- Distributing functions in the transaction that distributed the tables needs one connection per
+    -- worker for both (Citus refuses otherwise).
+    PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+
+    FOR v_table IN SELECT o.table_name FROM teams_obs.tenant_deletion_order() AS o ORDER BY o.step LOOP
+        -- Already distributed when this change is deployed again after its revert (see there).
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition AS d WHERE d.logicalrelid = v_table::regclass) THEN
+            EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => $3)'
+                USING v_table, 'tenant', coalesce(v_anchor, v_colocate_with);
+        END IF;
+        v_anchor := coalesce(v_anchor, v_table);
+    END LOOP;
+
+    FOR v_function IN
+        SELECT p.oid::regprocedure
+          FROM pg_catalog.pg_proc AS p
+         WHERE p.pronamespace = 'teams_obs'::regnamespace
+         ORDER BY p.oid
+    LOOP
+        IF (SELECT p.prosecdef AND p.proargnames[1] = 'p_tenant'
+                   AND (pg_catalog.has_function_privilege('teams_obs_writer', p.oid, 'EXECUTE')
+                        OR pg_catalog.has_function_privilege('teams_obs_reader', p.oid, 'EXECUTE'))
+              FROM pg_catalog.pg_proc AS p WHERE p.oid = v_function) THEN
+            EXECUTE 'SELECT pg_catalog.create_distributed_function($1, $2, colocate_with => $3)'
+                USING v_function, 'p_tenant', v_anchor;
+        ELSE
+            EXECUTE 'SELECT pg_catalog.create_distributed_function($1)' USING v_function;
+        END IF;
+    END LOOP;
+END
+$distribute$;
+
+COMMIT;

@@ -1,0 +1,167 @@
+"""Citus (SPEC §6): tables distributed by tenant and colocated, record and read functions delegated.
+
+The first test runs everywhere: on plain PostgreSQL the change says so and changes nothing. The others
+need a Citus coordinator whose database has the citus extension on every node: set TEAMS_OBS_CITUS_URL
+(README, "Citus"); without it they skip. They revert whatever an earlier run left there, deploy the
+whole plan with its partitions, and work on tenants of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from teams_obs.deploy import deploy_and_maintain
+from teams_obs.partitions import maintain
+from teams_obs.sqitch import Engine
+from teams_obs.sqitch.engine import project_root
+
+CITUS_URL = os.environ.get("TEAMS_OBS_CITUS_URL")
+needs_citus = pytest.mark.skipif(not CITUS_URL, reason="TEAMS_OBS_CITUS_URL names no Citus coordinator")
+TABLES = ("teams_obs.notification_delivery_idempotency", "teams_obs.notification_deliveries",
+          "teams_obs.audit_events", "teams_obs.conversation_references")
+DELEGATED = ("record_delivery", "record_deliveries", "record_audit_event", "record_conversation_reference",
+             "list_deliveries", "list_audit_events", "latest_conversation_reference",
+             "find_conversation_reference", "delivery_health")
+ACTIVITY = ('{"from": {"aadObjectId": "aad-user"}, "conversation": {"id": "a:conversation"}, '
+            '"serviceUrl": "https://smba.trafficmanager.net/emea/"}')
+
+
+def test_plain_postgres_keeps_everything_local_and_says_so(db: psycopg.Connection) -> None:
+    notices: list[str] = []
+    db.add_notice_handler(lambda diagnostic: notices.append(diagnostic.message_primary or ""))
+    db.execute((project_root() / "deploy/citus_distribution.sql").read_text())
+    assert any("Citus is not installed" in notice for notice in notices), notices
+    assert db.execute("SELECT count(*) FROM pg_catalog.pg_extension WHERE extname = 'citus'").fetchone() == (0,)
+
+
+@pytest.fixture(scope="module")
+def citus() -> Iterator[str]:
+    assert CITUS_URL is not None
+    engine = Engine(CITUS_URL, echo=lambda _line: None)
+    with psycopg.connect(CITUS_URL, autocommit=True) as conn:
+        registry = conn.execute("SELECT to_regclass('sqitch.changes') IS NOT NULL").fetchone()[0]
+        deployed = registry and conn.execute(
+            "SELECT count(*) FROM sqitch.changes WHERE project = 'teams_obs'").fetchone()[0]
+    if deployed:
+        engine.revert()
+    deploy_and_maintain(CITUS_URL, echo=lambda _line: None)
+    yield CITUS_URL
+
+
+@pytest.fixture
+def conn(citus: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(citus, autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def tenant() -> str:
+    return str(uuid.uuid4())
+
+
+@needs_citus
+def test_every_table_and_partition_is_distributed_by_tenant_in_one_group(conn: psycopg.Connection) -> None:
+    rows = conn.execute("""
+        SELECT c.oid::regclass::text, column_to_column_name(d.logicalrelid, d.partkey), d.colocationid
+          FROM pg_class c
+          LEFT JOIN pg_dist_partition d ON d.logicalrelid = c.oid
+         WHERE c.relnamespace = 'teams_obs'::regnamespace AND c.relkind IN ('r', 'p')""").fetchall()
+    assert {name for name, _, _ in rows} >= set(TABLES)
+    assert len(rows) > len(TABLES)  # the DEFAULT and monthly partitions too
+    assert all(column == "tenant" for _, column, _ in rows), rows
+    assert len({group for _, _, group in rows}) == 1, rows
+
+
+@needs_citus
+def test_record_and_read_functions_are_delegated_by_tenant(conn: psycopg.Connection) -> None:
+    rows = conn.execute("""
+        SELECT p.proname, o.distribution_argument_index, o.colocationid = (
+                   SELECT d.colocationid FROM pg_dist_partition d
+                    WHERE d.logicalrelid = 'teams_obs.notification_deliveries'::regclass)
+          FROM pg_dist_object o JOIN pg_proc p ON p.oid = o.objid
+         WHERE o.classid = 'pg_proc'::regclass AND p.pronamespace = 'teams_obs'::regnamespace
+           AND o.distribution_argument_index IS NOT NULL""").fetchall()
+    assert sorted(name for name, _, _ in rows) == sorted(DELEGATED)
+    assert all(index == 0 and colocated for _, index, colocated in rows), rows
+
+
+@needs_citus
+def test_verify_passes(citus: str) -> None:
+    report = Engine(citus, echo=lambda _line: None).verify()
+    assert report.errors == [] and report.pending == [], report
+
+
+@needs_citus
+def test_a_call_runs_on_the_worker_holding_the_tenant(conn: psycopg.Connection, tenant: str) -> None:
+    messages: list[str] = []
+    conn.add_notice_handler(lambda diagnostic: messages.append(diagnostic.message_primary or ""))
+    conn.execute("SET client_min_messages = debug1")
+    conn.execute(f"SELECT * FROM teams_obs.record_delivery('{tenant}', 'bot_dm', 'u', 'sent')")
+    conn.execute("RESET client_min_messages")
+    assert any("pushing down the function call" in message for message in messages), messages
+
+
+@needs_citus
+def test_recording_reading_and_purging_a_tenant(conn: psycopg.Connection, tenant: str) -> None:
+    call = (f"SELECT inserted, delivery_id FROM teams_obs.record_delivery('{tenant}', 'user_activity', 'u', "
+            "'failed', p_error_code => 'transient')")
+    first, again = conn.execute(call).fetchone(), conn.execute(call).fetchone()
+    assert first[0] and not again[0] and first[1] == again[1]
+    batch = conn.execute(f"""SELECT count(*) FILTER (WHERE inserted) FROM teams_obs.record_deliveries('{tenant}',
+        '[{{"destination_type": "chat", "destination_id": "c1", "status": "delivered"}},
+          {{"destination_type": "chat", "destination_id": "c2", "status": "skipped"}}]')""").fetchone()
+    assert batch == (2,)
+    assert conn.execute(f"SELECT count(*) FROM teams_obs.list_deliveries('{tenant}')").fetchone() == (3,)
+    assert conn.execute(f"SELECT count(*) FROM teams_obs.list_deliveries('{tenant}', p_status => 'failed')"
+                        ).fetchone() == (1,)
+    conn.execute(f"""SELECT * FROM teams_obs.record_audit_event('{tenant}', 'bot', 'add_note', 'success',
+                     p_payload => '{{"b": 1, "a": [1.5, "x"]}}')""")
+    assert conn.execute(f"SELECT payload_hash FROM teams_obs.list_audit_events('{tenant}')").fetchone() == (
+        conn.execute("""SELECT teams_obs.payload_hash('{"a": [1.5, "x"], "b": 1}')""").fetchone()[0],)
+    conn.execute(f"SELECT teams_obs.record_conversation_reference('{tenant}', '{ACTIVITY}')")
+    assert conn.execute(f"SELECT conversation_id FROM teams_obs.latest_conversation_reference('{tenant}', "
+                        "'aad-user')").fetchone() == ("a:conversation",)
+    assert conn.execute(f"SELECT count(*) FROM teams_obs.delivery_health('{tenant}')").fetchone()[0] >= 1
+    purged = dict(conn.execute(f"SELECT * FROM teams_obs.purge_tenant('{tenant}')").fetchall())
+    assert purged == {TABLES[0]: 3, TABLES[1]: 3, TABLES[2]: 1, TABLES[3]: 1}
+
+
+@needs_citus
+def test_maintain_moves_default_rows_and_cleanup_removes_expired_ones(conn: psycopg.Connection,
+                                                                      tenant: str) -> None:
+    def insert(created_at: str) -> None:
+        conn.execute(f"""INSERT INTO teams_obs.notification_deliveries
+                         (tenant, destination_type, destination_id, idempotency_key, status, created_at)
+                         VALUES ('{tenant}', 'chat', 'c', md5(random()::text), 'sent', {created_at})""")
+        conn.execute(f"""INSERT INTO teams_obs.notification_delivery_idempotency
+                         (tenant, idempotency_key, delivery_id, created_at)
+                         VALUES ('{tenant}', md5(random()::text), gen_random_uuid(), {created_at})""")
+
+    in_default = f"SELECT count(*) FROM teams_obs.notification_deliveries_default WHERE tenant = '{tenant}'"
+    insert("now() + interval '8 months'")
+    assert conn.execute(in_default).fetchone() == (1,)
+    actions = maintain(conn, months_ahead=9)
+    assert sum(action.rows_moved for action in actions) == 1
+    assert conn.execute(in_default).fetchone() == (0,)
+
+    insert("now() - interval '3 years'")  # after maintain: stays in DEFAULT, expired
+    removed = dict(conn.execute("SELECT kind, sum(rows_removed)::integer FROM "
+                                "teams_obs.cleanup_notification_deliveries() GROUP BY kind").fetchall())
+    assert removed["default_rows_deleted"] >= 1 and removed["reservations_deleted"] >= 1, removed
+    assert conn.execute(in_default).fetchone() == (0,)
+    assert conn.execute(f"SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '{tenant}'"
+                        ).fetchone() == (1,)
+
+
+@needs_citus
+def test_the_change_reverts_and_deploys_again(citus: str) -> None:
+    engine = Engine(citus, echo=lambda _line: None)
+    assert [change.name for change in engine.revert("privileges")] == ["citus_distribution"]
+    assert [change.name for change in engine.deploy()] == ["citus_distribution"]
+    report = engine.verify()
+    assert report.errors == [] and report.pending == [], report
