@@ -12,6 +12,7 @@ advisory lock, so concurrent runs and retention never race; a lock not granted w
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,16 @@ DEFAULT_MAX_ATTEMPTS = 8
 MAX_IDENTIFIER_BYTES = 63
 BOUNDS_CHECK = "teams_obs_maintain_bounds"
 _RETRYABLE = (errors.LockNotAvailable, errors.DeadlockDetected)
+# A PostgreSQL duration as lock_timeout takes it. Checked before rendering: the rendered statements are
+# run one by one, split at ';' + newline, which a literal must therefore never hold.
+_DURATION = re.compile(r"[0-9]+(\.[0-9]+)? ?(us|ms|s|min|h|d)?")
+
+
+def check_lock_timeout(value: str) -> str:
+    """``value`` if it is a duration such as ``500ms`` or ``2s``, else ValueError naming the field."""
+    if not _DURATION.fullmatch(value):
+        raise ValueError(f"lock_timeout: expected a duration such as 500ms or 2s, got {value!r}")
+    return value
 
 _TABLES_QUERY = """
 SELECT c.oid,
@@ -274,6 +285,7 @@ def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_
     """
     if months_ahead < 0:
         raise ValueError("months_ahead must be zero or more")
+    check_lock_timeout(lock_timeout)
     actions: list[Action] = []
     with _connection(conn_or_url) as conn:
         first = current_month(conn)

@@ -46,6 +46,12 @@ def test_maintain_creates_then_has_nothing_to_do(db, db_url):
     assert second.exit_code == 0 and "Nothing to do" in second.output
 
 
+def test_maintain_refuses_a_lock_timeout_that_is_no_duration(db_url):
+    result = CliRunner().invoke(main, ["--db", db_url, "maintain", "--lock-timeout", "1s;\nDROP TABLE x"])
+    assert result.exit_code == 2
+    assert "lock_timeout: expected a duration such as 500ms or 2s" in result.output
+
+
 def test_deliveries_list_pages_through_json(db, db_url):
     for n in range(5):
         db.execute("SELECT teams_obs.record_delivery(%s, 'bot_dm', %s, 'failed', p_error_code => 'transient')",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from teams_obs.partitions import Action, MaintenanceError, add_months, current_month, maintain
+from teams_obs.partitions import Action, MaintenanceError, add_months, check_lock_timeout, current_month, maintain
 from tests.partition_helpers import DELIVERIES, create_partition_of
 
 DEFAULT = "teams_obs.notification_deliveries_default"
@@ -281,3 +281,17 @@ def test_refuses_a_connection_inside_a_transaction(db_url):
         conn.execute("SELECT 1")
         with pytest.raises(ValueError, match="outside any transaction"):
             maintain(conn)
+
+
+@pytest.mark.parametrize("lock_timeout", ["", "soon", "1s; DROP TABLE x", "1s';\nDROP SCHEMA teams_obs CASCADE; --"])
+def test_a_lock_timeout_that_is_no_duration_is_refused_before_anything_runs(db, lock_timeout):
+    months = "SELECT count(*) FROM teams_obs.partition_bounds('teams_obs.audit_events')"
+    before = db.execute(months).fetchone()
+    with pytest.raises(ValueError, match="lock_timeout: expected a duration"):
+        maintain(db, months_ahead=6, lock_timeout=lock_timeout)
+    assert db.execute(months).fetchone() == before
+
+
+@pytest.mark.parametrize("lock_timeout", ["500ms", "2s", "1.5 s", "1min", "750"])
+def test_durations_pass(lock_timeout):
+    assert check_lock_timeout(lock_timeout) == lock_timeout
