@@ -9,6 +9,7 @@ whole plan with its partitions, and work on tenants of their own.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -156,6 +157,50 @@ def test_maintain_moves_default_rows_and_cleanup_removes_expired_ones(conn: psyc
     assert conn.execute(in_default).fetchone() == (0,)
     assert conn.execute(f"SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '{tenant}'"
                         ).fetchone() == (1,)
+
+
+@needs_citus
+def test_concurrent_writers_store_each_key_once(citus: str, tenant: str) -> None:
+    seen: list[dict[str, str]] = []
+    start = threading.Barrier(8)
+
+    def writer() -> None:
+        ids = {}
+        with psycopg.connect(citus, autocommit=True) as connection:
+            start.wait()
+            for n in range(20):
+                ids[f"u{n}"] = connection.execute(
+                    "SELECT delivery_id FROM teams_obs.record_delivery(%s, 'bot_dm', %s, 'sent')",
+                    (tenant, f"u{n}")).fetchone()[0]
+        seen.append(ids)
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 8 and all(ids == seen[0] for ids in seen)
+    with psycopg.connect(citus, autocommit=True) as connection:
+        stored = connection.execute("SELECT destination_id, delivery_id FROM teams_obs.notification_deliveries "
+                                    "WHERE tenant = %s", (tenant,)).fetchall()
+    assert dict(stored) == seen[0] and len(stored) == 20
+
+
+@needs_citus
+def test_cleanup_drops_expired_months_on_every_node(conn: psycopg.Connection, tenant: str) -> None:
+    conn.execute(f"""INSERT INTO teams_obs.audit_events (tenant, surface, action_id, result_status, created_at)
+                     VALUES ('{tenant}', 'bot', 'add_note', 'success', now() - interval '3 years')""")
+    (action,) = [a for a in maintain(conn) if a.table == "teams_obs.audit_events"]
+    assert action.rows_moved == 1
+    dropped = conn.execute("SELECT names FROM teams_obs.cleanup_audit_events() "
+                           "WHERE kind = 'partitions_dropped'").fetchone()[0]
+    assert action.partition in dropped
+    assert conn.execute("SELECT to_regclass(%s)", (action.partition,)).fetchone() == (None,)
+    shards_left = conn.execute(
+        "SELECT array_agg(result) FROM run_command_on_workers(format("
+        "'SELECT count(*) FROM pg_class WHERE relname LIKE %%L', %s || '%%'))",
+        (action.partition.removeprefix("teams_obs."),)).fetchone()[0]
+    assert shards_left == ["0", "0"]
 
 
 @needs_citus
