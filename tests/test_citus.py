@@ -204,6 +204,31 @@ def test_cleanup_drops_expired_months_on_every_node(conn: psycopg.Connection, te
 
 
 @needs_citus
+def test_row_level_security_shows_a_reporting_role_only_its_tenant(conn: psycopg.Connection, tenant: str) -> None:
+    other = str(uuid.uuid4())
+    for owner in (tenant, other):
+        conn.execute("SELECT * FROM teams_obs.record_delivery(%s, 'bot_dm', 'r', 'sent')", (owner,))
+    conn.execute("DROP ROLE IF EXISTS teams_obs_test_report")
+    conn.execute("CREATE ROLE teams_obs_test_report LOGIN")  # Citus reaches the workers as this role
+    try:
+        conn.execute("GRANT USAGE ON SCHEMA teams_obs TO teams_obs_test_report")
+        conn.execute("GRANT SELECT ON teams_obs.notification_deliveries TO teams_obs_test_report")
+        count = "SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant IN (%s, %s)"
+        with conn.transaction():
+            conn.execute("SET LOCAL ROLE teams_obs_test_report")
+            # README: on Citus the tenant setting reaches the workers only this way.
+            conn.execute("SET LOCAL citus.propagate_set_commands = 'local'")
+            conn.execute(f"SET LOCAL teams_obs.tenant = '{tenant}'")
+            assert conn.execute(count, (tenant, other)).fetchone() == (1,)
+        with conn.transaction():
+            conn.execute("SET LOCAL ROLE teams_obs_test_report")
+            assert conn.execute(count, (tenant, other)).fetchone() == (0,)
+    finally:
+        conn.execute("DROP OWNED BY teams_obs_test_report")
+        conn.execute("DROP ROLE teams_obs_test_report")
+
+
+@needs_citus
 def test_the_change_reverts_and_deploys_again(citus: str) -> None:
     engine = Engine(citus, echo=lambda _line: None)
     assert [change.name for change in engine.revert("privileges")] == ["citus_distribution"]
