@@ -25,6 +25,7 @@ DECLARE
     v_colocate_with text := coalesce(nullif(current_setting('teams_obs.colocate_with', true), ''), 'default');
     v_table text;
     v_function regprocedure;
+    v_delegated boolean;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus') THEN
         RAISE NOTICE 'teams_obs: Citus is not installed in this database; tables and functions stay local';
@@ -43,16 +44,16 @@ BEGIN
         v_anchor := coalesce(v_anchor, v_table);
     END LOOP;
 
-    FOR v_function IN
-        SELECT p.oid::regprocedure
+    FOR v_function, v_delegated IN
+        SELECT p.oid::regprocedure,
+               p.prosecdef AND coalesce(p.proargnames[1] = 'p_tenant', false)
+               AND (pg_catalog.has_function_privilege('teams_obs_writer', p.oid, 'EXECUTE')
+                    OR pg_catalog.has_function_privilege('teams_obs_reader', p.oid, 'EXECUTE'))
           FROM pg_catalog.pg_proc AS p
          WHERE p.pronamespace = 'teams_obs'::regnamespace
          ORDER BY p.oid
     LOOP
-        IF (SELECT p.prosecdef AND p.proargnames[1] = 'p_tenant'
-                   AND (pg_catalog.has_function_privilege('teams_obs_writer', p.oid, 'EXECUTE')
-                        OR pg_catalog.has_function_privilege('teams_obs_reader', p.oid, 'EXECUTE'))
-              FROM pg_catalog.pg_proc AS p WHERE p.oid = v_function) THEN
+        IF v_delegated THEN
             EXECUTE 'SELECT pg_catalog.create_distributed_function($1, $2, colocate_with => $3)'
                 USING v_function, 'p_tenant', v_anchor;
         ELSE

@@ -12,7 +12,7 @@ from teams_obs import partitions
 from teams_obs.cli.context import Session, pass_session
 
 
-def _duration(value: str) -> str:
+def _lock_timeout(_context: click.Context, _option: click.Parameter, value: str) -> str:
     try:
         return partitions.check_lock_timeout(value)
     except ValueError as exc:
@@ -24,7 +24,7 @@ def _duration(value: str) -> str:
               show_default=True, help="Months after the current UTC month that must have a partition.")
 @click.option("--dry-run", is_flag=True, help="Print the SQL of each month to create; execute nothing.")
 @click.option("--lock-timeout", default=partitions.DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="DURATION",
-              callback=lambda _context, _option, value: _duration(value),
+              callback=_lock_timeout,
               help="Longest wait for any one lock before the month is rolled back and retried.")
 @pass_session
 def maintain(session: Session, months_ahead: int, dry_run: bool, lock_timeout: str) -> None:
