@@ -86,11 +86,14 @@ BEGIN
                    'p_rows[' || p.ord::text || ']' || CASE WHEN p.shape_problem IS NULL THEN '.' ELSE ': ' END
                    || c.problem)
                END AS refused,
-               teams_obs.delivery_row_key(p_tenant, p.delivery) AS key,
+               teams_obs.delivery_key_digest(
+                   p_tenant, (p.delivery).internal_notification_id, (p.delivery).destination_type,
+                   (p.delivery).destination_id, (p.delivery).attempt_number, (p.delivery).nonce) AS key,
                gen_random_uuid() AS new_id
         FROM parsed p
         CROSS JOIN LATERAL (
-            SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(p_tenant, p.delivery)) AS problem
+            SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(
+                p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce)) AS problem
         ) c
     ),
     reserved AS (

@@ -29,12 +29,22 @@ CREATE TYPE teams_obs.delivery_input AS (
 COMMENT ON TYPE teams_obs.delivery_input IS
     'One delivery outcome as passed to record_delivery (without p_tenant); the element type of record_deliveries.';
 
--- The normalisation, validation and key of one delivery_input: the one implementation that
--- record_delivery (per call) and record_deliveries (per element, set-based) both apply. Plain SQL
--- functions without SET or SECURITY DEFINER, so the planner inlines them into either caller.
+-- What record_delivery returns: one row.
+CREATE TYPE teams_obs.delivery_recorded AS (
+    inserted boolean,
+    delivery_id uuid,
+    idempotency_key text,
+    created_at timestamptz
+);
 
--- Text trimmed (empty = NULL), error_message cut to 1024 characters (code points: PostgreSQL text
--- never holds half a surrogate pair), attempt_number NULL = 1.
+COMMENT ON TYPE teams_obs.delivery_recorded IS
+    'Result of record_delivery: whether this call stored the row, and the delivery_id, idempotency key and created_at of the stored row (the original one on a repeat).';
+
+-- The normalisation and validation of one delivery outcome, applied by record_delivery (per call, on
+-- its arguments) and record_deliveries (per element, set-based): the field rules are rendered from
+-- templates/deliveries.sql.j2 into both, the checks are this one function. Plain SQL functions without
+-- SET or SECURITY DEFINER, so the planner inlines them into either caller.
+
 CREATE FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_input)
 RETURNS teams_obs.delivery_input
 LANGUAGE sql
@@ -57,45 +67,50 @@ RETURN ROW(
     teams_obs.clean_text(p_row.nonce)
 )::teams_obs.delivery_input;
 
--- Why a normalised row cannot be recorded ('<field>: ...'), or NULL. Values are echoed cut to 100
--- characters. category is free text but indexed, so it is bounded.
-CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_row teams_obs.delivery_input)
+-- Why normalised values cannot be recorded ('<field>: ...'), or NULL. Values are echoed cut to 100
+-- characters. category is free text but indexed, so it is bounded. Scalar arguments, not a
+-- delivery_input: record_delivery then builds no row value per call.
+CREATE FUNCTION teams_obs.delivery_problem(
+    p_tenant uuid,
+    p_destination_type text,
+    p_destination_id text,
+    p_status text,
+    p_error_code text,
+    p_category text,
+    p_attempt_number integer,
+    p_nonce text
+)
 RETURNS text
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 RETURN COALESCE(
-    teams_obs.delivery_key_problem(
-        p_tenant, p_row.destination_type, p_row.destination_id, p_row.attempt_number, p_row.nonce),
+    teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce),
     CASE
-        WHEN p_row.destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
-            THEN 'destination_type: invalid value "' || pg_catalog.left(p_row.destination_type, 100)
+        WHEN p_destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
+            THEN 'destination_type: invalid value "' || pg_catalog.left(p_destination_type, 100)
                  || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
-        WHEN p_row.status IS NULL
+        WHEN p_status IS NULL
             THEN 'status: required; expected one of skipped, sent, delivered, failed'
-        WHEN p_row.status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
-            THEN 'status: invalid value "' || pg_catalog.left(p_row.status, 100)
+        WHEN p_status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
+            THEN 'status: invalid value "' || pg_catalog.left(p_status, 100)
                  || '"; expected one of skipped, sent, delivered, failed'
-        WHEN p_row.error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
-            THEN 'error_code: invalid value "' || pg_catalog.left(p_row.error_code, 100)
+        WHEN p_error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
+            THEN 'error_code: invalid value "' || pg_catalog.left(p_error_code, 100)
                  || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
-        WHEN pg_catalog.char_length(p_row.category) > 200
+        WHEN pg_catalog.char_length(p_category) > 200
             THEN 'category: longer than 200 characters'
     END
 );
-
-CREATE FUNCTION teams_obs.delivery_row_key(p_tenant uuid, p_row teams_obs.delivery_input)
-RETURNS text
-LANGUAGE sql
-STABLE PARALLEL SAFE
-RETURN teams_obs.delivery_key_digest(
-    p_tenant, p_row.internal_notification_id, p_row.destination_type, p_row.destination_id,
-    p_row.attempt_number, p_row.nonce);
 
 -- Reserves the key, then stores the row: two statements of one function call, so an error in either
 -- undoes both (never a reservation without its row). A miss (key already reserved) reads the
 -- reservation in a later statement, whose fresh snapshot also sees one that a concurrent writer
 -- committed while our INSERT waited for it. created_at is now(), the transaction start, as the
--- original's column default. One row, not a set: no tuplestore on this hot path.
+-- original's column default.
+-- Written for the hot path (docs/benchmarks.md): PL/pgSQL builds the state of every expression afresh
+-- in each transaction, so the arguments are normalised into scalar variables (no row value), the ids
+-- are drawn before the reservation (no RETURNING), and the result is a named row type (no tuple
+-- descriptor built from OUT parameters on each call).
 CREATE FUNCTION teams_obs.record_delivery(
     p_tenant uuid,
     p_destination_type text,
@@ -112,51 +127,55 @@ CREATE FUNCTION teams_obs.record_delivery(
     p_sent_at timestamptz DEFAULT NULL,
     p_delivered_at timestamptz DEFAULT NULL,
     p_responded_at timestamptz DEFAULT NULL,
-    p_nonce text DEFAULT NULL,
-    OUT inserted boolean,
-    OUT delivery_id uuid,
-    OUT idempotency_key text,
-    OUT created_at timestamptz
+    p_nonce text DEFAULT NULL
 )
+RETURNS teams_obs.delivery_recorded
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_row teams_obs.delivery_input := teams_obs.delivery_normalised(ROW(
-        p_destination_type, p_destination_id, p_status, p_internal_notification_id, p_category,
-        p_attempt_number, p_error_code, p_error_message, p_retryable, p_provider_message_id,
-        p_provider_request_id, p_sent_at, p_delivered_at, p_responded_at, p_nonce)::teams_obs.delivery_input);
-    v_problem text := teams_obs.delivery_problem(p_tenant, v_row);
+    v_destination_type text := teams_obs.clean_text(p_destination_type);
+    v_destination_id text := teams_obs.clean_text(p_destination_id);
+    v_status text := teams_obs.clean_text(p_status);
+    v_error_code text := teams_obs.clean_text(p_error_code);
+    v_category text := teams_obs.clean_text(p_category);
+    v_attempt_number integer := COALESCE(p_attempt_number, 1);
+    v_nonce text := teams_obs.clean_text(p_nonce);
+    v_problem text := teams_obs.delivery_problem(
+        p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
+    v_key text;
+    v_delivery_id uuid := gen_random_uuid();
+    v_created_at timestamptz := now();
 BEGIN
     IF v_problem IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_problem;
     END IF;
-    idempotency_key := teams_obs.delivery_row_key(p_tenant, v_row);
+    v_key := teams_obs.delivery_key_digest(
+        p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
 
-    INSERT INTO teams_obs.notification_delivery_idempotency AS s (tenant, idempotency_key, delivery_id, created_at)
-    VALUES (p_tenant, record_delivery.idempotency_key, gen_random_uuid(), now())
-    ON CONFLICT DO NOTHING
-    RETURNING s.delivery_id, s.created_at INTO record_delivery.delivery_id, record_delivery.created_at;
-    inserted := FOUND;
+    INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id, created_at)
+    VALUES (p_tenant, v_key, v_delivery_id, v_created_at)
+    ON CONFLICT DO NOTHING;
 
-    IF inserted THEN
+    IF FOUND THEN
         INSERT INTO teams_obs.notification_deliveries (
             tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
             attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
             retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
         VALUES (
-            p_tenant, record_delivery.delivery_id, (v_row).internal_notification_id, (v_row).category,
-            (v_row).destination_type, (v_row).destination_id, (v_row).attempt_number,
-            record_delivery.idempotency_key, (v_row).provider_message_id, (v_row).status, (v_row).error_code,
-            (v_row).error_message, (v_row).retryable, (v_row).provider_request_id,
-            (v_row).sent_at, (v_row).delivered_at, (v_row).responded_at, record_delivery.created_at);
-    ELSE
-        SELECT s.delivery_id, s.created_at INTO record_delivery.delivery_id, record_delivery.created_at
-        FROM teams_obs.notification_delivery_idempotency AS s
-        WHERE s.tenant = p_tenant AND s.idempotency_key = record_delivery.idempotency_key;
+            p_tenant, v_delivery_id, p_internal_notification_id, v_category,
+            v_destination_type, v_destination_id, v_attempt_number,
+            v_key, teams_obs.clean_text(p_provider_message_id), v_status, v_error_code,
+            pg_catalog.left(teams_obs.clean_text(p_error_message), 1024), p_retryable, teams_obs.clean_text(p_provider_request_id),
+            p_sent_at, p_delivered_at, p_responded_at, v_created_at);
+        RETURN ROW(true, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
     END IF;
+    SELECT s.delivery_id, s.created_at INTO v_delivery_id, v_created_at
+    FROM teams_obs.notification_delivery_idempotency AS s
+    WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;
+    RETURN ROW(false, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
 END
 $function$;
 
@@ -164,8 +183,7 @@ COMMENT ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text
     'Records one delivery outcome idempotently (SPEC §4, §8): returns inserted, the delivery_id and created_at of the stored row (the original one on a repeat) and the idempotency key.';
 
 REVOKE ALL ON FUNCTION teams_obs.delivery_normalised(teams_obs.delivery_input) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.delivery_problem(uuid, teams_obs.delivery_input) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.delivery_row_key(uuid, teams_obs.delivery_input) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_problem(uuid, text, text, text, text, text, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)
     TO teams_obs_writer;

@@ -73,7 +73,6 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "delivery_normalised": (NONE, None),
     "delivery_problem": (NONE, None),
     "delivery_reservation": (NONE, None),
-    "delivery_row_key": (NONE, None),
     "encode_cursor": (NONE, None),
     "list_filter": (NONE, None),
     "retention_cutoff": (NONE, None),

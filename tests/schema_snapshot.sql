@@ -71,6 +71,25 @@ COMMENT ON TYPE teams_obs.delivery_input IS 'One delivery outcome as passed to r
 
 
 --
+-- Name: delivery_recorded; Type: TYPE; Schema: teams_obs; Owner: -
+--
+
+CREATE TYPE teams_obs.delivery_recorded AS (
+	inserted boolean,
+	delivery_id uuid,
+	idempotency_key text,
+	created_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE delivery_recorded; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON TYPE teams_obs.delivery_recorded IS 'Result of record_delivery: whether this call stored the row, and the delivery_id, idempotency key and created_at of the stored row (the original one on a repeat).';
+
+
+--
 -- Name: _jcs_format_number(text); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -847,12 +866,12 @@ CREATE FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_input) RE
 
 
 --
--- Name: delivery_problem(uuid, teams_obs.delivery_input); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: delivery_problem(uuid, text, text, text, text, text, integer, text); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_row teams_obs.delivery_input) RETURNS text
+CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, (p_row).destination_type, (p_row).destination_id, (p_row).attempt_number, (p_row).nonce), CASE WHEN ((p_row).destination_type <> ALL (ARRAY['user_activity'::text, 'bot_dm'::text, 'chat'::text, 'channel'::text, 'bot_test'::text])) THEN (('destination_type: invalid value "'::text || "left"((p_row).destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN ((p_row).status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN ((p_row).status <> ALL (ARRAY['skipped'::text, 'sent'::text, 'delivered'::text, 'failed'::text])) THEN (('status: invalid value "'::text || "left"((p_row).status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN ((p_row).error_code <> ALL (ARRAY['graph_throttled'::text, 'graph_unauthorized'::text, 'graph_not_found'::text, 'graph_server_error'::text, 'user_not_mapped'::text, 'addon_inactive'::text, 'integration_inactive'::text, 'package_misconfigured'::text, 'transient'::text, 'unknown'::text])) THEN (('error_code: invalid value "'::text || "left"((p_row).error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length((p_row).category) > 200) THEN 'category: longer than 200 characters'::text ELSE NULL::text END);
+    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL (ARRAY['user_activity'::text, 'bot_dm'::text, 'chat'::text, 'channel'::text, 'bot_test'::text])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL (ARRAY['skipped'::text, 'sent'::text, 'delivered'::text, 'failed'::text])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL (ARRAY['graph_throttled'::text, 'graph_unauthorized'::text, 'graph_not_found'::text, 'graph_server_error'::text, 'user_not_mapped'::text, 'addon_inactive'::text, 'integration_inactive'::text, 'package_misconfigured'::text, 'transient'::text, 'unknown'::text])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text ELSE NULL::text END);
 
 
 
@@ -893,15 +912,6 @@ BEGIN
     RETURN v_reservation;
 END
 $$;
-
-
---
--- Name: delivery_row_key(uuid, teams_obs.delivery_input); Type: FUNCTION; Schema: teams_obs; Owner: -
---
-
-CREATE FUNCTION teams_obs.delivery_row_key(p_tenant uuid, p_row teams_obs.delivery_input) RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN teams_obs.delivery_key_digest(p_tenant, (p_row).internal_notification_id, (p_row).destination_type, (p_row).destination_id, (p_row).attempt_number, (p_row).nonce);
 
 
 --
@@ -1747,11 +1757,14 @@ BEGIN
                    'p_rows[' || p.ord::text || ']' || CASE WHEN p.shape_problem IS NULL THEN '.' ELSE ': ' END
                    || c.problem)
                END AS refused,
-               teams_obs.delivery_row_key(p_tenant, p.delivery) AS key,
+               teams_obs.delivery_key_digest(
+                   p_tenant, (p.delivery).internal_notification_id, (p.delivery).destination_type,
+                   (p.delivery).destination_id, (p.delivery).attempt_number, (p.delivery).nonce) AS key,
                gen_random_uuid() AS new_id
         FROM parsed p
         CROSS JOIN LATERAL (
-            SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(p_tenant, p.delivery)) AS problem
+            SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(
+                p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce)) AS problem
         ) c
     ),
     reserved AS (
@@ -1836,53 +1849,60 @@ COMMENT ON FUNCTION teams_obs.record_deliveries(p_tenant uuid, p_rows jsonb) IS 
 -- Name: record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamp with time zone, timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid DEFAULT NULL::uuid, p_category text DEFAULT NULL::text, p_attempt_number integer DEFAULT 1, p_error_code text DEFAULT NULL::text, p_error_message text DEFAULT NULL::text, p_retryable boolean DEFAULT NULL::boolean, p_provider_message_id text DEFAULT NULL::text, p_provider_request_id text DEFAULT NULL::text, p_sent_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_delivered_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_responded_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_nonce text DEFAULT NULL::text, OUT inserted boolean, OUT delivery_id uuid, OUT idempotency_key text, OUT created_at timestamp with time zone) RETURNS record
+CREATE FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid DEFAULT NULL::uuid, p_category text DEFAULT NULL::text, p_attempt_number integer DEFAULT 1, p_error_code text DEFAULT NULL::text, p_error_message text DEFAULT NULL::text, p_retryable boolean DEFAULT NULL::boolean, p_provider_message_id text DEFAULT NULL::text, p_provider_request_id text DEFAULT NULL::text, p_sent_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_delivered_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_responded_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_nonce text DEFAULT NULL::text) RETURNS teams_obs.delivery_recorded
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-    v_row teams_obs.delivery_input := teams_obs.delivery_normalised(ROW(
-        p_destination_type, p_destination_id, p_status, p_internal_notification_id, p_category,
-        p_attempt_number, p_error_code, p_error_message, p_retryable, p_provider_message_id,
-        p_provider_request_id, p_sent_at, p_delivered_at, p_responded_at, p_nonce)::teams_obs.delivery_input);
-    v_problem text := teams_obs.delivery_problem(p_tenant, v_row);
+    v_destination_type text := teams_obs.clean_text(p_destination_type);
+    v_destination_id text := teams_obs.clean_text(p_destination_id);
+    v_status text := teams_obs.clean_text(p_status);
+    v_error_code text := teams_obs.clean_text(p_error_code);
+    v_category text := teams_obs.clean_text(p_category);
+    v_attempt_number integer := COALESCE(p_attempt_number, 1);
+    v_nonce text := teams_obs.clean_text(p_nonce);
+    v_problem text := teams_obs.delivery_problem(
+        p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
+    v_key text;
+    v_delivery_id uuid := gen_random_uuid();
+    v_created_at timestamptz := now();
 BEGIN
     IF v_problem IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_problem;
     END IF;
-    idempotency_key := teams_obs.delivery_row_key(p_tenant, v_row);
+    v_key := teams_obs.delivery_key_digest(
+        p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
 
-    INSERT INTO teams_obs.notification_delivery_idempotency AS s (tenant, idempotency_key, delivery_id, created_at)
-    VALUES (p_tenant, record_delivery.idempotency_key, gen_random_uuid(), now())
-    ON CONFLICT DO NOTHING
-    RETURNING s.delivery_id, s.created_at INTO record_delivery.delivery_id, record_delivery.created_at;
-    inserted := FOUND;
+    INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id, created_at)
+    VALUES (p_tenant, v_key, v_delivery_id, v_created_at)
+    ON CONFLICT DO NOTHING;
 
-    IF inserted THEN
+    IF FOUND THEN
         INSERT INTO teams_obs.notification_deliveries (
             tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
             attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
             retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
         VALUES (
-            p_tenant, record_delivery.delivery_id, (v_row).internal_notification_id, (v_row).category,
-            (v_row).destination_type, (v_row).destination_id, (v_row).attempt_number,
-            record_delivery.idempotency_key, (v_row).provider_message_id, (v_row).status, (v_row).error_code,
-            (v_row).error_message, (v_row).retryable, (v_row).provider_request_id,
-            (v_row).sent_at, (v_row).delivered_at, (v_row).responded_at, record_delivery.created_at);
-    ELSE
-        SELECT s.delivery_id, s.created_at INTO record_delivery.delivery_id, record_delivery.created_at
-        FROM teams_obs.notification_delivery_idempotency AS s
-        WHERE s.tenant = p_tenant AND s.idempotency_key = record_delivery.idempotency_key;
+            p_tenant, v_delivery_id, p_internal_notification_id, v_category,
+            v_destination_type, v_destination_id, v_attempt_number,
+            v_key, teams_obs.clean_text(p_provider_message_id), v_status, v_error_code,
+            pg_catalog.left(teams_obs.clean_text(p_error_message), 1024), p_retryable, teams_obs.clean_text(p_provider_request_id),
+            p_sent_at, p_delivered_at, p_responded_at, v_created_at);
+        RETURN ROW(true, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
     END IF;
+    SELECT s.delivery_id, s.created_at INTO v_delivery_id, v_created_at
+    FROM teams_obs.notification_delivery_idempotency AS s
+    WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;
+    RETURN ROW(false, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
 END
 $$;
 
 
 --
--- Name: FUNCTION record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text, OUT inserted boolean, OUT delivery_id uuid, OUT idempotency_key text, OUT created_at timestamp with time zone); Type: COMMENT; Schema: teams_obs; Owner: -
+-- Name: FUNCTION record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text, OUT inserted boolean, OUT delivery_id uuid, OUT idempotency_key text, OUT created_at timestamp with time zone) IS 'Records one delivery outcome idempotently (SPEC §4, §8): returns inserted, the delivery_id and created_at of the stored row (the original one on a repeat) and the idempotency key.';
+COMMENT ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text) IS 'Records one delivery outcome idempotently (SPEC §4, §8): returns inserted, the delivery_id and created_at of the stored row (the original one on a repeat) and the idempotency key.';
 
 
 --
@@ -2729,10 +2749,10 @@ REVOKE ALL ON FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_in
 
 
 --
--- Name: FUNCTION delivery_problem(p_tenant uuid, p_row teams_obs.delivery_input); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_row teams_obs.delivery_input) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) FROM PUBLIC;
 
 
 --
@@ -2740,13 +2760,6 @@ REVOKE ALL ON FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_row teams_obs
 --
 
 REVOKE ALL ON FUNCTION teams_obs.delivery_reservation(p_tenant uuid, p_idempotency_key text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION delivery_row_key(p_tenant uuid, p_row teams_obs.delivery_input); Type: ACL; Schema: teams_obs; Owner: -
---
-
-REVOKE ALL ON FUNCTION teams_obs.delivery_row_key(p_tenant uuid, p_row teams_obs.delivery_input) FROM PUBLIC;
 
 
 --
@@ -2891,11 +2904,11 @@ GRANT ALL ON FUNCTION teams_obs.record_deliveries(p_tenant uuid, p_rows jsonb) T
 
 
 --
--- Name: FUNCTION record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text, OUT inserted boolean, OUT delivery_id uuid, OUT idempotency_key text, OUT created_at timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text, OUT inserted boolean, OUT delivery_id uuid, OUT idempotency_key text, OUT created_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text, OUT inserted boolean, OUT delivery_id uuid, OUT idempotency_key text, OUT created_at timestamp with time zone) TO teams_obs_writer;
+REVOKE ALL ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_internal_notification_id uuid, p_category text, p_attempt_number integer, p_error_code text, p_error_message text, p_retryable boolean, p_provider_message_id text, p_provider_request_id text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone, p_nonce text) TO teams_obs_writer;
 
 
 --
