@@ -1,9 +1,12 @@
-"""Running pgbench contenders against each other: alternating rounds, medians, ratios to a baseline.
+"""Running pgbench contenders against each other: rounds, medians, ratios to a baseline.
 
-A contender is a pgbench script plus its variables. Every round runs every contender once per client
-count, the order flipped each round, so drift (table growth, checkpoints, other load on the machine)
-hits all contenders alike; the report gives each contender's median transactions per second and its
-ratio to the baseline's median in the same run.
+A contender is a pgbench script plus its variables. Two ways to run a round, per client count:
+- ``alternate``: one pgbench run per contender, the order flipped each round, so slow drift (table
+  growth, checkpoints, other load on the machine) hits all contenders alike;
+- ``mix``: one pgbench run of all the contenders' scripts, one picked at random per transaction, so the
+  contenders share every moment of the machine; a contender's figure is the throughput at its mean
+  latency in that run.
+The report gives each contender's median transactions per second and its ratio to the baseline.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from urllib.parse import urlsplit
 from teams_obs.embedded import pg_bindir
 
 _TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.MULTILINE)
+_SCRIPT_LATENCY = re.compile(r"^SQL script (\d+): .*\n(?:.*\n)*? - latency average = ([0-9.]+) ms", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -40,20 +44,48 @@ def pgbench_binary() -> str:
     return str(bundled) if bundled.exists() else "pgbench"
 
 
-def run_pgbench(url: str, contender: Contender, clients: int, seconds: int) -> float:
-    """Transactions per second of one pgbench run (prepared statements: the hot path of a pooled app)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
-        script.write(contender.script)
-        script.flush()
-        defines = [arg for name, value in contender.variables.items() for arg in ("-D", f"{name}={value}")]
+def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int) -> str:
+    """The output of one pgbench run of the contenders' scripts, equally weighted (prepared statements: the
+    hot path of a pooled app)."""
+    variables: dict[str, str] = {}
+    for contender in contenders:
+        for name, value in contender.variables.items():
+            if variables.setdefault(name, value) != value:
+                raise ValueError(f"contenders of one pgbench run give variable {name} different values")
+    with tempfile.TemporaryDirectory() as directory:
+        scripts = []
+        for number, contender in enumerate(contenders, start=1):
+            path = f"{directory}/{number}.sql"
+            with open(path, "w") as script:
+                script.write(contender.script)
+            scripts += ["-f", f"{path}@1"]
+        defines = [arg for name, value in variables.items() for arg in ("-D", f"{name}={value}")]
         run = subprocess.run(
             [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), "-T", str(seconds),
-             "-f", script.name, *defines, *connection_args(url)],
+             *scripts, *defines, *connection_args(url)],
             capture_output=True, text=True, check=False)
-    match = _TPS.search(run.stdout)
-    if run.returncode != 0 or match is None:
-        raise RuntimeError(f"pgbench failed for {contender.name}:\n{run.stdout}\n{run.stderr}")
+    if run.returncode != 0:
+        raise RuntimeError(f"pgbench failed for {', '.join(c.name for c in contenders)}:\n{run.stdout}\n{run.stderr}")
+    return run.stdout
+
+
+def run_pgbench(url: str, contender: Contender, clients: int, seconds: int) -> float:
+    """Transactions per second of one pgbench run of the contender alone."""
+    output = pgbench(url, [contender], clients, seconds)
+    match = _TPS.search(output)
+    if match is None:
+        raise RuntimeError(f"pgbench printed no tps for {contender.name}:\n{output}")
     return float(match[1])
+
+
+def run_mixed(url: str, contenders: list[Contender], clients: int, seconds: int) -> dict[str, float]:
+    """Each contender's transactions per second at its mean latency in one pgbench run mixing them all."""
+    output = pgbench(url, contenders, clients, seconds)
+    latencies = {int(number): float(ms) for number, ms in _SCRIPT_LATENCY.findall(output)}
+    if sorted(latencies) != list(range(1, len(contenders) + 1)):
+        raise RuntimeError(f"pgbench printed no per-script latencies:\n{output}")
+    return {contender.name: 1000.0 * clients / latencies[number]
+            for number, contender in enumerate(contenders, start=1)}
 
 
 @dataclass
@@ -99,4 +131,21 @@ def alternate(url: str, contenders: list[Contender], client_counts: Iterable[int
                 tps = run_pgbench(contender.url or url, contender, clients, seconds)
                 results.tps.setdefault((contender.name, clients), []).append(tps)
                 print(f"round {number + 1}/{rounds} clients={clients} {contender.name}: {tps:.0f} tps", flush=True)
+    return results
+
+
+def mix(url: str, contenders: list[Contender], client_counts: Iterable[int], rounds: int, seconds: int,
+        before_each: Callable[[], None] | None = None) -> Results:
+    """``rounds`` rounds; in each, one mixed pgbench run (``run_mixed``) per client count."""
+    results = Results(contenders)
+    client_counts = list(client_counts)
+    for number in range(rounds):
+        for clients in client_counts:
+            if before_each is not None:
+                before_each()
+            for name, tps in run_mixed(url, contenders, clients, seconds).items():
+                results.tps.setdefault((name, clients), []).append(tps)
+            print(f"round {number + 1}/{rounds} clients={clients}: " + ", ".join(
+                f"{name} {results.tps[name, clients][-1]:.0f} tps" for name in (c.name for c in contenders)),
+                flush=True)
     return results

@@ -3,8 +3,9 @@ INSERT of the same row into audit_events with the hash computed on the client (t
 validation, no hashing, no normalisation in the database). Target (issue 4): at least 0.6x.
 
 pgbench with prepared statements, the payload and the hash sent as parameters on every call as an
-application would; fsync on (a real commit per call); 1 and 2 clients; contenders alternate within
-each round and the report gives medians and the ratio to the INSERT measured in the same run. Then the
+application would; fsync on (a real commit per call); 1 and 2 clients; each round is one pgbench run
+mixing the contenders (one picked at random per transaction, as for record_delivery, after a
+CHECKPOINT) and the report gives medians and the ratio to the INSERT measured in the same run. Then the
 server time of each statement inside one transaction (no commit, no network: the CPU each costs, which
 the commit's fsync otherwise hides), --calls calls per contender and round, alternating.
 
@@ -20,7 +21,7 @@ import json
 import statistics
 
 import psycopg
-from pgbench_runner import Contender, alternate
+from pgbench_runner import Contender, mix
 from psycopg import sql
 from scratch_database import scratch_database, server_times_ms
 
@@ -96,7 +97,7 @@ def main() -> None:
         def checkpoint() -> None:
             conn.execute("CHECKPOINT")
 
-        results = alternate(url, CONTENDERS, (1, 2), args.rounds, args.seconds, before_each=checkpoint)
+        results = mix(url, CONTENDERS, (1, 2), args.rounds, args.seconds, before_each=checkpoint)
         times = server_times(conn, args.rounds, args.calls)
     print()
     print(results.markdown(INSERT.name, (1, 2)))

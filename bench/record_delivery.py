@@ -27,9 +27,7 @@ import hashlib
 import io
 import json
 import random
-import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -40,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from pgbench_runner import Contender, run_mixed
 
 from teams_obs.deploy import deploy_and_maintain
 from teams_obs.embedded import embedded_postgres
@@ -97,25 +96,10 @@ def rotations(names: list[str], rounds: int) -> Iterator[list[str]]:
 
 # ------------------------------------------------------------------------------------------ single rows
 
-def pgbench_latencies(url: str, clients: int, seconds: int) -> dict[str, float]:
-    """One pgbench run mixing every script per transaction: each script's mean latency (ms)."""
-    scripts = [arg for path in PGBENCH_SCRIPTS.values() for arg in ("-f", f"{path}@1")]
-    result = subprocess.run(
-        ["pgbench", "-n", "-M", "prepared", "-T", str(seconds), "-c", str(clients), "-j", str(clients),
-         *scripts, url],
-        capture_output=True, text=True, check=True)
-    latencies = re.findall(r"^SQL script \d+: (\S+)\n(?:.*\n)*? - latency average = ([0-9.]+) ms",
-                           result.stdout, re.MULTILINE)
-    by_path = {Path(path).resolve(): float(ms) for path, ms in latencies}
-    if len(by_path) != len(PGBENCH_SCRIPTS):
-        raise RuntimeError(f"pgbench printed no per-script latencies:\n{result.stdout}\n{result.stderr}")
-    return {name: by_path[path.resolve()] for name, path in PGBENCH_SCRIPTS.items()}
-
-
 def single_rows(url: str, clients: int, rounds: int, seconds: int) -> list[dict[str, float]]:
-    """Per round: each contender's throughput (transactions/s) at that round's latency."""
-    return [{name: 1000.0 * clients / ms for name, ms in pgbench_latencies(url, clients, seconds).items()}
-            for _ in range(rounds)]
+    """Per round: each contender's throughput (transactions/s) in one pgbench run mixing them all."""
+    contenders = [Contender(name, path.read_text()) for name, path in PGBENCH_SCRIPTS.items()]
+    return [run_mixed(url, contenders, clients, seconds) for _ in range(rounds)]
 
 
 # ---------------------------------------------------------------------------------------------- batches

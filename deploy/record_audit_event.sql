@@ -22,8 +22,19 @@ BEGIN;
 -- JSON library (the Python client does) never send such text.
 --
 -- Taxonomy checks are inline comparisons rather than calls of list_filter: a function with SET search_path
--- costs a configuration save and restore per call, and this is the hot path.
+-- costs a configuration save and restore per call, and this is the hot path. For the same reason the result
+-- is a named row type, not a table (no tuplestore, no tuple descriptor built from the catalog per call).
 --
+-- What record_audit_event returns: one row.
+CREATE TYPE teams_obs.audit_event_recorded AS (
+    event_id uuid,
+    payload_hash text,
+    created_at timestamptz
+);
+
+COMMENT ON TYPE teams_obs.audit_event_recorded IS
+    'Result of record_audit_event: the event_id, payload_hash and created_at of the stored row.';
+
 -- Not idempotent on purpose: audit_events.idempotency_key is the request's key, kept for correlation;
 -- a retried request (say a failure, then a success) is a second execution and is audited again.
 CREATE FUNCTION teams_obs.record_audit_event(
@@ -40,7 +51,7 @@ CREATE FUNCTION teams_obs.record_audit_event(
     p_payload_hash text DEFAULT NULL,
     p_error_code text DEFAULT NULL
 )
-RETURNS TABLE (event_id uuid, payload_hash text, created_at timestamptz)
+RETURNS teams_obs.audit_event_recorded
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -59,6 +70,8 @@ DECLARE
     v_problem text;
     v_sqlstate text;
     v_refusal text;
+    v_event_id uuid;
+    v_created_at timestamptz;
 BEGIN
     v_problem := CASE
         WHEN p_tenant IS NULL THEN 'tenant: required'
@@ -106,13 +119,13 @@ BEGIN
         END;
     END IF;
 
-    RETURN QUERY
     INSERT INTO teams_obs.audit_events AS e
         (tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
          idempotency_key, payload_hash, result_status, error_code)
     VALUES (p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
             v_idempotency_key, v_hash, v_result_status, v_error_code)
-    RETURNING e.event_id, e.payload_hash, e.created_at;
+    RETURNING e.event_id, e.created_at INTO v_event_id, v_created_at;
+    RETURN ROW(v_event_id, v_hash, v_created_at)::teams_obs.audit_event_recorded;
 END
 $function$;
 

@@ -20,6 +20,24 @@ COMMENT ON SCHEMA teams_obs IS 'Observability data of the Microsoft Teams integr
 
 
 --
+-- Name: audit_event_recorded; Type: TYPE; Schema: teams_obs; Owner: -
+--
+
+CREATE TYPE teams_obs.audit_event_recorded AS (
+	event_id uuid,
+	payload_hash text,
+	created_at timestamp with time zone
+);
+
+
+--
+-- Name: TYPE audit_event_recorded; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON TYPE teams_obs.audit_event_recorded IS 'Result of record_audit_event: the event_id, payload_hash and created_at of the stored row.';
+
+
+--
 -- Name: cleanup_result; Type: TYPE; Schema: teams_obs; Owner: -
 --
 
@@ -1561,7 +1579,7 @@ COMMENT ON FUNCTION teams_obs.purge_tenant_table(p_tenant uuid, p_table_name tex
 -- Name: record_audit_event(uuid, text, text, text, uuid, text, text, text, text, json, text, text); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.record_audit_event(p_tenant uuid, p_surface text, p_action_id text, p_result_status text, p_actor_user_id uuid DEFAULT NULL::uuid, p_microsoft_user_id text DEFAULT NULL::text, p_target_type text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_idempotency_key text DEFAULT NULL::text, p_payload json DEFAULT NULL::json, p_payload_hash text DEFAULT NULL::text, p_error_code text DEFAULT NULL::text) RETURNS TABLE(event_id uuid, payload_hash text, created_at timestamp with time zone)
+CREATE FUNCTION teams_obs.record_audit_event(p_tenant uuid, p_surface text, p_action_id text, p_result_status text, p_actor_user_id uuid DEFAULT NULL::uuid, p_microsoft_user_id text DEFAULT NULL::text, p_target_type text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_idempotency_key text DEFAULT NULL::text, p_payload json DEFAULT NULL::json, p_payload_hash text DEFAULT NULL::text, p_error_code text DEFAULT NULL::text) RETURNS teams_obs.audit_event_recorded
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -1578,6 +1596,8 @@ DECLARE
     v_problem text;
     v_sqlstate text;
     v_refusal text;
+    v_event_id uuid;
+    v_created_at timestamptz;
 BEGIN
     v_problem := CASE
         WHEN p_tenant IS NULL THEN 'tenant: required'
@@ -1625,13 +1645,13 @@ BEGIN
         END;
     END IF;
 
-    RETURN QUERY
     INSERT INTO teams_obs.audit_events AS e
         (tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
          idempotency_key, payload_hash, result_status, error_code)
     VALUES (p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
             v_idempotency_key, v_hash, v_result_status, v_error_code)
-    RETURNING e.event_id, e.payload_hash, e.created_at;
+    RETURNING e.event_id, e.created_at INTO v_event_id, v_created_at;
+    RETURN ROW(v_event_id, v_hash, v_created_at)::teams_obs.audit_event_recorded;
 END
 $_$;
 
