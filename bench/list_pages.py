@@ -54,7 +54,7 @@ def load(conn: psycopg.Connection, rows: int, tenants: int, big: int) -> None:
             "        (ARRAY['delivered', 'delivered', 'delivered', 'failed', 'skipped', 'sent'])[1 + g %% 6],"
             "        CASE WHEN g %% 6 = 3 THEN 'graph_throttled' END,"
             "        now() - (g * interval '90 days') / %(rows)s"
-            "   FROM generate_series(%(first)s, %(last)s) g",
+            "   FROM generate_series(%(first)s::integer, %(last)s::integer) g",
             {"stride": rows // big, "big": BIG, "tenants": tenants, "rows": rows, "first": first,
              "last": min(first + chunk, rows) - 1})
     conn.execute("VACUUM ANALYZE teams_obs.notification_deliveries")
