@@ -27,7 +27,7 @@ DECLARE
     v_function regprocedure;
     v_delegated boolean;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus') THEN
+    IF NOT teams_obs.citus_installed() THEN
         RAISE NOTICE 'teams_obs: Citus is not installed in this database; tables and functions stay local';
         RETURN;
     END IF;

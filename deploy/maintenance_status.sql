@@ -15,8 +15,9 @@ BEGIN;
 --     keeps 3; 0 when the current month has no partition)
 --   default_partition, default_rows: rows waiting in DEFAULT for their month (exact count; normally 0)
 --   sidecar_table, sidecar_rows, sidecar_oldest: the idempotency sidecar of the table, if it has one:
---     its size as the planner estimates it (pg_class.reltuples, kept current by autovacuum/ANALYZE;
---     NULL before the first ANALYZE; an exact count would scan the table on every health check) and
+--     its size as the planner estimates it (pg_class.reltuples, kept current by autovacuum/ANALYZE, summed
+--     over the shards on Citus; NULL before the first ANALYZE; an exact count would scan the table on
+--     every health check) and
 --     its oldest reservation, which retention should keep within the retention period.
 -- Bounds come from teams_obs.partition_bounds (catalog, never partition names).
 CREATE FUNCTION teams_obs.maintenance_status()
@@ -44,6 +45,7 @@ DECLARE
     v_parent regclass;
     v_sidecar regclass;
     v_months interval;
+    v_on_shards boolean;
 BEGIN
     FOR v_parent, v_sidecar IN
         SELECT c.oid::regclass, s.sidecar
@@ -85,8 +87,21 @@ BEGIN
         sidecar_rows := NULL;
         sidecar_oldest := NULL;
         IF v_sidecar IS NOT NULL THEN
-            SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END INTO sidecar_rows
-              FROM pg_catalog.pg_class AS c WHERE c.oid = v_sidecar;
+            v_on_shards := false;
+            IF teams_obs.citus_installed() THEN
+                -- A distributed table's rows are in its shards (the coordinator holds an empty shell): add up
+                -- their estimates. A table that is not distributed has no shards.
+                EXECUTE $sql$
+                    SELECT count(*) > 0, sum(NULLIF(s.result, '')::double precision)::bigint
+                      FROM pg_catalog.run_command_on_shards($1,
+                               'SELECT CASE WHEN reltuples >= 0 THEN reltuples END FROM pg_catalog.pg_class WHERE oid = ''%s''::pg_catalog.regclass') AS s
+                     WHERE s.success
+                $sql$ INTO v_on_shards, sidecar_rows USING v_sidecar;
+            END IF;
+            IF NOT v_on_shards THEN
+                SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END INTO sidecar_rows
+                  FROM pg_catalog.pg_class AS c WHERE c.oid = v_sidecar;
+            END IF;
             EXECUTE format('SELECT min(created_at) FROM %s', v_sidecar) INTO sidecar_oldest;
         END IF;
         RETURN NEXT;

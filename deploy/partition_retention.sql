@@ -30,7 +30,7 @@ BEGIN
     END IF;
     -- On Citus the coordinator holds an empty shell of a distributed table, each DELETE below runs on
     -- every shard, and the page ranges must cover the largest one.
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus') THEN
+    IF teams_obs.citus_installed() THEN
         EXECUTE 'SELECT greatest($2, max(s.shard_size)) FROM pg_catalog.citus_shards AS s WHERE s.table_name = $1'
             INTO v_bytes USING p_table, v_bytes;
     END IF;

@@ -22,4 +22,16 @@ $roles$;
 REVOKE ALL ON SCHEMA teams_obs FROM PUBLIC;
 GRANT USAGE ON SCHEMA teams_obs TO teams_obs_writer, teams_obs_reader, teams_obs_maintainer;
 
+-- Whether this database runs Citus: the steps that only Citus needs (distribution, page ranges sized by the
+-- largest shard, statistics gathered from the shards) test this one function.
+CREATE FUNCTION teams_obs.citus_installed()
+RETURNS boolean
+LANGUAGE sql
+STABLE PARALLEL SAFE
+RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus');
+
+COMMENT ON FUNCTION teams_obs.citus_installed() IS 'True when the citus extension is installed in this database.';
+
+REVOKE ALL ON FUNCTION teams_obs.citus_installed() FROM PUBLIC;
+
 COMMIT;

@@ -66,6 +66,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "_jcs_string_problem": (ALL, None),
     # Internal: run by SECURITY DEFINER functions as the owner only.
     "activity_text": (NONE, None),
+    "citus_installed": (NONE, None),
     "cleanup_partitioned_table": (NONE, None),
     "cursor_checksum": (NONE, None),
     "decode_cursor": (NONE, None),

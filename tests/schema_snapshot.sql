@@ -470,6 +470,22 @@ COMMENT ON FUNCTION teams_obs.canonical_json(p_doc json) IS 'RFC 8785 (JCS) cano
 
 
 --
+-- Name: citus_installed(); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.citus_installed() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (EXISTS (SELECT 1 FROM pg_extension e WHERE (e.extname = 'citus'::name)));
+
+
+--
+-- Name: FUNCTION citus_installed(); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.citus_installed() IS 'True when the citus extension is installed in this database.';
+
+
+--
 -- Name: cleanup_audit_events(interval, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -706,7 +722,7 @@ BEGIN
     END IF;
     -- On Citus the coordinator holds an empty shell of a distributed table, each DELETE below runs on
     -- every shard, and the page ranges must cover the largest one.
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus') THEN
+    IF teams_obs.citus_installed() THEN
         EXECUTE 'SELECT greatest($2, max(s.shard_size)) FROM pg_catalog.citus_shards AS s WHERE s.table_name = $1'
             INTO v_bytes USING p_table, v_bytes;
     END IF;
@@ -1367,13 +1383,14 @@ COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) IS '
 CREATE FUNCTION teams_obs.maintenance_status() RETURNS TABLE(table_name text, partitions integer, oldest_partition text, oldest_partition_start timestamp with time zone, covered_until timestamp with time zone, months_ahead integer, default_partition text, default_rows bigint, sidecar_table text, sidecar_rows bigint, sidecar_oldest timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
     v_now constant timestamptz := now();
     v_next_month constant timestamp := date_trunc('month', v_now AT TIME ZONE 'UTC') + interval '1 month';
     v_parent regclass;
     v_sidecar regclass;
     v_months interval;
+    v_on_shards boolean;
 BEGIN
     FOR v_parent, v_sidecar IN
         SELECT c.oid::regclass, s.sidecar
@@ -1415,14 +1432,27 @@ BEGIN
         sidecar_rows := NULL;
         sidecar_oldest := NULL;
         IF v_sidecar IS NOT NULL THEN
-            SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END INTO sidecar_rows
-              FROM pg_catalog.pg_class AS c WHERE c.oid = v_sidecar;
+            v_on_shards := false;
+            IF teams_obs.citus_installed() THEN
+                -- A distributed table's rows are in its shards (the coordinator holds an empty shell): add up
+                -- their estimates. A table that is not distributed has no shards.
+                EXECUTE $sql$
+                    SELECT count(*) > 0, sum(NULLIF(s.result, '')::double precision)::bigint
+                      FROM pg_catalog.run_command_on_shards($1,
+                               'SELECT CASE WHEN reltuples >= 0 THEN reltuples END FROM pg_catalog.pg_class WHERE oid = ''%s''::pg_catalog.regclass') AS s
+                     WHERE s.success
+                $sql$ INTO v_on_shards, sidecar_rows USING v_sidecar;
+            END IF;
+            IF NOT v_on_shards THEN
+                SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END INTO sidecar_rows
+                  FROM pg_catalog.pg_class AS c WHERE c.oid = v_sidecar;
+            END IF;
             EXECUTE format('SELECT min(created_at) FROM %s', v_sidecar) INTO sidecar_oldest;
         END IF;
         RETURN NEXT;
     END LOOP;
 END
-$$;
+$_$;
 
 
 --
@@ -2677,6 +2707,13 @@ REVOKE ALL ON FUNCTION teams_obs.canonical_json(p_doc json) FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.canonical_json(p_doc json) TO teams_obs_writer;
 GRANT ALL ON FUNCTION teams_obs.canonical_json(p_doc json) TO teams_obs_reader;
 GRANT ALL ON FUNCTION teams_obs.canonical_json(p_doc json) TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION citus_installed(); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.citus_installed() FROM PUBLIC;
 
 
 --

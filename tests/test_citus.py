@@ -8,6 +8,7 @@ whole plan with its partitions, and work on tenants of their own.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
@@ -130,6 +131,17 @@ def test_recording_reading_and_purging_a_tenant(conn: psycopg.Connection, tenant
     assert conn.execute(f"SELECT count(*) FROM teams_obs.delivery_health('{tenant}')").fetchone()[0] >= 1
     purged = dict(conn.execute(f"SELECT * FROM teams_obs.purge_tenant('{tenant}')").fetchall())
     assert purged == {TABLES[0]: 3, TABLES[1]: 3, TABLES[2]: 1, TABLES[3]: 1}
+
+
+@needs_citus
+def test_maintenance_status_adds_up_the_sidecar_shards(conn: psycopg.Connection, tenant: str) -> None:
+    rows = json.dumps([{"destination_type": "chat", "destination_id": f"s{n}", "status": "sent"} for n in range(20)])
+    conn.execute("SELECT count(*) FROM teams_obs.record_deliveries(%s, %s)", [tenant, rows])
+    conn.execute("ANALYZE teams_obs.notification_delivery_idempotency")
+    stored = conn.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency").fetchone()[0]
+    assert stored >= 20
+    assert conn.execute("SELECT sidecar_rows FROM teams_obs.maintenance_status()"
+                        " WHERE sidecar_table = 'teams_obs.notification_delivery_idempotency'").fetchone() == (stored,)
 
 
 @needs_citus

@@ -9,7 +9,7 @@ DECLARE
     v_groups bigint;
     v_undistributed text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus') THEN
+    IF NOT teams_obs.citus_installed() THEN
         RETURN;
     END IF;
     EXECUTE $query$

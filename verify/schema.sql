@@ -3,6 +3,7 @@
 BEGIN;
 
 SELECT pg_catalog.has_schema_privilege('teams_obs', 'usage');
+SELECT teams_obs.citus_installed();
 
 DO $verify$
 BEGIN
