@@ -64,10 +64,10 @@ $function$;
 COMMENT ON FUNCTION teams_obs.purge_tenant_table(uuid, text) IS
     'Deletes tenant p_tenant''s rows from p_table_name, which must be one of tenant_deletion_order(); returns the count.';
 
--- SPEC §4 Tenant purge: every table of tenant_deletion_order(), in that order, in the caller's
--- transaction (atomic). An unknown tenant gets one zero per table. Meant for a tenant that no longer
--- writes: in READ COMMITTED each table is read with a fresh snapshot, so a row recorded while the purge
--- runs may survive it (call it again, or run it in a REPEATABLE READ transaction as the CLI does).
+-- SPEC §4 Tenant purge: every table of tenant_deletion_order(), in one statement of the caller's
+-- transaction (atomic), reported in that order. An unknown tenant gets one zero per table. Meant for a
+-- tenant that no longer writes: a delivery recorded while the purge runs survives it whole (reservation
+-- and row); call it again to take it.
 CREATE FUNCTION teams_obs.purge_tenant(p_tenant uuid)
 RETURNS TABLE (table_name text, rows_deleted bigint)
 LANGUAGE plpgsql
@@ -76,13 +76,24 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_table text;
+    v_statement text;
 BEGIN
-    FOR v_table IN SELECT o.table_name FROM teams_obs.tenant_deletion_order() AS o ORDER BY o.step LOOP
-        table_name := v_table;
-        rows_deleted := teams_obs.purge_tenant_table(p_tenant, v_table);
-        RETURN NEXT;
-    END LOOP;
+    IF p_tenant IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
+    END IF;
+    -- One statement deleting from every table (a DELETE per table in a WITH clause): one snapshot for all of
+    -- them at any isolation level, so a delivery recorded while the purge runs is either deleted with its
+    -- reservation or kept with it. A DELETE per table, each with its own snapshot under READ COMMITTED,
+    -- could delete the row of a delivery whose reservation the previous one had not seen.
+    SELECT 'WITH ' || string_agg(format('deleted_%s AS (DELETE FROM %s WHERE tenant = $1 RETURNING 1)',
+                                        o.step, o.table_name::regclass), ', ' ORDER BY o.step)
+           || ' SELECT v.table_name, v.rows_deleted FROM (VALUES '
+           || string_agg(format('(%s, %L, (SELECT count(*) FROM deleted_%s))', o.step, o.table_name, o.step), ', '
+                         ORDER BY o.step)
+           || ') AS v (step, table_name, rows_deleted) ORDER BY v.step'
+      INTO v_statement
+      FROM teams_obs.tenant_deletion_order() AS o;
+    RETURN QUERY EXECUTE v_statement USING p_tenant;
 END
 $function$;
 

@@ -1550,17 +1550,28 @@ COMMENT ON FUNCTION teams_obs.payload_hash(p_doc json) IS 'Lowercase hex SHA-256
 CREATE FUNCTION teams_obs.purge_tenant(p_tenant uuid) RETURNS TABLE(table_name text, rows_deleted bigint)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
-    v_table text;
+    v_statement text;
 BEGIN
-    FOR v_table IN SELECT o.table_name FROM teams_obs.tenant_deletion_order() AS o ORDER BY o.step LOOP
-        table_name := v_table;
-        rows_deleted := teams_obs.purge_tenant_table(p_tenant, v_table);
-        RETURN NEXT;
-    END LOOP;
+    IF p_tenant IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
+    END IF;
+    -- One statement deleting from every table (a DELETE per table in a WITH clause): one snapshot for all of
+    -- them at any isolation level, so a delivery recorded while the purge runs is either deleted with its
+    -- reservation or kept with it. A DELETE per table, each with its own snapshot under READ COMMITTED,
+    -- could delete the row of a delivery whose reservation the previous one had not seen.
+    SELECT 'WITH ' || string_agg(format('deleted_%s AS (DELETE FROM %s WHERE tenant = $1 RETURNING 1)',
+                                        o.step, o.table_name::regclass), ', ' ORDER BY o.step)
+           || ' SELECT v.table_name, v.rows_deleted FROM (VALUES '
+           || string_agg(format('(%s, %L, (SELECT count(*) FROM deleted_%s))', o.step, o.table_name, o.step), ', '
+                         ORDER BY o.step)
+           || ') AS v (step, table_name, rows_deleted) ORDER BY v.step'
+      INTO v_statement
+      FROM teams_obs.tenant_deletion_order() AS o;
+    RETURN QUERY EXECUTE v_statement USING p_tenant;
 END
-$$;
+$_$;
 
 
 --

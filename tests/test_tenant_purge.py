@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import psycopg
@@ -95,6 +97,40 @@ def test_python_purge_keeps_a_reservation_and_its_row_together_under_a_concurren
         "USING (tenant, delivery_id, created_at) WHERE i.tenant = %s", (A,)).fetchone()[0] == 1
     assert counts(db, A)["teams_obs.notification_deliveries"] == 1
     assert dict(purge.purge_tenant(db, A))["teams_obs.notification_deliveries"] == 1
+
+
+def test_sql_purge_keeps_a_reservation_and_its_row_together_under_read_committed(
+        db: psycopg.Connection, db_url: str) -> None:
+    """The sidecar DELETE waits on a row lock while a writer commits a new delivery; in READ COMMITTED a
+    later statement with a fresh snapshot would then delete that delivery's row but not its reservation."""
+    record_deliveries(db, A, 2)
+    with psycopg.connect(db_url) as holder, psycopg.connect(db_url, autocommit=True) as purger:
+        holder.execute("SELECT 1 FROM teams_obs.notification_delivery_idempotency WHERE tenant = %s LIMIT 1 FOR UPDATE",
+                       (A,))
+        purging = threading.Thread(target=lambda: purge_rows(purger, A))
+        purging.start()
+        wait_until_blocked(db, purger.info.backend_pid)
+        with psycopg.connect(db_url, autocommit=True) as writer:
+            record_deliveries(writer, A, 1, prefix="late")
+        holder.commit()
+        purging.join(timeout=30)
+    assert not purging.is_alive()
+    orphans = db.execute(
+        "SELECT count(*) FROM teams_obs.notification_delivery_idempotency i WHERE i.tenant = %s AND NOT EXISTS ("
+        " SELECT 1 FROM teams_obs.notification_deliveries d WHERE (d.tenant, d.delivery_id, d.created_at)"
+        " = (i.tenant, i.delivery_id, i.created_at))", (A,)).fetchone()[0]
+    assert orphans == 0
+    assert counts(db, A) == {**dict.fromkeys(tenant_tables(db), 0),
+                             "teams_obs.notification_delivery_idempotency": 1, "teams_obs.notification_deliveries": 1}
+
+
+def wait_until_blocked(db: psycopg.Connection, pid: int) -> None:
+    for _ in range(200):
+        if db.execute("SELECT wait_event_type = 'Lock' FROM pg_catalog.pg_stat_activity WHERE pid = %s",
+                      (pid,)).fetchone() == (True,):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"backend {pid} never waited on a lock")
 
 
 def test_cli_asks_first_and_deletes_nothing_when_declined(db: psycopg.Connection, db_url: str) -> None:
