@@ -7,6 +7,16 @@
 
 BEGIN;
 
+-- What record_audit_event returns: one row.
+CREATE TYPE teams_obs.audit_event_recorded AS (
+    event_id uuid,
+    payload_hash text,
+    created_at timestamptz
+);
+
+COMMENT ON TYPE teams_obs.audit_event_recorded IS
+    'Result of record_audit_event: the event_id, payload_hash and created_at of the stored row.';
+
 -- Records one executed Teams mutation (SPEC §4, §8). The payload is hashed here (teams_obs.payload_hash:
 -- SHA-256 of its RFC 8785 form) and dropped; only the hash is stored. A caller that hashed on its side
 -- (teams_obs.jcs in Python gives the same hash) passes p_payload_hash instead, never both.
@@ -25,16 +35,6 @@ BEGIN;
 -- costs a configuration save and restore per call, and this is the hot path. For the same reason the result
 -- is a named row type, not a table (no tuplestore, no tuple descriptor built from the catalog per call).
 --
--- What record_audit_event returns: one row.
-CREATE TYPE teams_obs.audit_event_recorded AS (
-    event_id uuid,
-    payload_hash text,
-    created_at timestamptz
-);
-
-COMMENT ON TYPE teams_obs.audit_event_recorded IS
-    'Result of record_audit_event: the event_id, payload_hash and created_at of the stored row.';
-
 -- Not idempotent on purpose: audit_events.idempotency_key is the request's key, kept for correlation;
 -- a retried request (say a failure, then a success) is a second execution and is audited again.
 CREATE FUNCTION teams_obs.record_audit_event(
