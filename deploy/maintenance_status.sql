@@ -14,11 +14,11 @@ BEGIN;
 --   months_ahead: whole months that run covers after the current UTC month (`teams-obs maintain`
 --     keeps 3; 0 when the current month has no partition)
 --   default_partition, default_rows: rows waiting in DEFAULT for their month (exact count; normally 0)
---   sidecar_table, sidecar_rows, sidecar_oldest: the idempotency sidecar of the table, if it has one:
---     its size as the planner estimates it (pg_class.reltuples, kept current by autovacuum/ANALYZE, summed
---     over the shards on Citus; NULL before the first ANALYZE; an exact count would scan the table on
---     every health check) and
---     its oldest reservation, which retention should keep within the retention period.
+--   sidecar_table, sidecar_rows: the idempotency sidecar of the table, if it has one, and its size as the
+--     planner estimates it (pg_class.reltuples, kept current by autovacuum/ANALYZE, summed over the
+--     shards on Citus; NULL before the first ANALYZE; an exact count would scan the table on every
+--     health check). Its oldest reservation is not reported: without an index on created_at (which
+--     every recording would pay for) that too would be a scan.
 -- Bounds come from teams_obs.partition_bounds (catalog, never partition names).
 CREATE FUNCTION teams_obs.maintenance_status()
 RETURNS TABLE (
@@ -31,8 +31,7 @@ RETURNS TABLE (
     default_partition text,
     default_rows bigint,
     sidecar_table text,
-    sidecar_rows bigint,
-    sidecar_oldest timestamptz
+    sidecar_rows bigint
 )
 LANGUAGE plpgsql
 STABLE
@@ -85,7 +84,6 @@ BEGIN
 
         sidecar_table := v_sidecar::text;
         sidecar_rows := NULL;
-        sidecar_oldest := NULL;
         IF v_sidecar IS NOT NULL THEN
             v_on_shards := false;
             IF teams_obs.citus_installed() THEN
@@ -102,7 +100,6 @@ BEGIN
                 SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END INTO sidecar_rows
                   FROM pg_catalog.pg_class AS c WHERE c.oid = v_sidecar;
             END IF;
-            EXECUTE format('SELECT min(created_at) FROM %s', v_sidecar) INTO sidecar_oldest;
         END IF;
         RETURN NEXT;
     END LOOP;
@@ -110,7 +107,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION teams_obs.maintenance_status() IS
-    'Per partitioned table: partitions, oldest partition, months of partitions ahead of the current UTC month, rows waiting in DEFAULT, idempotency sidecar size (estimate) and oldest reservation.';
+    'Per partitioned table: partitions, oldest partition, months of partitions ahead of the current UTC month, rows waiting in DEFAULT, idempotency sidecar size (estimate).';
 
 REVOKE ALL ON FUNCTION teams_obs.maintenance_status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.maintenance_status() TO teams_obs_reader, teams_obs_maintainer;

@@ -1380,7 +1380,7 @@ COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) IS '
 -- Name: maintenance_status(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.maintenance_status() RETURNS TABLE(table_name text, partitions integer, oldest_partition text, oldest_partition_start timestamp with time zone, covered_until timestamp with time zone, months_ahead integer, default_partition text, default_rows bigint, sidecar_table text, sidecar_rows bigint, sidecar_oldest timestamp with time zone)
+CREATE FUNCTION teams_obs.maintenance_status() RETURNS TABLE(table_name text, partitions integer, oldest_partition text, oldest_partition_start timestamp with time zone, covered_until timestamp with time zone, months_ahead integer, default_partition text, default_rows bigint, sidecar_table text, sidecar_rows bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -1430,7 +1430,6 @@ BEGIN
 
         sidecar_table := v_sidecar::text;
         sidecar_rows := NULL;
-        sidecar_oldest := NULL;
         IF v_sidecar IS NOT NULL THEN
             v_on_shards := false;
             IF teams_obs.citus_installed() THEN
@@ -1447,7 +1446,6 @@ BEGIN
                 SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END INTO sidecar_rows
                   FROM pg_catalog.pg_class AS c WHERE c.oid = v_sidecar;
             END IF;
-            EXECUTE format('SELECT min(created_at) FROM %s', v_sidecar) INTO sidecar_oldest;
         END IF;
         RETURN NEXT;
     END LOOP;
@@ -1459,7 +1457,7 @@ $_$;
 -- Name: FUNCTION maintenance_status(); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.maintenance_status() IS 'Per partitioned table: partitions, oldest partition, months of partitions ahead of the current UTC month, rows waiting in DEFAULT, idempotency sidecar size (estimate) and oldest reservation.';
+COMMENT ON FUNCTION teams_obs.maintenance_status() IS 'Per partitioned table: partitions, oldest partition, months of partitions ahead of the current UTC month, rows waiting in DEFAULT, idempotency sidecar size (estimate).';
 
 
 --
@@ -2402,13 +2400,6 @@ CREATE INDEX notification_deliveries_status_created_idx ON ONLY teams_obs.notifi
 --
 
 CREATE INDEX notification_deliveries_defau_tenant_status_created_at_deli_idx ON teams_obs.notification_deliveries_default USING btree (tenant, status, created_at DESC, delivery_id DESC);
-
-
---
--- Name: notification_delivery_idempotency_created_idx; Type: INDEX; Schema: teams_obs; Owner: -
---
-
-CREATE INDEX notification_delivery_idempotency_created_idx ON teams_obs.notification_delivery_idempotency USING btree (created_at);
 
 
 --

@@ -45,10 +45,6 @@ def _short(name: str | None) -> str:
     return (name or "").removeprefix("teams_obs.")
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def _seconds(value: timedelta | None) -> str:
     return f"{value.total_seconds():.3g}s" if value is not None else ""
 
@@ -56,7 +52,7 @@ def _seconds(value: timedelta | None) -> str:
 def _maintenance_table(rows: list[health.Row]) -> Table:
     table = Table(title="Maintenance (UTC)", title_justify="left")
     for header in ("table", "partitions", "months ahead", "oldest partition", "rows in DEFAULT",
-                   "sidecar rows (est.)", "oldest reservation"):
+                   "sidecar rows (est.)"):
         table.add_column(header, overflow="fold")
     for row in rows:
         months = row["months_ahead"]
@@ -65,7 +61,7 @@ def _maintenance_table(rows: list[health.Row]) -> Table:
                       f"[red]{months}[/red]" if short else _text(months),
                       _short(row["oldest_partition"]),
                       f"[red]{row['default_rows']}[/red]" if row["default_rows"] else _text(row["default_rows"]),
-                      _text(row["sidecar_rows"]), _when(row["sidecar_oldest"]))
+                      _text(row["sidecar_rows"]))
     return table
 
 

@@ -2,7 +2,7 @@
 -- structure, keys, taxonomy CHECKs, the other CHECKs and the indexes behind the list filters.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(44);
+SELECT plan(45);
 
 SELECT has_table('teams_obs', 'notification_deliveries', 'deliveries table exists');
 SELECT is(
@@ -34,6 +34,8 @@ SELECT columns_are('teams_obs', 'notification_delivery_idempotency',
                    ARRAY['tenant', 'idempotency_key', 'delivery_id', 'created_at'], 'sidecar columns');
 SELECT col_is_pk('teams_obs', 'notification_delivery_idempotency', ARRAY['tenant', 'idempotency_key'],
                  'sidecar PK is (tenant, idempotency_key)');
+SELECT indexes_are('teams_obs', 'notification_delivery_idempotency', ARRAY['notification_delivery_idempotency_pk'],
+                   'sidecar has no index but its PK: every recording writes it');
 SELECT is(
     (SELECT count(*)::int FROM pg_catalog.pg_inherits
       WHERE inhrelid = 'teams_obs.notification_delivery_idempotency'::regclass
