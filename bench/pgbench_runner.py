@@ -44,9 +44,9 @@ def pgbench_binary() -> str:
     return str(bundled) if bundled.exists() else "pgbench"
 
 
-def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int) -> str:
+def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int, transactions: int | None = None) -> str:
     """The output of one pgbench run of the contenders' scripts, equally weighted (prepared statements: the
-    hot path of a pooled app)."""
+    hot path of a pooled app): for ``seconds``, or ``transactions`` per client when given."""
     variables: dict[str, str] = {}
     for contender in contenders:
         for name, value in contender.variables.items():
@@ -60,8 +60,9 @@ def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int) -
                 script.write(contender.script)
             scripts += ["-f", f"{path}@1"]
         defines = [arg for name, value in variables.items() for arg in ("-D", f"{name}={value}")]
+        length = ["-t", str(transactions)] if transactions else ["-T", str(seconds)]
         run = subprocess.run(
-            [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), "-T", str(seconds),
+            [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), *length,
              *scripts, *defines, *connection_args(url)],
             capture_output=True, text=True, check=False)
     if run.returncode != 0:
@@ -69,9 +70,9 @@ def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int) -
     return run.stdout
 
 
-def run_pgbench(url: str, contender: Contender, clients: int, seconds: int) -> float:
+def run_pgbench(url: str, contender: Contender, clients: int, seconds: int, transactions: int | None = None) -> float:
     """Transactions per second of one pgbench run of the contender alone."""
-    output = pgbench(url, [contender], clients, seconds)
+    output = pgbench(url, [contender], clients, seconds, transactions)
     match = _TPS.search(output)
     if match is None:
         raise RuntimeError(f"pgbench printed no tps for {contender.name}:\n{output}")

@@ -131,8 +131,14 @@ def key_of(tenant: str, row: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def time_ordered_uuid() -> str:
+    """A delivery_id as teams_obs.time_ordered_uuid() draws it: version 7, Unix milliseconds first."""
+    value = (time.time_ns() // 1_000_000) << 80 | random.getrandbits(80)
+    return str(uuid.UUID(int=value & ~(0xF << 76 | 0x3 << 62) | 0x7 << 76 | 0x2 << 62))
+
+
 def table_row(tenant: str, row: dict) -> tuple:
-    return (tenant, str(uuid.uuid4()), row["internal_notification_id"], row["category"], row["destination_type"],
+    return (tenant, time_ordered_uuid(), row["internal_notification_id"], row["category"], row["destination_type"],
             row["destination_id"], row["attempt_number"], key_of(tenant, row), row["status"], row["error_code"],
             row["error_message"], row["retryable"], row["provider_request_id"], row["sent_at"],
             datetime.now(UTC).isoformat())

@@ -89,7 +89,7 @@ BEGIN
                teams_obs.delivery_key_digest(
                    p_tenant, (p.delivery).internal_notification_id, (p.delivery).destination_type,
                    (p.delivery).destination_id, (p.delivery).attempt_number, (p.delivery).nonce) AS key,
-               gen_random_uuid() AS new_id
+               teams_obs.time_ordered_uuid() AS new_id
         FROM parsed p
         CROSS JOIN LATERAL (
             SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(

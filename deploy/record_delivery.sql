@@ -2,6 +2,7 @@
 -- requires: notification_deliveries
 -- requires: notification_delivery_idempotency
 -- requires: delivery_idempotency_key
+-- requires: time_ordered_uuid
 -- Rendered from templates/render/deploy/record_delivery.sql.j2 by `teams-obs render`: edit the template.
 
 BEGIN;
@@ -146,7 +147,7 @@ DECLARE
     v_problem text := teams_obs.delivery_problem(
         p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
     v_key text;
-    v_delivery_id uuid := gen_random_uuid();
+    v_delivery_id uuid := teams_obs.time_ordered_uuid();
     v_created_at timestamptz := now();
 BEGIN
     IF v_problem IS NOT NULL THEN

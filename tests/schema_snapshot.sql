@@ -1685,9 +1685,9 @@ BEGIN
     END IF;
 
     INSERT INTO teams_obs.audit_events AS e
-        (tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
+        (event_id, tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
          idempotency_key, payload_hash, result_status, error_code)
-    VALUES (p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
+    VALUES (teams_obs.time_ordered_uuid(), p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
             v_idempotency_key, v_hash, v_result_status, v_error_code)
     RETURNING e.event_id, e.created_at INTO v_event_id, v_created_at;
     RETURN ROW(v_event_id, v_hash, v_created_at)::teams_obs.audit_event_recorded;
@@ -1819,7 +1819,7 @@ BEGIN
                teams_obs.delivery_key_digest(
                    p_tenant, (p.delivery).internal_notification_id, (p.delivery).destination_type,
                    (p.delivery).destination_id, (p.delivery).attempt_number, (p.delivery).nonce) AS key,
-               gen_random_uuid() AS new_id
+               teams_obs.time_ordered_uuid() AS new_id
         FROM parsed p
         CROSS JOIN LATERAL (
             SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(
@@ -1923,7 +1923,7 @@ DECLARE
     v_problem text := teams_obs.delivery_problem(
         p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
     v_key text;
-    v_delivery_id uuid := gen_random_uuid();
+    v_delivery_id uuid := teams_obs.time_ordered_uuid();
     v_created_at timestamptz := now();
 BEGIN
     IF v_problem IS NOT NULL THEN
@@ -2008,6 +2008,22 @@ END;
 --
 
 COMMENT ON FUNCTION teams_obs.tenant_deletion_order() IS 'Tables holding tenant rows, in the order a host application must delete a tenant from them (dependents first); purge_tenant follows it.';
+
+
+--
+-- Name: time_ordered_uuid(); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.time_ordered_uuid() RETURNS uuid
+    LANGUAGE sql PARALLEL SAFE
+    RETURN (encode(set_bit(set_bit("overlay"(uuid_send(gen_random_uuid()), substr(int8send((floor(("extract"('epoch'::text, now()) * (1000)::numeric)))::bigint), 3), 1, 6), (52)::bigint, 1), (53)::bigint, 1), 'hex'::text))::uuid;
+
+
+--
+-- Name: FUNCTION time_ordered_uuid(); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the delivery_id and event_id the record functions give new rows.';
 
 
 --
@@ -2983,6 +2999,13 @@ REVOKE ALL ON FUNCTION teams_obs.retention_cutoff(p_retention interval) FROM PUB
 
 REVOKE ALL ON FUNCTION teams_obs.tenant_deletion_order() FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.tenant_deletion_order() TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION time_ordered_uuid(); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.time_ordered_uuid() FROM PUBLIC;
 
 
 --

@@ -26,6 +26,7 @@ RUNS = {
     "rls_force.py": [*SMALL_PAGES, "--rounds", "1", "--seconds", "1", "--clients", "1"],
     "sidecar_cleanup.py": ["--expired", "2000", "--reps", "1", "--clients", "1", "--batch", "500",
                            "--seconds", "2", "--warmup", "1"],
+    "wal_per_delivery.py": ["--rows", "2000", "--tenants", "5", "--transactions", "50", "--reps", "1"],
 }
 # What each script prints once it has measured everything.
 LAST_WORDS = {
@@ -36,6 +37,7 @@ LAST_WORDS = {
     "retention.py": "DELETE + VACUUM",
     "rls_force.py": "record_delivery, FORCE",
     "sidecar_cleanup.py": "one DELETE",
+    "wal_per_delivery.py": "time-ordered / random ids, steady",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -262,6 +263,16 @@ def test_a_batch_of_a_thousand_returns_every_element_in_order(db: psycopg.Connec
     assert sum(row[1] for row in rows) == 900
     assert rows[950][2] == rows[50][2], "element 951 repeats element 51's key and gets its delivery_id"
     assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 900
+
+
+def test_delivery_ids_grow_with_time_so_each_tenant_appends_to_its_primary_key(db: psycopg.Connection) -> None:
+    ids = []
+    for n in range(5):
+        ids.append(db.execute("SELECT delivery_id FROM teams_obs.record_delivery(%s, 'chat', %s, 'sent')",
+                              (TENANT, f"grow-{n}")).fetchone()[0])
+        time.sleep(0.002)  # the next transaction starts in a later millisecond
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert {delivery_id.version for delivery_id in ids} == {7}
 
 
 def test_the_writer_role_records_but_cannot_read_the_tables(db: psycopg.Connection) -> None:

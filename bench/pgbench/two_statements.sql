@@ -2,7 +2,7 @@
 \set n random(1, 9000000000000000000)
 BEGIN;
 INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id, created_at)
-VALUES ('00000000-0000-4000-8000-000000000001', lpad(to_hex(:n::bigint), 64, '0'), gen_random_uuid(), now())
+VALUES ('00000000-0000-4000-8000-000000000001', lpad(to_hex(:n::bigint), 64, '0'), teams_obs.time_ordered_uuid(), now())
 ON CONFLICT DO NOTHING
 RETURNING delivery_id \gset
 INSERT INTO teams_obs.notification_deliveries (

@@ -2,7 +2,7 @@
 -- text normalised, every bad argument refused with 22023 naming the field and nothing written.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(47);
+SELECT plan(48);
 
 SELECT has_function('teams_obs', 'record_audit_event',
     ARRAY['uuid', 'text', 'text', 'text', 'uuid', 'text', 'text', 'text', 'text', 'json', 'text', 'text'],
@@ -28,6 +28,11 @@ SELECT is((SELECT payload_hash FROM recorded), 'cdab067e9f3beb32d1252cfd63e49259
 SELECT is((SELECT payload_hash FROM recorded), teams_obs.payload_hash('{"a":"x","b":1}'),
           'the same hash as teams_obs.payload_hash of the same document in another key order');
 SELECT is((SELECT created_at FROM recorded), now(), 'created_at is the database clock (transaction start)');
+SELECT ok(substr(r.event_id::text, 15, 1) = '7'
+          AND ('x' || translate(left(r.event_id::text, 13), '-', ''))::bit(48)::bigint
+              = floor(extract(epoch FROM r.created_at) * 1000)::bigint,
+          'event_id is a version 7 UUID whose first 48 bits are created_at in Unix milliseconds')
+  FROM recorded r;
 SELECT row_eq($$SELECT tenant, event_id, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
                        idempotency_key, payload_hash, result_status, error_code, created_at
                   FROM teams_obs.audit_events$$,

@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(58);
+SELECT plan(61);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -20,6 +20,9 @@ SELECT is((SELECT idempotency_key FROM first_call),
 SELECT is((SELECT created_at FROM first_call), now(), 'created_at is the transaction time');
 SELECT is((SELECT count(*)::int FROM teams_obs.notification_deliveries d JOIN first_call f USING (delivery_id, created_at)),
           1, 'the returned delivery_id and created_at identify the stored row');
+SELECT is(substr((SELECT delivery_id FROM first_call)::text, 15, 1), '7', 'delivery_id is a version 7 UUID');
+SELECT is(('x' || translate(left((SELECT delivery_id FROM first_call)::text, 13), '-', ''))::bit(48)::bigint,
+          floor(extract(epoch FROM now()) * 1000)::bigint, '... whose first 48 bits are created_at in Unix milliseconds');
 
 -- What was stored: trimmed text, empty text as NULL, message cut to 1024 characters, attempt 1.
 SELECT row_eq(
@@ -108,6 +111,10 @@ SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c4'
      "sent_at": "2026-03-04T05:06:07.654321+00:00", "internal_notification_id": null}
 ]$$);
 SELECT results_eq('SELECT ordinality FROM batch', ARRAY[1, 2, 3, 4], 'one row per element, in order');
+SELECT is((SELECT count(*)::int FROM batch
+            WHERE substr(delivery_id::text, 15, 1) = '7'
+              AND left(delivery_id::text, 13) = left((SELECT delivery_id FROM first_call)::text, 13)),
+          4, 'batch delivery_ids are version 7 UUIDs of the transaction''s millisecond too');
 SELECT results_eq('SELECT inserted FROM batch ORDER BY ordinality', ARRAY[true, true, false, true],
                   'a key repeated inside the batch is stored once');
 SELECT is((SELECT delivery_id FROM batch WHERE ordinality = 3), (SELECT delivery_id FROM batch WHERE ordinality = 1),
