@@ -66,7 +66,7 @@ def measure(url: str, contender: Contender, transactions: int, checkpoint: bool)
         if checkpoint:
             conn.execute("CHECKPOINT")
         bytes_before, fpi_before = conn.execute(WAL_COUNTERS).fetchone()
-        tps = run_pgbench(url, contender, 1, 0, transactions)
+        tps = run_pgbench(url, contender, clients=1, seconds=0, transactions=transactions)
         bytes_after, fpi_after = conn.execute(WAL_COUNTERS).fetchone()
     return {"tps": tps, "bytes": float(bytes_after - bytes_before) / transactions,
             "fpi": float(fpi_after - fpi_before) / transactions}

@@ -1,5 +1,6 @@
 -- Deploy teams_obs:audit_events to pg
 -- requires: schema
+-- requires: time_ordered_uuid
 -- Rendered from templates/render/deploy/audit_events.sql.j2 by `teams-obs render`: edit the template.
 
 BEGIN;
@@ -16,7 +17,7 @@ BEGIN;
 -- rather than hide. Deduplicating the mutation itself is the application's job, before it executes.
 CREATE TABLE teams_obs.audit_events (
     tenant uuid NOT NULL,
-    event_id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    event_id uuid NOT NULL DEFAULT teams_obs.time_ordered_uuid(),
     actor_user_id uuid,
     microsoft_user_id text,
     surface text NOT NULL,

@@ -1,5 +1,6 @@
 -- Deploy teams_obs:notification_deliveries to pg
 -- requires: schema
+-- requires: time_ordered_uuid
 -- Rendered from templates/render/deploy/notification_deliveries.sql.j2 by `teams-obs render`: edit the template.
 
 BEGIN;
@@ -9,7 +10,7 @@ BEGIN;
 -- so a deploy by sqitch alone still accepts every insert: it lands in the DEFAULT partition below.
 CREATE TABLE teams_obs.notification_deliveries (
     tenant uuid NOT NULL,
-    delivery_id uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid(),
+    delivery_id uuid NOT NULL DEFAULT teams_obs.time_ordered_uuid(),
     internal_notification_id uuid,
     category text,
     destination_type text NOT NULL,

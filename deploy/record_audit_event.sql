@@ -3,7 +3,6 @@
 -- requires: payload_hash
 -- requires: clean_text
 -- requires: list_filter
--- requires: time_ordered_uuid
 -- Rendered from templates/render/deploy/record_audit_event.sql.j2 by `teams-obs render`: edit the template.
 
 BEGIN;
@@ -121,9 +120,9 @@ BEGIN
     END IF;
 
     INSERT INTO teams_obs.audit_events AS e
-        (event_id, tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
+        (tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
          idempotency_key, payload_hash, result_status, error_code)
-    VALUES (teams_obs.time_ordered_uuid(), p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
+    VALUES (p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
             v_idempotency_key, v_hash, v_result_status, v_error_code)
     RETURNING e.event_id, e.created_at INTO v_event_id, v_created_at;
     RETURN ROW(v_event_id, v_hash, v_created_at)::teams_obs.audit_event_recorded;

@@ -3,7 +3,8 @@
 
 BEGIN;
 
--- The ids the record functions give deliveries and audit events. The primary keys are
+-- The ids of deliveries and audit events: the default of delivery_id and event_id, and what
+-- record_delivery and record_deliveries draw before reserving the key. The primary keys are
 -- (tenant, <id>, created_at): with random (version 4) ids every insert lands on a random leaf of a
 -- month's primary key, and after each checkpoint the first change of a leaf writes the whole page to
 -- the WAL. Ids that grow with time land after the tenant's newest ones instead: on a million deliveries,
@@ -28,7 +29,7 @@ RETURN pg_catalog.encode(
     'hex')::uuid;
 
 COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS
-    'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the delivery_id and event_id the record functions give new rows.';
+    'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the default of delivery_id and event_id.';
 
 REVOKE ALL ON FUNCTION teams_obs.time_ordered_uuid() FROM PUBLIC;
 

@@ -1685,9 +1685,9 @@ BEGIN
     END IF;
 
     INSERT INTO teams_obs.audit_events AS e
-        (event_id, tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
+        (tenant, actor_user_id, microsoft_user_id, surface, action_id, target_type, target_id,
          idempotency_key, payload_hash, result_status, error_code)
-    VALUES (teams_obs.time_ordered_uuid(), p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
+    VALUES (p_tenant, p_actor_user_id, v_microsoft_user_id, v_surface, v_action_id, v_target_type, v_target_id,
             v_idempotency_key, v_hash, v_result_status, v_error_code)
     RETURNING e.event_id, e.created_at INTO v_event_id, v_created_at;
     RETURN ROW(v_event_id, v_hash, v_created_at)::teams_obs.audit_event_recorded;
@@ -2023,7 +2023,7 @@ CREATE FUNCTION teams_obs.time_ordered_uuid() RETURNS uuid
 -- Name: FUNCTION time_ordered_uuid(); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the delivery_id and event_id the record functions give new rows.';
+COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the default of delivery_id and event_id.';
 
 
 --
@@ -2032,7 +2032,7 @@ COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562
 
 CREATE TABLE teams_obs.audit_events (
     tenant uuid NOT NULL,
-    event_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    event_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
     actor_user_id uuid,
     microsoft_user_id text,
     surface text NOT NULL,
@@ -2088,7 +2088,7 @@ COMMENT ON COLUMN teams_obs.audit_events.created_at IS 'Database clock (transact
 
 CREATE TABLE teams_obs.audit_events_default (
     tenant uuid NOT NULL,
-    event_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    event_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
     actor_user_id uuid,
     microsoft_user_id text,
     surface text NOT NULL,
@@ -2115,7 +2115,7 @@ CREATE TABLE teams_obs.audit_events_default (
 
 CREATE TABLE teams_obs.notification_deliveries (
     tenant uuid NOT NULL,
-    delivery_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    delivery_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
     internal_notification_id uuid,
     category text,
     destination_type text NOT NULL,
@@ -2169,7 +2169,7 @@ COMMENT ON COLUMN teams_obs.notification_deliveries.created_at IS 'Database cloc
 
 CREATE TABLE teams_obs.notification_deliveries_default (
     tenant uuid NOT NULL,
-    delivery_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    delivery_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
     internal_notification_id uuid,
     category text,
     destination_type text NOT NULL,
