@@ -28,8 +28,8 @@ COMMENT ON TYPE teams_obs.audit_event_recorded IS
 -- whoever holds the document). The inner error is caught, so it never reaches the server log either; a
 -- malformed hash is not echoed, as it may be a payload passed in the wrong parameter. One limit stays outside: text
 -- that is not JSON at all is refused by PostgreSQL's json input while binding the argument, before any
--- function runs, and PostgreSQL quotes the offending token; clients that serialise the payload with a
--- JSON library (the Python client does) never send such text.
+-- function runs, and PostgreSQL quotes the offending token; clients must serialise the payload with a
+-- JSON encoder that refuses NaN and Infinity (the Python client does, before sending anything).
 --
 -- Taxonomy checks are inline comparisons rather than calls of list_filter: a function with SET search_path
 -- costs a configuration save and restore per call, and this is the hot path. For the same reason the result

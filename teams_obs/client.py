@@ -4,16 +4,18 @@ Every method is one ``SELECT * FROM teams_obs.<function>(p_name => value, ...)``
 work, the client only names the parameters and types the answer. ``never_raise=True`` is for hot paths
 where observability must never break the business operation (as the original recorders did): a failed
 call logs one warning (never the payload) and returns the neutral value ``None`` (``False`` for
-conversation references).
+conversation references). JSON arguments are encoded before any round trip, so one that cannot be sent
+(NaN, an object ``json`` cannot encode) is an ``InvalidArgument`` naming the field, never a half-sent call.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +26,37 @@ from psycopg.types.json import Json, Jsonb
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 log = logging.getLogger("teams_obs")
+# What a failed call returns under never_raise when it is not None.
+_NEUTRAL = {"record_conversation_reference": False}
+
+
+class InvalidArgument(ValueError):
+    """An argument the client cannot send, refused before any round trip as the database refuses bad input."""
+
+    sqlstate = "22023"
+
+
+def _typed_value(value: Any) -> Any:
+    """JSON for the typed values a row or an activity may hold (its columns are uuid, timestamptz, ...)."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _json(field: str, value: Any, wrapper: type[Json] | type[Jsonb], *, typed: bool = True) -> Json | Jsonb:
+    """``value`` encoded now, or InvalidArgument naming ``field`` (the message never quotes the value's text).
+
+    ``typed=False`` for the audit payload: it is hashed as the JSON it is, so nothing is converted.
+    """
+    try:
+        text = json.dumps(value, allow_nan=False, default=_typed_value if typed else None)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(f"{field}: {exc}") from exc
+    return wrapper(text, dumps=str)
 
 
 @dataclass(frozen=True)
@@ -56,7 +89,6 @@ class _Call:
     function: str
     params: Mapping[str, Any]
     shape: str  # "delivery" | "audit" (a dataclass), "rows", "first", "page", "scalar"
-    neutral: Any = None
 
     def query(self) -> sql.Composed:
         arguments = sql.SQL(", ").join(
@@ -96,11 +128,11 @@ def _calls():
                      "delivery")
 
     def record_deliveries(tenant, rows: Sequence[Mapping[str, Any]]) -> _Call:
-        return _Call("record_deliveries", {"tenant": tenant, "rows": Jsonb(list(rows))}, "rows")
+        return _Call("record_deliveries", {"tenant": tenant, "rows": _json("rows", list(rows), Jsonb)}, "rows")
 
     def record_audit_event(tenant, surface, action_id, result_status, *, payload: Any = None,
                            **fields) -> _Call:
-        wrapped = None if payload is None else Json(payload)
+        wrapped = None if payload is None else _json("payload", payload, Json, typed=False)
         return _Call("record_audit_event", {"tenant": tenant, "surface": surface, "action_id": action_id,
                                             "result_status": result_status,
                                             **_given(payload=wrapped, **fields)},
@@ -109,8 +141,9 @@ def _calls():
     def record_conversation_reference(tenant, activity: Mapping[str, Any],
                                       activity_at: datetime | None = None) -> _Call:
         return _Call("record_conversation_reference",
-                     {"tenant": tenant, "activity": Jsonb(dict(activity)), **_given(activity_at=activity_at)},
-                     "scalar", neutral=False)
+                     {"tenant": tenant, "activity": _json("activity", activity, Jsonb),
+                      **_given(activity_at=activity_at)},
+                     "scalar")
 
     def list_deliveries(tenant, **filters) -> _Call:
         return _Call("list_deliveries", {"tenant": tenant, **_given(**filters)}, "page")
@@ -145,12 +178,12 @@ class _Base:
     def __init__(self, never_raise: bool):
         self.never_raise = never_raise
 
-    def _failed(self, call: _Call, exc: psycopg.Error) -> Any:
+    def _failed(self, function: str, exc: psycopg.Error | InvalidArgument) -> Any:
         if not self.never_raise:
             raise exc
         # The message names the field and SQLSTATE; it never carries an audit payload (SPEC §5).
-        log.warning("teams_obs.%s failed [%s]: %s", call.function, exc.sqlstate, str(exc).splitlines()[0])
-        return call.neutral
+        log.warning("teams_obs.%s failed [%s]: %s", function, exc.sqlstate, str(exc).splitlines()[0])
+        return _NEUTRAL.get(function)
 
 
 
@@ -158,7 +191,7 @@ def _with_calls(cls: type[_Base]) -> type[_Base]:
     """Give a client one method per SQL function, with the factory's signature and docs."""
     for name, factory in CALLS.items():
         def method(self, *args, _factory=factory, **kwargs):
-            return self._run(_factory(*args, **kwargs))
+            return self._run(_factory.__name__, functools.partial(_factory, *args, **kwargs))
 
         setattr(cls, name, functools.update_wrapper(method, factory))
     return cls
@@ -176,12 +209,13 @@ class Client(_Base):
     def connect(cls, url: str, *, never_raise: bool = False, **pool_options) -> Client:
         return cls(ConnectionPool(url, open=True, **pool_options), never_raise=never_raise)
 
-    def _run(self, call: _Call) -> Any:
+    def _run(self, function: str, make_call: Callable[[], _Call]) -> Any:
         try:
+            call = make_call()
             with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
                 rows = cursor.execute(call.query(), call.values()).fetchall()
-        except psycopg.Error as exc:
-            return self._failed(call, exc)
+        except (psycopg.Error, InvalidArgument) as exc:
+            return self._failed(function, exc)
         return call.shape_rows(rows)
 
     def close(self) -> None:
@@ -196,11 +230,12 @@ class AsyncClient(_Base):
         super().__init__(never_raise)
         self.pool = pool
 
-    async def _run(self, call: _Call) -> Any:
+    async def _run(self, function: str, make_call: Callable[[], _Call]) -> Any:
         try:
+            call = make_call()
             async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
                 await cursor.execute(call.query(), call.values())
                 rows = await cursor.fetchall()
-        except psycopg.Error as exc:
-            return self._failed(call, exc)
+        except (psycopg.Error, InvalidArgument) as exc:
+            return self._failed(function, exc)
         return call.shape_rows(rows)

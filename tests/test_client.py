@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from teams_obs.client import AsyncClient, Client, Page, RecordedDelivery
+from teams_obs.client import AsyncClient, Client, InvalidArgument, Page, RecordedDelivery
 
 TENANT = str(uuid.uuid4())
 
@@ -63,13 +65,59 @@ def test_never_raise_logs_and_returns_neutral(db_url, caplog):
         strict.close()
 
 
+def test_rows_may_hold_uuids_and_datetimes(client):
+    """record_deliveries' rows are typed (uuid, timestamptz columns): Python's own values for them are sent."""
+    notification, sent_at = uuid.uuid4(), datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    tenant = str(uuid.uuid4())
+    batch = client.record_deliveries(tenant, [{"destination_type": "chat", "destination_id": "c", "status": "sent",
+                                               "internal_notification_id": notification, "sent_at": sent_at}])
+    assert batch[0]["inserted"] is True
+    row = client.list_deliveries(tenant).rows[0]
+    assert (row["internal_notification_id"], row["sent_at"]) == (notification, sent_at)
+
+
+@pytest.mark.parametrize(("payload", "reason"), [
+    ({"amount": float("nan")}, "Out of range float values are not JSON compliant"),
+    ({"amount": float("inf")}, "Out of range float values are not JSON compliant"),
+    ({"amount": Decimal("1.5")}, "Object of type Decimal is not JSON serializable"),
+    ({"at": datetime(2026, 1, 1)}, "Object of type datetime is not JSON serializable"),
+])
+def test_payload_json_cannot_encode_is_refused_before_sending(client, db_url, payload, reason):
+    """Nothing is sent (no row, no server-side parse error quoting the payload); the error names the field."""
+    tenant = str(uuid.uuid4())
+    with pytest.raises(InvalidArgument) as raised:
+        client.record_audit_event(tenant, "bot", "add_note", "success", payload=payload)
+    assert str(raised.value) == f"payload: {reason}" and raised.value.sqlstate == "22023"
+    assert client.list_audit_events(tenant).rows == []
+
+
+def test_never_raise_covers_arguments_the_client_cannot_send(db_url, caplog):
+    client = Client.connect(db_url, never_raise=True, min_size=1, max_size=1)
+    try:
+        with caplog.at_level(logging.WARNING, logger="teams_obs"):
+            assert client.record_audit_event(TENANT, "bot", "add_note", "success",
+                                             payload={"secret-7f3a": float("nan")}) is None
+            assert client.record_deliveries(TENANT, [{"status": Decimal(1)}]) is None
+            assert client.record_conversation_reference(TENANT, ["not", "an", "object"]) is False
+            assert client.record_conversation_reference(TENANT, {"when": object()}) is False
+        assert "record_audit_event failed [22023]: payload: Out of range float values" in caplog.text
+        assert "record_deliveries failed [22023]: rows: Object of type Decimal" in caplog.text
+        assert "record_conversation_reference failed [22023]: activity: Object of type object" in caplog.text
+        assert "secret-7f3a" not in caplog.text
+    finally:
+        client.close()
+
+
 def test_async_client(db_url):
     async def scenario():
         async with AsyncConnectionPool(db_url, min_size=1, max_size=2, open=False) as pool:
             client = AsyncClient(pool)
             recorded = await client.record_delivery(TENANT, "channel", "19:abc", "sent")
             page = await client.list_deliveries(TENANT)
-            return recorded, page
+            refused = await AsyncClient(pool, never_raise=True).record_audit_event(
+                TENANT, "bot", "add_note", "success", payload=[float("nan")])
+            return recorded, page, refused
 
-    recorded, page = asyncio.run(scenario())
+    recorded, page, refused = asyncio.run(scenario())
     assert recorded.inserted and page.rows[0]["delivery_id"] == recorded.delivery_id
+    assert refused is None
