@@ -14,9 +14,10 @@ from pathlib import Path
 
 import jinja2
 
+from teams_obs.project_files import project_dir
 from teams_obs.taxonomy import TAXONOMIES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = project_dir()
 TEMPLATES = REPO_ROOT / "templates"
 RENDERED_TREE = "render"
 SUFFIX = ".j2"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from teams_obs.project_files import project_dir
 from teams_obs.sqitch.plan import Change, Plan, load_plan
 from teams_obs.sqitch.registry import ADVISORY_LOCK, Declined, EngineError, Identity, Registry
 
@@ -27,10 +28,10 @@ DEPLOY_MODES = ("all", "tag", "change")
 
 
 def project_root() -> Path:
-    """Where sqitch.plan lives: TEAMS_OBS_TOP_DIR, else the source checkout this package runs from."""
+    """Where sqitch.plan lives: TEAMS_OBS_TOP_DIR, else the checkout or installed copy (``project_dir``)."""
     if env := os.environ.get("TEAMS_OBS_TOP_DIR"):
         return Path(env)
-    return Path(__file__).resolve().parents[2]
+    return project_dir()
 
 
 def user_identity(top_dir: Path) -> Identity:
