@@ -1,12 +1,14 @@
 """Monthly partitions of every table of schema teams_obs partitioned BY RANGE on a timestamptz column.
 
-:func:`maintain` finds those tables in the catalog (so a table added later, such as audit_events, is
-covered without code changes), works out which months need a partition (the current UTC month, the
-next ``months_ahead``, and every month that has rows sitting in the DEFAULT partition, past months
-included), and creates each missing one from ``templates/partition.sql.j2``, moving that month's rows
-out of DEFAULT in the same transaction. Each month is one short transaction behind a per-table
-advisory lock, so concurrent runs and retention never race; a lock not granted within
-``lock_timeout`` rolls the month back and it is retried with growing pauses while writers go on.
+:func:`maintain` finds those tables (``teams_obs.month_partitioned_tables()``, so a table added later,
+such as audit_events, is covered without code changes), works out which months need a partition (the
+current UTC month, the next ``months_ahead``, and every month that has rows sitting in the DEFAULT
+partition, past months included), and has ``teams_obs.attach_month_partition()`` create each missing one,
+moving that month's rows out of DEFAULT in the same transaction. That function runs
+``templates/partition.sql.j2`` with the owner's rights, so teams_obs_maintainer runs maintain; a dry run
+renders the same template here. Each month is one short transaction behind a per-table advisory lock,
+so concurrent runs and retention never race; a lock not granted within ``lock_timeout`` rolls the month
+back and it is retried with growing pauses while writers go on.
 """
 
 from __future__ import annotations
@@ -20,17 +22,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import psycopg
-from psycopg import errors, sql
+from psycopg import errors
 
-from teams_obs.render import environment
+from teams_obs.render import environment, sql_literal, statements
 
 SCHEMA = "teams_obs"
 TEMPLATE = "partition.sql.j2"
 DEFAULT_MONTHS_AHEAD = 3
 DEFAULT_LOCK_TIMEOUT = "500ms"
 DEFAULT_MAX_ATTEMPTS = 8
-MAX_IDENTIFIER_BYTES = 63
-BOUNDS_CHECK = "teams_obs_maintain_bounds"
 _RETRYABLE = (errors.LockNotAvailable, errors.DeadlockDetected)
 # A PostgreSQL duration as lock_timeout takes it. Checked before rendering: the rendered statements are
 # run one by one, split at ';' + newline, which a literal must therefore never hold.
@@ -44,24 +44,7 @@ def check_lock_timeout(value: str) -> str:
     return value
 
 _TABLES_QUERY = """
-SELECT c.oid,
-       quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-       n.nspname,
-       c.relname,
-       quote_ident(a.attname),
-       (SELECT quote_ident(dn.nspname) || '.' || quote_ident(d.relname)
-          FROM pg_catalog.pg_class d JOIN pg_catalog.pg_namespace dn ON dn.oid = d.relnamespace
-         WHERE d.oid = pt.partdefid),
-       (SELECT array_agg(quote_ident(col.attname) ORDER BY col.attnum)
-          FROM pg_catalog.pg_attribute col
-         WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = '')
-  FROM pg_catalog.pg_partitioned_table pt
-  JOIN pg_catalog.pg_class c ON c.oid = pt.partrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
- WHERE n.nspname = %s AND NOT c.relispartition
-   AND pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype
- ORDER BY c.relname
+SELECT parent, key_column, default_partition, column_names FROM teams_obs.month_partitioned_tables()
 """
 
 # Unbounded ends (MINVALUE/MAXVALUE) come back as NULL: Python's datetime has no infinity.
@@ -100,10 +83,7 @@ class Action:
 
 @dataclass(frozen=True)
 class PartitionedTable:
-    oid: int
     qualified: str  # quoted schema.name
-    schema: str
-    name: str
     key: str  # quoted partition key column
     default: str | None  # quoted schema.name of the DEFAULT partition
     columns: tuple[str, ...]  # quoted, in table order
@@ -129,10 +109,12 @@ def utc_literal(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
 
 
-def partitioned_tables(conn: psycopg.Connection, schema: str = SCHEMA) -> list[PartitionedTable]:
-    rows = conn.execute(_TABLES_QUERY, [schema]).fetchall()
-    return [PartitionedTable(oid, qualified, nsp, name, key, default, tuple(columns))
-            for oid, qualified, nsp, name, key, default, columns in rows]
+def partitioned_tables(conn: psycopg.Connection) -> list[PartitionedTable]:
+    """None before the plan's change partition_maintenance is deployed (a partial deploy, another plan)."""
+    if conn.execute("SELECT to_regprocedure('teams_obs.month_partitioned_tables()')").fetchone()[0] is None:
+        return []
+    rows = conn.execute(_TABLES_QUERY).fetchall()
+    return [PartitionedTable(qualified, key, default, tuple(columns)) for qualified, key, default, columns in rows]
 
 
 def existing_partitions(conn: psycopg.Connection, table: PartitionedTable) -> list[Partition]:
@@ -141,13 +123,9 @@ def existing_partitions(conn: psycopg.Connection, table: PartitionedTable) -> li
 
 def months_in_default(conn: psycopg.Connection, table: PartitionedTable) -> dict[datetime, int]:
     """Rows sitting in the DEFAULT partition, per UTC month."""
-    if table.default is None:
-        return {}
-    query = sql.SQL(
-        "SELECT pg_catalog.date_trunc('month', {key}, 'UTC'), count(*) FROM {default}"
-        " WHERE pg_catalog.isfinite({key}) GROUP BY 1"
-    ).format(key=sql.SQL(table.key), default=sql.SQL(table.default))
-    return {month.astimezone(UTC): count for month, count in conn.execute(query).fetchall()}
+    rows = conn.execute("SELECT month_start, row_count FROM teams_obs.default_partition_months(%s::regclass)",
+                        [table.qualified]).fetchall()
+    return {month.astimezone(UTC): count for month, count in rows}
 
 
 def current_month(conn: psycopg.Connection) -> datetime:
@@ -169,10 +147,8 @@ class _Month:
 
 
 def _partition_name(conn: psycopg.Connection, table: PartitionedTable, month: datetime) -> str:
-    name = f"{table.name}_p{month:%Y_%m}"
-    if len(name.encode()) > MAX_IDENTIFIER_BYTES:
-        raise ValueError(f"partition name {name!r} is longer than {MAX_IDENTIFIER_BYTES} bytes")
-    return conn.execute("SELECT quote_ident(%s) || '.' || quote_ident(%s)", [table.schema, name]).fetchone()[0]
+    return conn.execute("SELECT teams_obs.month_partition_name(%s::regclass, %s)",
+                        [table.qualified, month]).fetchone()[0]
 
 
 def _needed_months(conn: psycopg.Connection, table: PartitionedTable, first: datetime, months_ahead: int
@@ -190,55 +166,33 @@ def _needed_months(conn: psycopg.Connection, table: PartitionedTable, first: dat
 
 
 class _Renderer:
-    """The partition template bound to one month; its macros are the steps Python runs in order."""
+    """The partition template bound to one month: the transaction a dry run prints, and its prologue."""
 
     def __init__(self, month: _Month, lock_timeout: str):
         table = month.table
-        self._module = environment().get_template(TEMPLATE).make_module({
+        self._module = environment().get_template(TEMPLATE).module
+        self._month = {
             "parent": table.qualified,
             "partition": month.partition,
-            "check_name": BOUNDS_CHECK,
             "default": table.default,
             "key": table.key,
             "columns": table.columns,
-            "lower": utc_literal(month.lower),
-            "upper": utc_literal(month.upper),
+            "lower": sql_literal(utc_literal(month.lower)),
+            "upper": sql_literal(utc_literal(month.upper)),
             "lock_timeout": lock_timeout,
-        })
+        }
 
     @property
     def script(self) -> str:
         """The whole transaction, as a dry run shows it."""
-        return str(self._module).strip() + "\n"
+        return str(self._module.transaction(self._month)).strip() + "\n"
 
-    def prologue(self) -> str:
-        return str(self._module.prologue())
-
-    def attach_month(self) -> str:
-        return str(self._module.attach_month())
+    def prologue(self) -> list[str]:
+        return statements(str(self._module.prologue(self._month)))
 
 
 def _backoff(attempt: int) -> float:
     return min(0.05 * 2 ** attempt, 5.0) * random.uniform(0.5, 1.5)
-
-
-def _covered(conn: psycopg.Connection, month: _Month) -> bool:
-    return any(p.lower == month.lower and p.upper == month.upper
-               for p in existing_partitions(conn, month.table))
-
-
-def _run_statements(conn: psycopg.Connection, script: str) -> int:
-    """Runs a rendered macro one statement at a time (Citus forwards some DDL to its workers as the
-    whole query string it came in, which must then hold one statement; the template ends each statement
-    with ';' and a newline, and its literals hold neither). Returns the rows of the last INSERT, the move
-    out of DEFAULT."""
-    moved = 0
-    for statement in script.split(";\n"):
-        if statement.strip():
-            cursor = conn.execute(statement)
-            if (cursor.statusmessage or "").startswith("INSERT"):
-                moved = cursor.rowcount
-    return moved
 
 
 def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max_attempts: int,
@@ -248,10 +202,12 @@ def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max
     for attempt in range(1, max_attempts + 1):
         try:
             with conn.transaction():
-                _run_statements(conn, renderer.prologue())
-                if _covered(conn, month):
-                    return None
-                moved = _run_statements(conn, renderer.attach_month())
+                for statement in renderer.prologue():
+                    conn.execute(statement)
+                moved = conn.execute("SELECT teams_obs.attach_month_partition(%s::regclass, %s)",
+                                     [month.table.qualified, month.lower]).fetchone()[0]
+            if moved is None:
+                return None
             return Action(month.table.qualified, month.partition, month.lower, month.upper, "created", moved,
                           attempt, renderer.script)
         except _RETRYABLE as exc:
@@ -274,10 +230,10 @@ def _connection(conn_or_url: psycopg.Connection | str) -> Iterator[psycopg.Conne
 
 
 def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_MONTHS_AHEAD,
-             dry_run: bool = False, *, schema: str = SCHEMA, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+             dry_run: bool = False, *, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
              max_attempts: int = DEFAULT_MAX_ATTEMPTS, sleep: Callable[[float], None] = time.sleep
              ) -> list[Action]:
-    """Create the missing monthly partitions of every partitioned table of ``schema``.
+    """Create the missing monthly partitions of every month-partitioned table of schema teams_obs.
 
     Returns one :class:`Action` per month created (``dry_run``: per month that would be, with its SQL,
     executing nothing). Idempotent: a second run, or a concurrent one, finds nothing to do. Raises
@@ -289,7 +245,7 @@ def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_
     actions: list[Action] = []
     with _connection(conn_or_url) as conn:
         first = current_month(conn)
-        for table in partitioned_tables(conn, schema):
+        for table in partitioned_tables(conn):
             for month, overlapping in list(_needed_months(conn, table, first, months_ahead)):
                 renderer = _Renderer(month, lock_timeout)
                 if overlapping:

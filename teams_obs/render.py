@@ -28,6 +28,12 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def statements(script: str) -> list[str]:
+    """A rendered script's statements, without their ';': templates end each with ';' and a newline,
+    which none of their names or literals holds."""
+    return [statement.strip().removesuffix(";") for statement in f"{script}\n".split(";\n") if statement.strip()]
+
+
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -36,6 +42,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["sql_literal"] = sql_literal
+    env.filters["statements"] = statements
     env.globals["taxonomies"] = TAXONOMIES
     return env
 

@@ -44,6 +44,15 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "partition_bounds": ({MAINTAINER}, "SELECT * FROM teams_obs.partition_bounds('teams_obs.audit_events')"),
     "lock_partition_maintenance": ({MAINTAINER},
                                    "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
+    "month_partitioned_tables": ({MAINTAINER}, "SELECT * FROM teams_obs.month_partitioned_tables()"),
+    "month_partitioned_table_of": ({MAINTAINER},
+                                   "SELECT teams_obs.month_partitioned_table_of('teams_obs.audit_events')"),
+    "month_partition_name": ({MAINTAINER}, "SELECT teams_obs.month_partition_name('teams_obs.audit_events', "
+                                           "date_trunc('month', now(), 'UTC'))"),
+    "default_partition_months": ({MAINTAINER},
+                                 "SELECT * FROM teams_obs.default_partition_months('teams_obs.audit_events')"),
+    "attach_month_partition": ({MAINTAINER}, "SELECT teams_obs.attach_month_partition('teams_obs.audit_events', "
+                                             "date_trunc('month', now(), 'UTC'))"),
     # Pure public helpers (SPEC §8): every role.
     "delivery_idempotency_key": (ALL, "SELECT teams_obs.delivery_idempotency_key(%(t)s, NULL, 'bot_dm', 'u', 1)"),
     "graph_status_error": (ALL, "SELECT * FROM teams_obs.graph_status_error(429)"),

@@ -108,6 +108,28 @@ COMMENT ON TYPE teams_obs.delivery_recorded IS 'Result of record_delivery: wheth
 
 
 --
+-- Name: month_partitioned_table; Type: TYPE; Schema: teams_obs; Owner: -
+--
+
+CREATE TYPE teams_obs.month_partitioned_table AS (
+	parent_oid oid,
+	parent text,
+	schema_name name,
+	table_name name,
+	key_column text,
+	default_partition text,
+	column_names text[]
+);
+
+
+--
+-- Name: TYPE month_partitioned_table; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON TYPE teams_obs.month_partitioned_table IS 'A table that monthly partition upkeep covers, with the quoted names its partition DDL needs.';
+
+
+--
 -- Name: _jcs_format_number(text); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -437,6 +459,81 @@ COMMENT ON FUNCTION teams_obs.activity_text(p_activity jsonb, p_path text[]) IS 
 
 
 --
+-- Name: attach_month_partition(regclass, timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_start timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $_$
+DECLARE
+    v_table teams_obs.month_partitioned_table := teams_obs.month_partitioned_table_of(p_parent);
+    v_partition text := teams_obs.month_partition_name(p_parent, p_month_start);
+    v_month_end timestamptz := p_month_start + interval '1 month';
+    v_statement text;
+    v_rows bigint;
+    v_moved bigint := 0;
+BEGIN
+    PERFORM teams_obs.lock_partition_maintenance(p_parent);
+    IF EXISTS (SELECT 1 FROM teams_obs.partition_bounds(p_parent) AS b
+                WHERE b.lower_bound = p_month_start AND b.upper_bound = v_month_end) THEN
+        RETURN NULL;
+    END IF;
+    FOREACH v_statement IN ARRAY CASE WHEN v_table.default_partition IS NULL
+        THEN ARRAY[
+            'CREATE TABLE %2$s
+    (LIKE %1$s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)',
+            '-- LIKE copies no row level security: a partition read directly must not bypass the parent''s policy.
+ALTER TABLE %2$s ENABLE ROW LEVEL SECURITY',
+            'ALTER TABLE %2$s ADD CONSTRAINT teams_obs_maintain_bounds
+    CHECK (%4$s >= %6$L AND %4$s < %7$L)',
+            'LOCK TABLE ONLY %1$s IN EXCLUSIVE MODE',
+            'ALTER TABLE %1$s ATTACH PARTITION %2$s
+    FOR VALUES FROM (%6$L) TO (%7$L)',
+            'ALTER TABLE %2$s DROP CONSTRAINT teams_obs_maintain_bounds'
+        ]
+        ELSE ARRAY[
+            'CREATE TABLE %2$s
+    (LIKE %1$s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)',
+            '-- LIKE copies no row level security: a partition read directly must not bypass the parent''s policy.
+ALTER TABLE %2$s ENABLE ROW LEVEL SECURITY',
+            'ALTER TABLE %2$s ADD CONSTRAINT teams_obs_maintain_bounds
+    CHECK (%4$s >= %6$L AND %4$s < %7$L)',
+            'LOCK TABLE ONLY %1$s IN EXCLUSIVE MODE',
+            'LOCK TABLE %3$s IN ACCESS EXCLUSIVE MODE',
+            'WITH moved AS (
+    DELETE FROM %3$s
+     WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s
+)
+INSERT INTO %2$s (%5$s)
+SELECT %5$s FROM moved',
+            'ALTER TABLE %1$s ATTACH PARTITION %2$s
+    FOR VALUES FROM (%6$L) TO (%7$L)',
+            'ALTER TABLE %2$s DROP CONSTRAINT teams_obs_maintain_bounds'
+        ]
+    END LOOP
+        EXECUTE format(v_statement, v_table.parent, v_partition, v_table.default_partition, v_table.key_column,
+                       array_to_string(v_table.column_names, ', '),
+                       to_char(p_month_start, 'YYYY-MM-DD HH24:MI:SS') || '+00',
+                       to_char(v_month_end, 'YYYY-MM-DD HH24:MI:SS') || '+00');
+        GET DIAGNOSTICS v_rows = ROW_COUNT;  -- 0 for all but the move out of DEFAULT
+        v_moved := v_moved + v_rows;
+    END LOOP;
+    RETURN v_moved;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION attach_month_partition(p_parent regclass, p_month_start timestamp with time zone); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_start timestamp with time zone) IS 'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists. Run by teams-obs maintain.';
+
+
+--
 -- Name: canonical_json(json); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -698,6 +795,34 @@ $_$;
 --
 
 COMMENT ON FUNCTION teams_obs.decode_cursor(p_list text, p_tenant uuid, p_cursor text, OUT created_at timestamp with time zone, OUT id uuid) IS 'Position (created_at, id) of a cursor from encode_cursor for the same list and tenant; NULLs for a NULL or blank cursor; 22023 for anything else.';
+
+
+--
+-- Name: default_partition_months(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.default_partition_months(p_parent regclass) RETURNS TABLE(month_start timestamp with time zone, row_count bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    v_table teams_obs.month_partitioned_table := teams_obs.month_partitioned_table_of(p_parent);
+BEGIN
+    IF v_table.default_partition IS NOT NULL THEN
+        RETURN QUERY EXECUTE format(
+            'SELECT pg_catalog.date_trunc(''month'', %1$s, ''UTC''), pg_catalog.count(*) FROM %2$s'
+            ' WHERE pg_catalog.isfinite(%1$s) GROUP BY 1 ORDER BY 1',
+            v_table.key_column, v_table.default_partition);
+    END IF;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION default_partition_months(p_parent regclass); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.default_partition_months(p_parent regclass) IS 'Rows in p_parent''s DEFAULT partition per UTC month (month_start, row_count).';
 
 
 --
@@ -1458,6 +1583,105 @@ $_$;
 --
 
 COMMENT ON FUNCTION teams_obs.maintenance_status() IS 'Per partitioned table: partitions, oldest partition, months of partitions ahead of the current UTC month, rows waiting in DEFAULT, idempotency sidecar size (estimate).';
+
+
+--
+-- Name: month_partition_name(regclass, timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.month_partition_name(p_parent regclass, p_month_start timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+    v_table teams_obs.month_partitioned_table := teams_obs.month_partitioned_table_of(p_parent);
+    v_name text := v_table.table_name || '_p' || to_char(p_month_start, 'YYYY_MM');
+BEGIN
+    IF p_month_start IS NULL OR NOT isfinite(p_month_start) OR p_month_start <> date_trunc('month', p_month_start) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
+            'month_start: must be the first instant of a UTC month, got %s', coalesce(p_month_start::text, 'NULL'));
+    END IF;
+    IF octet_length(v_name) > 63 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
+            'parent: partition name %s is longer than 63 bytes', v_name);
+    END IF;
+    RETURN format('%I.%I', v_table.schema_name, v_name);
+END
+$$;
+
+
+--
+-- Name: FUNCTION month_partition_name(p_parent regclass, p_month_start timestamp with time zone); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.month_partition_name(p_parent regclass, p_month_start timestamp with time zone) IS 'Quoted, schema-qualified name of p_parent''s partition for the UTC month starting at p_month_start (<parent>_pYYYY_MM).';
+
+
+--
+-- Name: month_partitioned_table_of(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.month_partitioned_table_of(p_parent regclass) RETURNS teams_obs.month_partitioned_table
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_table teams_obs.month_partitioned_table;
+BEGIN
+    SELECT * INTO v_table FROM teams_obs.month_partitioned_tables() AS t WHERE t.parent_oid = p_parent;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
+            'parent: %s is not a table of schema teams_obs partitioned by range on one timestamptz column',
+            coalesce(p_parent::text, 'NULL'));
+    END IF;
+    RETURN v_table;
+END
+$$;
+
+
+--
+-- Name: FUNCTION month_partitioned_table_of(p_parent regclass); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.month_partitioned_table_of(p_parent regclass) IS 'The row of month_partitioned_tables() for p_parent; 22023 when p_parent is not one of them.';
+
+
+--
+-- Name: month_partitioned_tables(); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.month_partitioned_tables() RETURNS SETOF teams_obs.month_partitioned_table
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT c.oid,
+           pg_catalog.format('%I.%I', n.nspname, c.relname),
+           n.nspname,
+           c.relname,
+           pg_catalog.quote_ident(a.attname),
+           (SELECT pg_catalog.format('%I.%I', dn.nspname, d.relname)
+              FROM pg_catalog.pg_class AS d
+              JOIN pg_catalog.pg_namespace AS dn ON dn.oid = d.relnamespace
+             WHERE d.oid = pt.partdefid),
+           (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(col.attname) ORDER BY col.attnum)
+              FROM pg_catalog.pg_attribute AS col
+             WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = '')
+      FROM pg_catalog.pg_partitioned_table AS pt
+      JOIN pg_catalog.pg_class AS c ON c.oid = pt.partrelid
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
+     WHERE n.nspname = 'teams_obs' AND NOT c.relispartition
+       AND pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype
+     ORDER BY c.relname
+$$;
+
+
+--
+-- Name: FUNCTION month_partitioned_tables(); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.month_partitioned_tables() IS 'Tables of schema teams_obs partitioned by range on one timestamptz column, with the quoted names of their key, DEFAULT partition and columns: what monthly partition upkeep covers.';
 
 
 --
@@ -2718,6 +2942,14 @@ REVOKE ALL ON FUNCTION teams_obs.activity_text(p_activity jsonb, p_path text[]) 
 
 
 --
+-- Name: FUNCTION attach_month_partition(p_parent regclass, p_month_start timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_start timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_start timestamp with time zone) TO teams_obs_maintainer;
+
+
+--
 -- Name: FUNCTION canonical_json(p_doc json); Type: ACL; Schema: teams_obs; Owner: -
 --
 
@@ -2769,6 +3001,14 @@ REVOKE ALL ON FUNCTION teams_obs.cursor_checksum(p_list text, p_tenant uuid, p_a
 --
 
 REVOKE ALL ON FUNCTION teams_obs.decode_cursor(p_list text, p_tenant uuid, p_cursor text, OUT created_at timestamp with time zone, OUT id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION default_partition_months(p_parent regclass); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.default_partition_months(p_parent regclass) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.default_partition_months(p_parent regclass) TO teams_obs_maintainer;
 
 
 --
@@ -2918,6 +3158,30 @@ GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) TO
 REVOKE ALL ON FUNCTION teams_obs.maintenance_status() FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.maintenance_status() TO teams_obs_reader;
 GRANT ALL ON FUNCTION teams_obs.maintenance_status() TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION month_partition_name(p_parent regclass, p_month_start timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.month_partition_name(p_parent regclass, p_month_start timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.month_partition_name(p_parent regclass, p_month_start timestamp with time zone) TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION month_partitioned_table_of(p_parent regclass); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.month_partitioned_table_of(p_parent regclass) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.month_partitioned_table_of(p_parent regclass) TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION month_partitioned_tables(); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.month_partitioned_tables() FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.month_partitioned_tables() TO teams_obs_maintainer;
 
 
 --

@@ -295,3 +295,54 @@ def test_a_lock_timeout_that_is_no_duration_is_refused_before_anything_runs(db, 
 @pytest.mark.parametrize("lock_timeout", ["500ms", "2s", "1.5 s", "1min", "750"])
 def test_durations_pass(lock_timeout):
     assert check_lock_timeout(lock_timeout) == lock_timeout
+
+
+def test_the_maintainer_role_runs_maintain_without_touching_a_table(db):
+    """SPEC §5, §8: teams_obs_maintainer creates partitions and moves rows out of DEFAULT through
+    teams_obs.attach_month_partition, which lends it the owner's rights for that alone."""
+    first = current_month(db)
+    drop_partitions_from(db, add_months(first, 1))
+    beyond = add_months(first, 9)
+    insert_rows(db, [beyond], per_month=40)
+    before = fingerprint(db)
+    db.execute("SET ROLE teams_obs_maintainer")
+    try:
+        actions = maintain(db, months_ahead=2)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            db.execute(f"SELECT count(*) FROM {DEFAULT}")
+    finally:
+        db.execute("RESET ROLE")
+    created = {a.partition: a.rows_moved for a in actions if a.table == DELIVERIES}
+    assert created == {**dict.fromkeys(month_names([add_months(first, 1), add_months(first, 2)]), 0),
+                       **dict.fromkeys(month_names([beyond]), 40)}
+    assert fingerprint(db) == before and default_rows(db) == 0
+    owners = db.execute("SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c"
+                        " WHERE c.oid::regclass::text LIKE 'teams_obs.notification_deliveries_p%'").fetchall()
+    assert owners == db.execute("SELECT pg_get_userbyid(relowner) FROM pg_class"
+                                " WHERE oid = 'teams_obs.notification_deliveries'::regclass").fetchall()
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    ("SELECT teams_obs.attach_month_partition('teams_obs.conversation_references', '2027-01-01 00:00+00')",
+     "parent: teams_obs.conversation_references is not a table of schema teams_obs partitioned by range on one"
+     " timestamptz column"),
+    ("SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', '2027-01-02 00:00+00')",
+     "month_start: must be the first instant of a UTC month, got 2027-01-02 00:00:00+00"),
+    ("SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', '2027-01-01 00:00+01')",
+     "month_start: must be the first instant of a UTC month, got 2026-12-31 23:00:00+00"),
+    ("SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', 'infinity')",
+     "month_start: must be the first instant of a UTC month, got infinity"),
+    ("SELECT * FROM teams_obs.default_partition_months('teams_obs.notification_deliveries_default')",
+     "parent: teams_obs.notification_deliveries_default is not a table of schema teams_obs partitioned by range"
+     " on one timestamptz column"),
+])
+def test_partition_functions_refuse_what_is_not_a_month_of_a_covered_table(db, call, message):
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as raised:
+        db.execute(call)
+    assert raised.value.diag.message_primary == message
+
+
+def test_attach_month_partition_is_idempotent(db):
+    month = add_months(current_month(db), 1)
+    assert db.execute("SELECT teams_obs.attach_month_partition(%s::regclass, %s)", [DELIVERIES, month]).fetchone() \
+        == (None,)  # the template database has it already

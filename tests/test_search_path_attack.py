@@ -67,7 +67,15 @@ SCENARIO = [
              "FROM teams_obs.maintenance_status()"),
     (MAINTAINER, "SELECT kind, table_name, partitions, rows_removed FROM teams_obs.cleanup_notification_deliveries()"),
     (MAINTAINER, "SELECT kind, table_name, partitions, rows_removed FROM teams_obs.cleanup_audit_events()"),
-    (MAINTAINER, "SELECT * FROM teams_obs.partition_bounds('teams_obs.notification_deliveries')"),
+    (MAINTAINER, "SELECT parent, key_column, default_partition, column_names "
+                 "FROM teams_obs.month_partitioned_tables()"),
+    (MAINTAINER, "SELECT (teams_obs.month_partitioned_table_of('teams_obs.audit_events')).default_partition"),
+    (MAINTAINER, "SELECT teams_obs.month_partition_name('teams_obs.audit_events', '2031-05-01 00:00+00')"),
+    (MAINTAINER, "SELECT count(*) FROM teams_obs.default_partition_months('teams_obs.audit_events')"),
+    (MAINTAINER, "SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', "
+                 "'2031-05-01 00:00+00')"),
+    (MAINTAINER, "SELECT partition_name, is_default, lower_bound, upper_bound "
+                 "FROM teams_obs.partition_bounds('teams_obs.notification_deliveries')"),
     (MAINTAINER, "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
     (MAINTAINER, "SELECT * FROM teams_obs.tenant_deletion_order()"),
     (MAINTAINER, "SELECT teams_obs.purge_tenant_table(%(t)s, 'teams_obs.conversation_references')"),
@@ -102,6 +110,8 @@ PLANTED_FUNCTIONS = [
     ("jsonb_typeof", "p jsonb", "text", "'string'"), ("date_trunc", "u text, p timestamptz", "timestamptz",
                                                          "'2000-01-01Z'"),
     ("isfinite", "p timestamptz", "boolean", "false"), ("coalesce", "p text, q text", "text", "'pwned'"),
+    ("to_char", "p timestamptz, f text", "text", "'pwned'"), ("quote_ident", "p text", "text", "'pwned'"),
+    ("array_to_string", "p text[], s text", "text", "'pwned'"), ("octet_length", "p text", "integer", "1"),
 ]
 PLANTED_OPERATORS = [("=", "uuid", "true"), ("=", "text", "true"), ("<>", "text", "false"), ("||", "text", "'pwned'"),
                      ("<", "timestamptz", "true"), (">=", "timestamptz", "true"), ("~", "text", "true")]

@@ -1,0 +1,12 @@
+-- Revert teams_obs:partition_maintenance from pg
+
+BEGIN;
+
+DROP FUNCTION teams_obs.attach_month_partition(regclass, timestamptz);
+DROP FUNCTION teams_obs.default_partition_months(regclass);
+DROP FUNCTION teams_obs.month_partition_name(regclass, timestamptz);
+DROP FUNCTION teams_obs.month_partitioned_table_of(regclass);
+DROP FUNCTION teams_obs.month_partitioned_tables();
+DROP TYPE teams_obs.month_partitioned_table;
+
+COMMIT;

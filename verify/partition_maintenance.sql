@@ -1,0 +1,18 @@
+-- Verify teams_obs:partition_maintenance on pg
+
+BEGIN;
+
+SELECT pg_catalog.has_function_privilege('teams_obs_maintainer', 'teams_obs.attach_month_partition(regclass, timestamptz)', 'execute');
+SELECT pg_catalog.has_function_privilege('teams_obs_maintainer', 'teams_obs.default_partition_months(regclass)', 'execute');
+SELECT pg_catalog.has_function_privilege('teams_obs_maintainer', 'teams_obs.month_partition_name(regclass, timestamptz)', 'execute');
+SELECT parent, key_column, default_partition FROM teams_obs.month_partitioned_tables() WHERE false;
+
+DO $verify$
+BEGIN
+    IF pg_catalog.has_function_privilege('public', 'teams_obs.attach_month_partition(regclass, timestamptz)', 'execute') THEN
+        RAISE EXCEPTION 'PUBLIC may execute teams_obs.attach_month_partition';
+    END IF;
+END
+$verify$;
+
+ROLLBACK;
