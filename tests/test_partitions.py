@@ -276,6 +276,17 @@ def test_every_range_partitioned_table_of_the_schema_is_covered(db):
     assert "teams_obs.audit_events" in {a.table for a in maintain(db, months_ahead=5)}
 
 
+def test_a_table_without_default_partition_gets_its_months(db):
+    """attach_month_partition skips the template's statements that name the DEFAULT partition."""
+    db.execute("CREATE TABLE teams_obs.probe_plain (tenant uuid NOT NULL, created_at timestamptz NOT NULL)"
+               " PARTITION BY RANGE (created_at)")
+    first = current_month(db)
+    actions = [a for a in maintain(db, months_ahead=1) if a.table == "teams_obs.probe_plain"]
+    assert [(a.partition, a.status, a.rows_moved) for a in actions] == [
+        (f"teams_obs.probe_plain_p{m:%Y_%m}", "created", 0) for m in (first, add_months(first, 1))]
+    db.execute("INSERT INTO teams_obs.probe_plain VALUES (gen_random_uuid(), now())")
+
+
 def test_refuses_a_connection_inside_a_transaction(db_url):
     with psycopg.connect(db_url) as conn:
         conn.execute("SELECT 1")
