@@ -7,9 +7,9 @@ BEGIN;
 
 -- One row per executed Teams mutation, success or failure. The payload of the request is never stored,
 -- only payload_hash (SHA-256 of its RFC 8785 form): there is deliberately no column that could hold it.
--- Partitioned by month of created_at (UTC) like notification_deliveries; monthly partitions are created
--- at run time by `teams-obs maintain` (which finds every partitioned table of the schema), never here,
--- so a deploy by sqitch alone still accepts every insert: it lands in the DEFAULT partition below.
+-- Partitioned by month of created_at (UTC) like notification_deliveries, with the same monthly
+-- partitions (change initial_partitions, then `teams-obs maintain`, which find every month-partitioned
+-- table of the schema) and DEFAULT partition.
 --
 -- No uniqueness on idempotency_key, on purpose: the key names the Teams request, not one execution of
 -- it. A failed attempt and its successful retry share the key and must both be audited, and a request

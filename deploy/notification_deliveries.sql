@@ -6,8 +6,9 @@
 BEGIN;
 
 -- One row per terminal outcome of one delivery attempt. Partitioned by month of created_at (UTC);
--- monthly partitions are created at run time by `teams-obs maintain` from its Jinja template, never here,
--- so a deploy by sqitch alone still accepts every insert: it lands in the DEFAULT partition below.
+-- monthly partitions are created from one Jinja template by the change initial_partitions (this month
+-- and the next 3, at deploy time) and then by `teams-obs maintain`; a row of a month without a
+-- partition lands in the DEFAULT partition below, until maintain moves it.
 CREATE TABLE teams_obs.notification_deliveries (
     tenant uuid NOT NULL,
     delivery_id uuid NOT NULL DEFAULT teams_obs.time_ordered_uuid(),

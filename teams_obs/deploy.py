@@ -9,8 +9,8 @@ from teams_obs.sqitch.engine import Echo
 
 def deploy_and_maintain(url: str, *, echo: Echo = print, to: str | None = None, verify: bool = False,
                         mode: str = "all", months_ahead: int = DEFAULT_MONTHS_AHEAD) -> None:
-    """Deploy, then create the partitions from this month through ``months_ahead`` (a deploy by sqitch
-    alone leaves new rows in the DEFAULT partitions until maintain runs)."""
+    """Deploy (whose last change makes this month's partitions and the next 3), then maintain: the
+    partitions from this month through ``months_ahead``, and the months of rows sitting in DEFAULT."""
     Engine(url, echo=echo).deploy(to, verify=verify, mode=mode)
     for action in maintain(url, months_ahead):
         moved = f" ({action.rows_moved} rows moved from DEFAULT)" if action.rows_moved else ""

@@ -37,7 +37,7 @@ def default_rows(db: psycopg.Connection) -> int:
 
 
 def drop_partitions_from(db: psycopg.Connection, first: datetime) -> None:
-    """As after a deploy by sqitch alone: no partition from ``first`` on, new rows land in DEFAULT."""
+    """As if maintain had not run for months: no partition from ``first`` on, new rows land in DEFAULT."""
     for name, (lower, _upper) in partitions(db).items():
         if lower >= first:
             db.execute(f"DROP TABLE {name}")
@@ -129,7 +129,7 @@ def test_bounds_and_names_are_utc_whatever_the_session_time_zone(db_url, zone):
 
 
 def test_writers_keep_writing_while_rows_move_out_of_default(db, db_url):
-    """A deploy by sqitch alone leaves this month to DEFAULT; maintain then moves it while writers write."""
+    """This month without a partition (maintain missed): maintain moves it while writers write."""
     first = current_month(db)
     drop_partitions_from(db, first)
     insert_rows(db, [first], per_month=50_000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -135,6 +136,13 @@ def test_the_project_itself_round_trips_between_the_tools(empty_db_url: str, mon
     then teams-obs deploys and sqitch verifies and reverts."""
     top, target = project_root(), sqitch_target(empty_db_url)
     run_sqitch(top, "deploy", "--verify", target)
+    with psycopg.connect(empty_db_url) as conn:  # SPEC §4: partitions at deploy time, by sqitch too
+        months = conn.execute(
+            "SELECT t.parent, array_agg(b.lower_bound - date_trunc('month', now(), 'UTC') ORDER BY b.lower_bound)"
+            "  FROM teams_obs.month_partitioned_tables() t, teams_obs.partition_bounds(t.parent_oid::regclass) b"
+            " WHERE NOT b.is_default GROUP BY t.parent ORDER BY t.parent").fetchall()
+    assert [(parent, len(starts), starts[0]) for parent, starts in months] == [
+        ("teams_obs.audit_events", 4, timedelta(0)), ("teams_obs.notification_deliveries", 4, timedelta(0))]
     assert "Verify successful" in teams_obs(top, empty_db_url, "verify", monkeypatch=monkeypatch).output
     assert "Nothing to deploy (up-to-date)" in teams_obs(top, empty_db_url, "status", monkeypatch=monkeypatch).output
     assert teams_obs(top, empty_db_url, "revert", "-y", monkeypatch=monkeypatch).exit_code == 0
