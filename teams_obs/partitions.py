@@ -43,6 +43,7 @@ def check_lock_timeout(value: str) -> str:
         raise ValueError(f"lock_timeout: expected a duration such as 500ms or 2s, got {value!r}")
     return value
 
+
 _TABLES_QUERY = """
 SELECT parent, key_column, default_partition, column_names FROM teams_obs.month_partitioned_tables()
 """
