@@ -247,7 +247,8 @@ def test_row_level_security_shows_a_reporting_role_only_its_tenant(conn: psycopg
 @needs_citus
 def test_the_change_reverts_and_deploys_again(citus: str) -> None:
     engine = Engine(citus, echo=lambda _line: None)
-    assert [change.name for change in engine.revert("privileges")] == ["initial_partitions", "citus_distribution"]
-    assert [change.name for change in engine.deploy()] == ["citus_distribution", "initial_partitions"]
+    changes = ["citus_distribution", "partition_maintenance", "initial_partitions"]
+    assert [change.name for change in engine.revert("privileges")] == changes[::-1]
+    assert [change.name for change in engine.deploy()] == changes
     report = engine.verify()
     assert report.errors == [] and report.pending == [], report
