@@ -124,6 +124,51 @@ $function$;
 COMMENT ON FUNCTION teams_obs.default_partition_months(regclass) IS
     'Rows in p_parent''s DEFAULT partition per UTC month (month_start, row_count).';
 
+-- The months p_parent needs a partition for, oldest first: this UTC month (by the database clock, which
+-- also sets created_at) and the next p_months_ahead, and every month with rows sitting in DEFAULT, past
+-- and future ones included; less those a partition of exactly their bounds covers. overlapping names the
+-- partitions with other bounds in a month's way (it is then left alone and reported).
+CREATE FUNCTION teams_obs.missing_month_partitions(p_parent regclass, p_months_ahead integer DEFAULT 3)
+RETURNS TABLE (month_start timestamptz, partition_name text, default_rows bigint, overlapping text[])
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $function$
+BEGIN
+    IF p_months_ahead IS NULL OR p_months_ahead < 0 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
+            'months_ahead: must be zero or more, got %s', coalesce(p_months_ahead::text, 'NULL'));
+    END IF;
+    RETURN QUERY
+    WITH existing AS (
+        SELECT b.partition_name, b.lower_bound, b.upper_bound
+          FROM teams_obs.partition_bounds(p_parent) AS b
+         WHERE NOT b.is_default
+    ), wanted AS (
+        SELECT m.month_start, max(m.row_count) AS row_count
+          FROM (SELECT date_trunc('month', now()) + make_interval(months => i), 0::bigint
+                  FROM generate_series(0, p_months_ahead) AS i
+                UNION ALL
+                SELECT d.month_start, d.row_count FROM teams_obs.default_partition_months(p_parent) AS d
+               ) AS m (month_start, row_count)
+         GROUP BY m.month_start
+    )
+    SELECT w.month_start,
+           teams_obs.month_partition_name(p_parent, w.month_start),
+           w.row_count,
+           ARRAY(SELECT e.partition_name FROM existing AS e
+                  WHERE e.lower_bound < w.month_start + interval '1 month' AND w.month_start < e.upper_bound
+                  ORDER BY e.lower_bound)
+      FROM wanted AS w
+     WHERE NOT EXISTS (SELECT 1 FROM existing AS e
+                        WHERE e.lower_bound = w.month_start AND e.upper_bound = w.month_start + interval '1 month')
+     ORDER BY w.month_start;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.missing_month_partitions(regclass, integer) IS
+    'Months p_parent needs a partition for (this UTC month and the next p_months_ahead, months with rows in DEFAULT) that none covers, with the partitions overlapping each.';
+
 -- Creates p_parent's partition of the UTC month starting at p_month_start and moves that month's rows
 -- out of DEFAULT, under the maintenance lock, in the caller's transaction (whose lock_timeout bounds
 -- every wait): templates/partition.sql.j2's attach_month, the statements rendered below. Returns the
@@ -184,14 +229,59 @@ $function$;
 COMMENT ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) IS
     'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists. Run by teams-obs maintain.';
 
+-- The whole upkeep in one call, for pg_cron and any SQL client: every month missing_month_partitions
+-- lists, for every month-partitioned table, attached in a subtransaction of its own. A month whose locks
+-- are not granted within p_lock_timeout (each) is reported 'busy' and left to the next run; one
+-- overlapped by a partition with other bounds is reported 'overlapped' and left alone; 'exists' means a
+-- concurrent run made it. It is one transaction: `teams-obs maintain` instead commits month by month
+-- and retries a busy month with growing pauses.
+CREATE FUNCTION teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3, p_lock_timeout text DEFAULT '500ms')
+RETURNS TABLE (table_name text, partition_name text, month_start timestamptz, status text, rows_moved bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table teams_obs.month_partitioned_table;
+    v_month record;
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_timeout, true);  -- restored when this function returns
+    FOR v_table IN SELECT * FROM teams_obs.month_partitioned_tables() LOOP
+        FOR v_month IN SELECT * FROM teams_obs.missing_month_partitions(v_table.parent_oid::regclass, p_months_ahead)
+        LOOP
+            table_name := v_table.parent;
+            partition_name := v_month.partition_name;
+            month_start := v_month.month_start;
+            rows_moved := NULL;
+            IF cardinality(v_month.overlapping) > 0 THEN
+                status := 'overlapped';
+            ELSE
+                BEGIN
+                    rows_moved := teams_obs.attach_month_partition(v_table.parent_oid::regclass, v_month.month_start);
+                    status := CASE WHEN rows_moved IS NULL THEN 'exists' ELSE 'created' END;
+                EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+                    status := 'busy';
+                END;
+            END IF;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.maintain_partitions(integer, text) IS
+    'Creates every missing monthly partition (this UTC month and the next p_months_ahead, months with rows in DEFAULT) in one transaction; per month: created (rows moved), exists, busy or overlapped. teams-obs maintain does the same month by month with retries.';
+
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_table_of(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partition_name(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.default_partition_months(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.missing_month_partitions(regclass, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.maintain_partitions(integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.month_partitioned_tables(), teams_obs.month_partitioned_table_of(regclass),
     teams_obs.month_partition_name(regclass, timestamptz), teams_obs.default_partition_months(regclass),
-    teams_obs.attach_month_partition(regclass, timestamptz)
+    teams_obs.attach_month_partition(regclass, timestamptz), teams_obs.missing_month_partitions(regclass, integer),
+    teams_obs.maintain_partitions(integer, text)
     TO teams_obs_maintainer;
 
 COMMIT;

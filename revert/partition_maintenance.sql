@@ -2,6 +2,8 @@
 
 BEGIN;
 
+DROP FUNCTION teams_obs.maintain_partitions(integer, text);
+DROP FUNCTION teams_obs.missing_month_partitions(regclass, integer);
 DROP FUNCTION teams_obs.attach_month_partition(regclass, timestamptz);
 DROP FUNCTION teams_obs.default_partition_months(regclass);
 DROP FUNCTION teams_obs.month_partition_name(regclass, timestamptz);

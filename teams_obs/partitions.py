@@ -1,14 +1,14 @@
 """Monthly partitions of every table of schema teams_obs partitioned BY RANGE on a timestamptz column.
 
-:func:`maintain` finds those tables (``teams_obs.month_partitioned_tables()``, so a table added later,
-such as audit_events, is covered without code changes), works out which months need a partition (the
-current UTC month, the next ``months_ahead``, and every month that has rows sitting in the DEFAULT
-partition, past months included), and has ``teams_obs.attach_month_partition()`` create each missing one,
-moving that month's rows out of DEFAULT in the same transaction. That function runs
-``templates/partition.sql.j2`` with the owner's rights, so teams_obs_maintainer runs maintain; a dry run
-renders the same template here. Each month is one short transaction behind a per-table advisory lock,
-so concurrent runs and retention never race; a lock not granted within ``lock_timeout`` rolls the month
-back and it is retried with growing pauses while writers go on.
+:func:`maintain` asks the database which months each such table needs
+(``teams_obs.missing_month_partitions()``: the current UTC month, the next ``months_ahead``, and every
+month that has rows sitting in the DEFAULT partition, past months included) and has
+``teams_obs.attach_month_partition()`` create each one, moving that month's rows out of DEFAULT in the
+same transaction. That function runs ``templates/partition.sql.j2`` with the owner's rights, so
+teams_obs_maintainer runs maintain; a dry run renders the same template here. Each month is one short
+transaction behind a per-table advisory lock, so concurrent runs and retention never race; a lock not
+granted within ``lock_timeout`` rolls the month back and it is retried with growing pauses while writers
+go on. (``teams_obs.maintain_partitions()`` does the same in one SQL call, for pg_cron, without retries.)
 """
 
 from __future__ import annotations
@@ -48,13 +48,9 @@ _TABLES_QUERY = """
 SELECT parent, key_column, default_partition, column_names FROM teams_obs.month_partitioned_tables()
 """
 
-# Unbounded ends (MINVALUE/MAXVALUE) come back as NULL: Python's datetime has no infinity.
-_BOUNDS_QUERY = """
-SELECT partition_name,
-       CASE WHEN pg_catalog.isfinite(lower_bound) THEN lower_bound END,
-       CASE WHEN pg_catalog.isfinite(upper_bound) THEN upper_bound END
-  FROM teams_obs.partition_bounds(%s::pg_catalog.regclass)
- WHERE NOT is_default
+_MISSING_QUERY = """
+SELECT month_start, partition_name, default_rows, overlapping
+  FROM teams_obs.missing_month_partitions(%s::pg_catalog.regclass, %s)
 """
 
 
@@ -90,16 +86,6 @@ class PartitionedTable:
     columns: tuple[str, ...]  # quoted, in table order
 
 
-@dataclass(frozen=True)
-class Partition:
-    name: str
-    lower: datetime | None  # None: MINVALUE
-    upper: datetime | None  # None: MAXVALUE
-
-    def overlaps(self, lower: datetime, upper: datetime) -> bool:
-        return (self.lower is None or self.lower < upper) and (self.upper is None or lower < self.upper)
-
-
 def add_months(month: datetime, count: int) -> datetime:
     index = month.year * 12 + month.month - 1 + count
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
@@ -116,17 +102,6 @@ def partitioned_tables(conn: psycopg.Connection) -> list[PartitionedTable]:
         return []
     rows = conn.execute(_TABLES_QUERY).fetchall()
     return [PartitionedTable(qualified, key, default, tuple(columns)) for qualified, key, default, columns in rows]
-
-
-def existing_partitions(conn: psycopg.Connection, table: PartitionedTable) -> list[Partition]:
-    return [Partition(*row) for row in conn.execute(_BOUNDS_QUERY, [table.qualified]).fetchall()]
-
-
-def months_in_default(conn: psycopg.Connection, table: PartitionedTable) -> dict[datetime, int]:
-    """Rows sitting in the DEFAULT partition, per UTC month."""
-    rows = conn.execute("SELECT month_start, row_count FROM teams_obs.default_partition_months(%s::regclass)",
-                        [table.qualified]).fetchall()
-    return {month.astimezone(UTC): count for month, count in rows}
 
 
 def current_month(conn: psycopg.Connection) -> datetime:
@@ -147,23 +122,12 @@ class _Month:
         return add_months(self.lower, 1)
 
 
-def _partition_name(conn: psycopg.Connection, table: PartitionedTable, month: datetime) -> str:
-    return conn.execute("SELECT teams_obs.month_partition_name(%s::regclass, %s)",
-                        [table.qualified, month]).fetchone()[0]
-
-
-def _needed_months(conn: psycopg.Connection, table: PartitionedTable, first: datetime, months_ahead: int
-                   ) -> Iterator[tuple[_Month, list[Partition]]]:
+def _needed_months(conn: psycopg.Connection, table: PartitionedTable, months_ahead: int
+                   ) -> list[tuple[_Month, list[str]]]:
     """Months without a partition of exactly their bounds, each with the partitions it overlaps."""
-    stuck = months_in_default(conn, table)
-    wanted = {add_months(first, i) for i in range(months_ahead + 1)} | stuck.keys()
-    existing = existing_partitions(conn, table)
-    for lower in sorted(wanted):
-        upper = add_months(lower, 1)
-        if any(p.lower == lower and p.upper == upper for p in existing):
-            continue
-        month = _Month(table, lower, _partition_name(conn, table, lower), stuck.get(lower, 0))
-        yield month, [p for p in existing if p.overlaps(lower, upper)]
+    rows = conn.execute(_MISSING_QUERY, [table.qualified, months_ahead]).fetchall()
+    return [(_Month(table, start.astimezone(UTC), name, stuck), overlapping)
+            for start, name, stuck, overlapping in rows]
 
 
 class _Renderer:
@@ -245,12 +209,11 @@ def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_
     check_lock_timeout(lock_timeout)
     actions: list[Action] = []
     with _connection(conn_or_url) as conn:
-        first = current_month(conn)
         for table in partitioned_tables(conn):
-            for month, overlapping in list(_needed_months(conn, table, first, months_ahead)):
+            for month, overlapping in _needed_months(conn, table, months_ahead):
                 renderer = _Renderer(month, lock_timeout)
                 if overlapping:
-                    names = ", ".join(p.name for p in overlapping)
+                    names = ", ".join(overlapping)
                     actions.append(Action(table.qualified, month.partition, month.lower, month.upper, "failed",
                                           0, 0, renderer.script, f"overlaps existing partition(s) {names}"))
                 elif dry_run:

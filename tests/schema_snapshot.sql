@@ -1490,6 +1490,50 @@ COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) IS '
 
 
 --
+-- Name: maintain_partitions(integer, text); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3, p_lock_timeout text DEFAULT '500ms'::text) RETURNS TABLE(table_name text, partition_name text, month_start timestamp with time zone, status text, rows_moved bigint)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_table teams_obs.month_partitioned_table;
+    v_month record;
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_timeout, true);  -- restored when this function returns
+    FOR v_table IN SELECT * FROM teams_obs.month_partitioned_tables() LOOP
+        FOR v_month IN SELECT * FROM teams_obs.missing_month_partitions(v_table.parent_oid::regclass, p_months_ahead)
+        LOOP
+            table_name := v_table.parent;
+            partition_name := v_month.partition_name;
+            month_start := v_month.month_start;
+            rows_moved := NULL;
+            IF cardinality(v_month.overlapping) > 0 THEN
+                status := 'overlapped';
+            ELSE
+                BEGIN
+                    rows_moved := teams_obs.attach_month_partition(v_table.parent_oid::regclass, v_month.month_start);
+                    status := CASE WHEN rows_moved IS NULL THEN 'exists' ELSE 'created' END;
+                EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+                    status := 'busy';
+                END;
+            END IF;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: FUNCTION maintain_partitions(p_months_ahead integer, p_lock_timeout text); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.maintain_partitions(p_months_ahead integer, p_lock_timeout text) IS 'Creates every missing monthly partition (this UTC month and the next p_months_ahead, months with rows in DEFAULT) in one transaction; per month: created (rows moved), exists, busy or overlapped. teams-obs maintain does the same month by month with retries.';
+
+
+--
 -- Name: maintenance_status(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -1571,6 +1615,55 @@ $_$;
 --
 
 COMMENT ON FUNCTION teams_obs.maintenance_status() IS 'Per partitioned table: partitions, oldest partition, months of partitions ahead of the current UTC month, rows waiting in DEFAULT, idempotency sidecar size (estimate).';
+
+
+--
+-- Name: missing_month_partitions(regclass, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.missing_month_partitions(p_parent regclass, p_months_ahead integer DEFAULT 3) RETURNS TABLE(month_start timestamp with time zone, partition_name text, default_rows bigint, overlapping text[])
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+BEGIN
+    IF p_months_ahead IS NULL OR p_months_ahead < 0 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
+            'months_ahead: must be zero or more, got %s', coalesce(p_months_ahead::text, 'NULL'));
+    END IF;
+    RETURN QUERY
+    WITH existing AS (
+        SELECT b.partition_name, b.lower_bound, b.upper_bound
+          FROM teams_obs.partition_bounds(p_parent) AS b
+         WHERE NOT b.is_default
+    ), wanted AS (
+        SELECT m.month_start, max(m.row_count) AS row_count
+          FROM (SELECT date_trunc('month', now()) + make_interval(months => i), 0::bigint
+                  FROM generate_series(0, p_months_ahead) AS i
+                UNION ALL
+                SELECT d.month_start, d.row_count FROM teams_obs.default_partition_months(p_parent) AS d
+               ) AS m (month_start, row_count)
+         GROUP BY m.month_start
+    )
+    SELECT w.month_start,
+           teams_obs.month_partition_name(p_parent, w.month_start),
+           w.row_count,
+           ARRAY(SELECT e.partition_name FROM existing AS e
+                  WHERE e.lower_bound < w.month_start + interval '1 month' AND w.month_start < e.upper_bound
+                  ORDER BY e.lower_bound)
+      FROM wanted AS w
+     WHERE NOT EXISTS (SELECT 1 FROM existing AS e
+                        WHERE e.lower_bound = w.month_start AND e.upper_bound = w.month_start + interval '1 month')
+     ORDER BY w.month_start;
+END
+$$;
+
+
+--
+-- Name: FUNCTION missing_month_partitions(p_parent regclass, p_months_ahead integer); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.missing_month_partitions(p_parent regclass, p_months_ahead integer) IS 'Months p_parent needs a partition for (this UTC month and the next p_months_ahead, months with rows in DEFAULT) that none covers, with the partitions overlapping each.';
 
 
 --
@@ -3140,12 +3233,28 @@ GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) TO
 
 
 --
+-- Name: FUNCTION maintain_partitions(p_months_ahead integer, p_lock_timeout text); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.maintain_partitions(p_months_ahead integer, p_lock_timeout text) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.maintain_partitions(p_months_ahead integer, p_lock_timeout text) TO teams_obs_maintainer;
+
+
+--
 -- Name: FUNCTION maintenance_status(); Type: ACL; Schema: teams_obs; Owner: -
 --
 
 REVOKE ALL ON FUNCTION teams_obs.maintenance_status() FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.maintenance_status() TO teams_obs_reader;
 GRANT ALL ON FUNCTION teams_obs.maintenance_status() TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION missing_month_partitions(p_parent regclass, p_months_ahead integer); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.missing_month_partitions(p_parent regclass, p_months_ahead integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.missing_month_partitions(p_parent regclass, p_months_ahead integer) TO teams_obs_maintainer;
 
 
 --

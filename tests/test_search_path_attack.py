@@ -74,6 +74,9 @@ SCENARIO = [
     (MAINTAINER, "SELECT count(*) FROM teams_obs.default_partition_months('teams_obs.audit_events')"),
     (MAINTAINER, "SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', "
                  "'2031-05-01 00:00+00')"),
+    (MAINTAINER, "SELECT partition_name, default_rows, overlapping "
+                 "FROM teams_obs.missing_month_partitions('teams_obs.notification_deliveries', 6)"),
+    (MAINTAINER, "SELECT table_name, partition_name, status, rows_moved FROM teams_obs.maintain_partitions(5)"),
     (MAINTAINER, "SELECT partition_name, is_default, lower_bound, upper_bound "
                  "FROM teams_obs.partition_bounds('teams_obs.notification_deliveries')"),
     (MAINTAINER, "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
@@ -112,6 +115,9 @@ PLANTED_FUNCTIONS = [
     ("isfinite", "p timestamptz", "boolean", "false"), ("coalesce", "p text, q text", "text", "'pwned'"),
     ("to_char", "p timestamptz, f text", "text", "'pwned'"), ("quote_ident", "p text", "text", "'pwned'"),
     ("array_to_string", "p text[], s text", "text", "'pwned'"), ("octet_length", "p text", "integer", "1"),
+    ("make_interval", "months integer", "interval", "'1 day'"), ("cardinality", "p text[]", "integer", "1"),
+    ("set_config", "p text, q text, r boolean", "text", "'pwned'"), ("generate_series", "p integer, q integer",
+                                                                     "integer", "1"),
 ]
 PLANTED_OPERATORS = [("=", "uuid", "true"), ("=", "text", "true"), ("<>", "text", "false"), ("||", "text", "'pwned'"),
                      ("<", "timestamptz", "true"), (">=", "timestamptz", "true"), ("~", "text", "true")]

@@ -3,7 +3,7 @@
 -- not a month of a month-partitioned table of the schema; default_partition_months counts what waits.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(23);
+SELECT plan(28);
 SET LOCAL TimeZone = 'America/New_York';  -- months are UTC months whatever the session's zone
 
 SELECT is(ARRAY(SELECT parent FROM teams_obs.month_partitioned_tables()),
@@ -27,6 +27,12 @@ SELECT '00000000-0000-4000-8000-0000000000b1', 'bot_dm', 'x' || i, md5(i::text),
   FROM far, generate_series(1, 3) i;
 SELECT is((SELECT row_count FROM teams_obs.default_partition_months('teams_obs.notification_deliveries'), far
             WHERE month_start = m), 3::bigint, 'default_partition_months counts the month''s rows in DEFAULT');
+SELECT is((SELECT (default_rows, overlapping)::text FROM teams_obs.missing_month_partitions('teams_obs.notification_deliveries', 3), far
+            WHERE month_start = m), '(3,{})', 'missing_month_partitions lists the month, with its rows in DEFAULT');
+SELECT is(ARRAY(SELECT month_start FROM teams_obs.missing_month_partitions('teams_obs.notification_deliveries', 5)),
+          ARRAY[(date_trunc('month', now() AT TIME ZONE 'UTC') + interval '4 months') AT TIME ZONE 'UTC',
+                (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '5 months') AT TIME ZONE 'UTC', m],
+          'and the months ahead that have no partition, oldest first') FROM far;
 SELECT is(teams_obs.month_partition_name('teams_obs.notification_deliveries', m),
           'teams_obs.notification_deliveries_p' || to_char(m AT TIME ZONE 'UTC', 'YYYY_MM'),
           'the partition is named after the UTC month') FROM far;
@@ -47,6 +53,15 @@ SELECT is((SELECT count(*)::integer FROM pg_constraint WHERE conname = 'teams_ob
 SELECT is(teams_obs.attach_month_partition('teams_obs.notification_deliveries', m), NULL::bigint,
           'a second call finds the month made and does nothing') FROM far;
 
+-- maintain_partitions: the whole upkeep in one call (pg_cron).
+INSERT INTO teams_obs.audit_events (tenant, surface, action_id, result_status, created_at)
+SELECT '00000000-0000-4000-8000-0000000000b1', 'bot', 'add_note', 'success', m + interval '2 months' FROM far;
+SELECT is(ARRAY(SELECT (table_name, status, rows_moved)::text FROM teams_obs.maintain_partitions(4) ORDER BY table_name, month_start),
+          ARRAY['(teams_obs.audit_events,created,0)', '(teams_obs.audit_events,created,1)',
+                '(teams_obs.notification_deliveries,created,0)'],
+          'maintain_partitions creates the missing months and moves what waits in DEFAULT');
+SELECT is((SELECT count(*)::integer FROM teams_obs.maintain_partitions(4)), 0, 'a second call finds nothing to do');
+
 -- Refusals name the argument (22023).
 SELECT throws_ok($$SELECT teams_obs.attach_month_partition('teams_obs.conversation_references', '2030-01-01 00:00+00')$$,
                  '22023', 'parent: teams_obs.conversation_references is not a table of schema teams_obs partitioned by range on one timestamptz column',
@@ -56,6 +71,8 @@ SELECT throws_ok($$SELECT teams_obs.attach_month_partition('teams_obs.notificati
                  'an instant inside a month is refused');
 SELECT throws_ok($$SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', NULL)$$,
                  '22023', 'month_start: must be the first instant of a UTC month, got NULL', 'NULL is refused');
+SELECT throws_ok($$SELECT * FROM teams_obs.missing_month_partitions('teams_obs.audit_events', -1)$$,
+                 '22023', 'months_ahead: must be zero or more, got -1', 'a negative months_ahead is refused');
 SELECT throws_ok($$SELECT * FROM teams_obs.default_partition_months(NULL)$$,
                  '22023', 'parent: NULL is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'default_partition_months refuses NULL');
