@@ -229,59 +229,15 @@ $function$;
 COMMENT ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) IS
     'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists. Run by teams-obs maintain.';
 
--- The whole upkeep in one call, for pg_cron and any SQL client: every month missing_month_partitions
--- lists, for every month-partitioned table, attached in a subtransaction of its own. A month whose locks
--- are not granted within p_lock_timeout (each) is reported 'busy' and left to the next run; one
--- overlapped by a partition with other bounds is reported 'overlapped' and left alone; 'exists' means a
--- concurrent run made it. It is one transaction: `teams-obs maintain` instead commits month by month
--- and retries a busy month with growing pauses.
-CREATE FUNCTION teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3, p_lock_timeout text DEFAULT '500ms')
-RETURNS TABLE (table_name text, partition_name text, month_start timestamptz, status text, rows_moved bigint)
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    v_table teams_obs.month_partitioned_table;
-    v_month record;
-BEGIN
-    PERFORM set_config('lock_timeout', p_lock_timeout, true);  -- restored when this function returns
-    FOR v_table IN SELECT * FROM teams_obs.month_partitioned_tables() LOOP
-        FOR v_month IN SELECT * FROM teams_obs.missing_month_partitions(v_table.parent_oid::regclass, p_months_ahead)
-        LOOP
-            table_name := v_table.parent;
-            partition_name := v_month.partition_name;
-            month_start := v_month.month_start;
-            rows_moved := NULL;
-            IF cardinality(v_month.overlapping) > 0 THEN
-                status := 'overlapped';
-            ELSE
-                BEGIN
-                    rows_moved := teams_obs.attach_month_partition(v_table.parent_oid::regclass, v_month.month_start);
-                    status := CASE WHEN rows_moved IS NULL THEN 'exists' ELSE 'created' END;
-                EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-                    status := 'busy';
-                END;
-            END IF;
-            RETURN NEXT;
-        END LOOP;
-    END LOOP;
-END
-$function$;
-
-COMMENT ON FUNCTION teams_obs.maintain_partitions(integer, text) IS
-    'Creates every missing monthly partition (this UTC month and the next p_months_ahead, months with rows in DEFAULT) in one transaction; per month: created (rows moved), exists, busy or overlapped. teams-obs maintain does the same month by month with retries.';
-
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_table_of(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partition_name(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.default_partition_months(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.missing_month_partitions(regclass, integer) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.maintain_partitions(integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.month_partitioned_tables(), teams_obs.month_partitioned_table_of(regclass),
     teams_obs.month_partition_name(regclass, timestamptz), teams_obs.default_partition_months(regclass),
-    teams_obs.attach_month_partition(regclass, timestamptz), teams_obs.missing_month_partitions(regclass, integer),
-    teams_obs.maintain_partitions(integer, text)
+    teams_obs.attach_month_partition(regclass, timestamptz), teams_obs.missing_month_partitions(regclass, integer)
     TO teams_obs_maintainer;
 
 COMMIT;

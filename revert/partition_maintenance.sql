@@ -2,7 +2,6 @@
 
 BEGIN;
 
-DROP FUNCTION teams_obs.maintain_partitions(integer, text);
 DROP FUNCTION teams_obs.missing_month_partitions(regclass, integer);
 DROP FUNCTION teams_obs.attach_month_partition(regclass, timestamptz);
 DROP FUNCTION teams_obs.default_partition_months(regclass);

@@ -8,7 +8,7 @@ same transaction. That function runs ``templates/partition.sql.j2`` with the own
 teams_obs_maintainer runs maintain; a dry run renders the same template here. Each month is one short
 transaction behind a per-table advisory lock, so concurrent runs and retention never race; a lock not
 granted within ``lock_timeout`` rolls the month back and it is retried with growing pauses while writers
-go on. (``teams_obs.maintain_partitions()`` does the same in one SQL call, for pg_cron, without retries.)
+go on.
 """
 
 from __future__ import annotations

@@ -1490,50 +1490,6 @@ COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) IS '
 
 
 --
--- Name: maintain_partitions(integer, text); Type: FUNCTION; Schema: teams_obs; Owner: -
---
-
-CREATE FUNCTION teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3, p_lock_timeout text DEFAULT '500ms'::text) RETURNS TABLE(table_name text, partition_name text, month_start timestamp with time zone, status text, rows_moved bigint)
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_table teams_obs.month_partitioned_table;
-    v_month record;
-BEGIN
-    PERFORM set_config('lock_timeout', p_lock_timeout, true);  -- restored when this function returns
-    FOR v_table IN SELECT * FROM teams_obs.month_partitioned_tables() LOOP
-        FOR v_month IN SELECT * FROM teams_obs.missing_month_partitions(v_table.parent_oid::regclass, p_months_ahead)
-        LOOP
-            table_name := v_table.parent;
-            partition_name := v_month.partition_name;
-            month_start := v_month.month_start;
-            rows_moved := NULL;
-            IF cardinality(v_month.overlapping) > 0 THEN
-                status := 'overlapped';
-            ELSE
-                BEGIN
-                    rows_moved := teams_obs.attach_month_partition(v_table.parent_oid::regclass, v_month.month_start);
-                    status := CASE WHEN rows_moved IS NULL THEN 'exists' ELSE 'created' END;
-                EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-                    status := 'busy';
-                END;
-            END IF;
-            RETURN NEXT;
-        END LOOP;
-    END LOOP;
-END
-$$;
-
-
---
--- Name: FUNCTION maintain_partitions(p_months_ahead integer, p_lock_timeout text); Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON FUNCTION teams_obs.maintain_partitions(p_months_ahead integer, p_lock_timeout text) IS 'Creates every missing monthly partition (this UTC month and the next p_months_ahead, months with rows in DEFAULT) in one transaction; per month: created (rows moved), exists, busy or overlapped. teams-obs maintain does the same month by month with retries.';
-
-
---
 -- Name: maintenance_status(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -3230,14 +3186,6 @@ REVOKE ALL ON FUNCTION teams_obs.list_filter(p_field text, p_value text, p_allow
 
 REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) TO teams_obs_maintainer;
-
-
---
--- Name: FUNCTION maintain_partitions(p_months_ahead integer, p_lock_timeout text); Type: ACL; Schema: teams_obs; Owner: -
---
-
-REVOKE ALL ON FUNCTION teams_obs.maintain_partitions(p_months_ahead integer, p_lock_timeout text) FROM PUBLIC;
-GRANT ALL ON FUNCTION teams_obs.maintain_partitions(p_months_ahead integer, p_lock_timeout text) TO teams_obs_maintainer;
 
 
 --

@@ -358,23 +358,3 @@ def test_attach_month_partition_is_idempotent(db):
     assert db.execute("SELECT teams_obs.attach_month_partition(%s::regclass, %s)", [DELIVERIES, month]).fetchone() \
         == (None,)  # the template database has it already
 
-
-def test_maintain_partitions_in_one_sql_call_reports_busy_and_overlapped_months(db, db_url):
-    """teams_obs.maintain_partitions (pg_cron): a month whose locks are held elsewhere is 'busy' and left to
-    the next run, one overlapped by a misaligned partition 'overlapped'; the rest is created."""
-    first = current_month(db)
-    drop_partitions_from(db, first)
-    middle = f"{add_months(first, 1):%Y-%m}-15 00:00:00+00"
-    db.execute(f"CREATE TABLE teams_obs.odd PARTITION OF {DELIVERIES} FOR VALUES FROM ('{middle}')"
-               f" TO ('{add_months(first, 2):%Y-%m}-15 00:00:00+00')")
-    with psycopg.connect(db_url) as blocker:
-        blocker.execute(f"SELECT count(*) FROM {DEFAULT}")  # ACCESS SHARE until the transaction ends
-        report = db.execute("SELECT partition_name, status, rows_moved FROM teams_obs.maintain_partitions(3, '50ms')"
-                            " WHERE table_name = %s ORDER BY month_start", [DELIVERIES]).fetchall()
-    names = [f"{DELIVERIES}_p{add_months(first, i):%Y_%m}" for i in range(4)]
-    assert report == [(names[0], "busy", None), (names[1], "overlapped", None), (names[2], "overlapped", None),
-                      (names[3], "busy", None)]
-    again = db.execute("SELECT status, count(*) FROM teams_obs.maintain_partitions(3) WHERE table_name = %s"
-                       " GROUP BY status ORDER BY status", [DELIVERIES]).fetchall()
-    assert again == [("created", 2), ("overlapped", 2)]
-    assert db.execute("SHOW lock_timeout").fetchone() == ("0",)  # the function's setting ends with it

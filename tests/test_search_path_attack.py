@@ -76,7 +76,6 @@ SCENARIO = [
                  "'2031-05-01 00:00+00')"),
     (MAINTAINER, "SELECT partition_name, default_rows, overlapping "
                  "FROM teams_obs.missing_month_partitions('teams_obs.notification_deliveries', 6)"),
-    (MAINTAINER, "SELECT table_name, partition_name, status, rows_moved FROM teams_obs.maintain_partitions(5)"),
     (MAINTAINER, "SELECT partition_name, is_default, lower_bound, upper_bound "
                  "FROM teams_obs.partition_bounds('teams_obs.notification_deliveries')"),
     (MAINTAINER, "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),

@@ -3,7 +3,7 @@
 -- not a month of a month-partitioned table of the schema; default_partition_months counts what waits.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(28);
+SELECT plan(26);
 SET LOCAL TimeZone = 'America/New_York';  -- months are UTC months whatever the session's zone
 
 SELECT is(ARRAY(SELECT parent FROM teams_obs.month_partitioned_tables()),
@@ -52,15 +52,6 @@ SELECT is((SELECT count(*)::integer FROM pg_constraint WHERE conname = 'teams_ob
           'the bounds CHECK is dropped after ATTACH');
 SELECT is(teams_obs.attach_month_partition('teams_obs.notification_deliveries', m), NULL::bigint,
           'a second call finds the month made and does nothing') FROM far;
-
--- maintain_partitions: the whole upkeep in one call (pg_cron).
-INSERT INTO teams_obs.audit_events (tenant, surface, action_id, result_status, created_at)
-SELECT '00000000-0000-4000-8000-0000000000b1', 'bot', 'add_note', 'success', m + interval '2 months' FROM far;
-SELECT is(ARRAY(SELECT (table_name, status, rows_moved)::text FROM teams_obs.maintain_partitions(4) ORDER BY table_name, month_start),
-          ARRAY['(teams_obs.audit_events,created,0)', '(teams_obs.audit_events,created,1)',
-                '(teams_obs.notification_deliveries,created,0)'],
-          'maintain_partitions creates the missing months and moves what waits in DEFAULT');
-SELECT is((SELECT count(*)::integer FROM teams_obs.maintain_partitions(4)), 0, 'a second call finds nothing to do');
 
 -- Refusals name the argument (22023).
 SELECT throws_ok($$SELECT teams_obs.attach_month_partition('teams_obs.conversation_references', '2030-01-01 00:00+00')$$,
