@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from teams_obs.partitions import Action, MaintenanceError, add_months, check_lock_timeout, current_month, maintain
+from teams_obs.sqitch import Engine
 from tests.partition_helpers import DELIVERIES, create_partition_of
 
 DEFAULT = "teams_obs.notification_deliveries_default"
@@ -358,3 +359,17 @@ def test_attach_month_partition_is_idempotent(db):
     assert db.execute("SELECT teams_obs.attach_month_partition(%s::regclass, %s)", [DELIVERIES, month]).fetchone() \
         == (None,)  # the template database has it already
 
+
+
+def test_deploy_leaves_partitions_to_maintain_when_rows_wait_in_default(empty_db_url):
+    """The change initial_partitions makes this month and the next 3 unless rows wait in a DEFAULT
+    partition: then maintain makes them, one month per transaction."""
+    engine = Engine(empty_db_url, echo=lambda _line: None)
+    engine.deploy(to="partition_maintenance")
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        first = current_month(conn)
+        insert_rows(conn, [add_months(first, 1)], per_month=5)
+        engine.deploy()
+        assert partitions(conn) == {} and partitions(conn, "teams_obs.audit_events") == {}
+        moved = {a.partition: a.rows_moved for a in maintain(conn) if a.table == DELIVERIES}
+        assert moved == {f"{DELIVERIES}_p{add_months(first, i):%Y_%m}": 5 if i == 1 else 0 for i in range(4)}
