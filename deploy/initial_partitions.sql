@@ -8,13 +8,17 @@ BEGIN;
 
 -- SPEC §4: partitions are created ahead at deploy time, by sqitch as by `teams-obs deploy`: this UTC
 -- month and the next 3 of every month-partitioned table, as `teams-obs maintain` makes them (which then
--- keeps them ahead). Last in the plan, so that on Citus the partitions are made of tables already
--- distributed. When rows wait in a DEFAULT partition (a database that ran without partitions), all of
--- it is left to `teams-obs maintain`, which works one month per transaction: here every ATTACH would scan
--- DEFAULT while the deploy holds its locks, and on Citus several ATTACHes next to a DEFAULT that holds
--- rows end in a distributed deadlock.
+-- keeps them ahead). All of it is left to `teams-obs maintain`, which works one month per transaction,
+-- in two cases: on Citus, where several ATTACH PARTITIONs of distributed tables in one transaction can
+-- end in a distributed deadlock (`teams-obs deploy` runs maintain itself; after a deploy by sqitch, run
+-- it); and when rows wait in a DEFAULT partition (a database that ran without partitions), where every
+-- ATTACH would scan DEFAULT while the deploy holds its locks.
 DO $initial$
 BEGIN
+    IF teams_obs.citus_installed() THEN
+        RAISE NOTICE 'Citus: no partition made at deploy, teams-obs maintain makes them one month per transaction';
+        RETURN;
+    END IF;
     IF EXISTS (SELECT 1
                  FROM teams_obs.month_partitioned_tables() AS t,
                       teams_obs.default_partition_months(t.parent_oid::regclass) AS d) THEN

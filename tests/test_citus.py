@@ -252,3 +252,23 @@ def test_the_change_reverts_and_deploys_again(citus: str) -> None:
     assert [change.name for change in engine.deploy()] == changes
     report = engine.verify()
     assert report.errors == [] and report.pending == [], report
+
+
+@needs_citus
+def test_a_deploy_leaves_the_months_to_maintain(citus: str, conn: psycopg.Connection,
+                                                                      tenant: str) -> None:
+    """On Citus several ATTACH PARTITIONs of distributed tables in one transaction can end in a distributed
+    deadlock: initial_partitions leaves the months to maintain (one per transaction), rows in DEFAULT or not."""
+    engine = Engine(citus, echo=lambda _line: None)
+    assert [change.name for change in engine.revert("partition_maintenance")] == ["initial_partitions"]
+    future = conn.execute("SELECT b.partition_name FROM teams_obs.month_partitioned_tables() t,"
+                          " teams_obs.partition_bounds(t.parent_oid::regclass) b"
+                          " WHERE b.lower_bound > now()").fetchall()
+    for (name,) in future:
+        conn.execute(f"DROP TABLE {name}")
+    conn.execute(f"""INSERT INTO teams_obs.audit_events (tenant, surface, action_id, result_status, created_at)
+                     VALUES ('{tenant}', 'bot', 'add_note', 'success', now() + interval '2 months')""")
+    assert [change.name for change in engine.deploy()] == ["initial_partitions"]
+    actions = maintain(conn)  # the next 3 months of both tables, the audit row's among them
+    assert len(actions) == 6 and {a.partition for a in actions} <= {name for (name,) in future}
+    assert [a.rows_moved for a in actions if a.rows_moved] == [1]
