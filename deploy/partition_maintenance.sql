@@ -6,9 +6,9 @@ BEGIN;
 
 -- Monthly partition upkeep as SQL functions, so that teams_obs_maintainer runs `teams-obs maintain`
 -- (SPEC §5, §8) without owning the tables: creating and attaching a partition and moving rows out of
--- DEFAULT need the owner, whose rights these SECURITY DEFINER functions lend for exactly that and
--- nothing else (a month of a table of this schema). teams_obs/partitions.py decides which months are
--- needed and retries on lock timeouts.
+-- DEFAULT need the owner, whose rights the SECURITY DEFINER ones among them lend for exactly that and
+-- nothing else (a month of a table of this schema). missing_month_partitions says which months are
+-- needed; teams_obs/partitions.py attaches them one per transaction and retries on lock timeouts.
 
 -- The tables the upkeep covers: every table of schema teams_obs partitioned BY RANGE on one timestamptz
 -- column (a table added later is covered without code changes), with the quoted names the DDL needs.
