@@ -229,12 +229,66 @@ $function$;
 COMMENT ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) IS
     'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists. Run by teams-obs maintain.';
 
+-- Partition upkeep from SQL, for pg_cron on plain PostgreSQL (CALL teams_obs.maintain_partitions()): the
+-- months missing_month_partitions lists for every month-partitioned table, one transaction each as
+-- `teams-obs maintain` does. A month whose locks are not granted within p_lock_timeout is left to the
+-- next run with a warning, one overlapped by a partition with other bounds too; p_created counts the
+-- months made. A procedure that commits may have no SET clause, so every name and operator is qualified
+-- instead; with nothing to do it commits nothing, and may then be called inside a transaction. Refused
+-- on Citus (0A000): there, ATTACH PARTITIONs of distributed tables from one CALL ended in distributed
+-- deadlocks even with a COMMIT between months; `teams-obs maintain` works there.
+CREATE PROCEDURE teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3, p_lock_timeout text DEFAULT '500ms',
+                                               INOUT p_created integer DEFAULT NULL)
+LANGUAGE plpgsql
+AS $procedure$
+DECLARE
+    v_table record;
+    v_month record;
+    v_moved bigint;
+BEGIN
+    IF teams_obs.citus_installed() THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000',
+            MESSAGE = 'maintain_partitions: not on Citus; run teams-obs maintain (one transaction per month)';
+    END IF;
+    p_created := 0;
+    FOR v_table IN SELECT t.parent_oid, t.parent FROM teams_obs.month_partitioned_tables() AS t LOOP
+        FOR v_month IN SELECT m.month_start, m.partition_name, m.overlapping
+                         FROM teams_obs.missing_month_partitions(v_table.parent_oid::pg_catalog.regclass,
+                                                                 p_months_ahead) AS m
+        LOOP
+            IF pg_catalog.cardinality(v_month.overlapping) OPERATOR(pg_catalog.>) 0 THEN
+                RAISE WARNING '%: overlapped by %, left alone', v_month.partition_name, v_month.overlapping;
+                CONTINUE;
+            END IF;
+            PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout, true);
+            BEGIN
+                v_moved := teams_obs.attach_month_partition(v_table.parent_oid::pg_catalog.regclass,
+                                                            v_month.month_start);
+                IF v_moved IS NOT NULL THEN
+                    p_created := p_created OPERATOR(pg_catalog.+) 1;
+                    RAISE NOTICE '%: created, % rows moved out of DEFAULT', v_month.partition_name, v_moved;
+                END IF;
+            EXCEPTION WHEN lock_not_available THEN
+                RAISE WARNING '%: locks not granted within %, left to the next run', v_month.partition_name,
+                    p_lock_timeout;
+            END;
+            COMMIT;
+        END LOOP;
+    END LOOP;
+END
+$procedure$;
+
+COMMENT ON PROCEDURE teams_obs.maintain_partitions(integer, text, integer) IS
+    'teams-obs maintain from SQL (pg_cron): creates every missing monthly partition, one transaction per month; a busy month is left to the next run. p_created: months made.';
+
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_table_of(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partition_name(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.default_partition_months(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.missing_month_partitions(regclass, integer) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE teams_obs.maintain_partitions(integer, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE teams_obs.maintain_partitions(integer, text, integer) TO teams_obs_maintainer;
 GRANT EXECUTE ON FUNCTION teams_obs.month_partitioned_tables(), teams_obs.month_partitioned_table_of(regclass),
     teams_obs.month_partition_name(regclass, timestamptz), teams_obs.default_partition_months(regclass),
     teams_obs.attach_month_partition(regclass, timestamptz), teams_obs.missing_month_partitions(regclass, integer)

@@ -2,6 +2,7 @@
 
 BEGIN;
 
+DROP PROCEDURE teams_obs.maintain_partitions(integer, text, integer);
 DROP FUNCTION teams_obs.missing_month_partitions(regclass, integer);
 DROP FUNCTION teams_obs.attach_month_partition(regclass, timestamptz);
 DROP FUNCTION teams_obs.default_partition_months(regclass);

@@ -53,6 +53,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
                                  "SELECT * FROM teams_obs.default_partition_months('teams_obs.audit_events')"),
     "missing_month_partitions": ({MAINTAINER}, "SELECT * FROM teams_obs.missing_month_partitions("
                                                "'teams_obs.audit_events', 5)"),
+    "maintain_partitions": ({MAINTAINER}, "CALL teams_obs.maintain_partitions(0)"),  # nothing to do: no COMMIT
     "attach_month_partition": ({MAINTAINER}, "SELECT teams_obs.attach_month_partition('teams_obs.audit_events', "
                                              "date_trunc('month', now(), 'UTC'))"),
     # Pure public helpers (SPEC §8): every role.

@@ -1490,6 +1490,58 @@ COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) IS '
 
 
 --
+-- Name: maintain_partitions(integer, text, integer); Type: PROCEDURE; Schema: teams_obs; Owner: -
+--
+
+CREATE PROCEDURE teams_obs.maintain_partitions(IN p_months_ahead integer DEFAULT 3, IN p_lock_timeout text DEFAULT '500ms'::text, INOUT p_created integer DEFAULT NULL::integer)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_table record;
+    v_month record;
+    v_moved bigint;
+BEGIN
+    IF teams_obs.citus_installed() THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000',
+            MESSAGE = 'maintain_partitions: not on Citus; run teams-obs maintain (one transaction per month)';
+    END IF;
+    p_created := 0;
+    FOR v_table IN SELECT t.parent_oid, t.parent FROM teams_obs.month_partitioned_tables() AS t LOOP
+        FOR v_month IN SELECT m.month_start, m.partition_name, m.overlapping
+                         FROM teams_obs.missing_month_partitions(v_table.parent_oid::pg_catalog.regclass,
+                                                                 p_months_ahead) AS m
+        LOOP
+            IF pg_catalog.cardinality(v_month.overlapping) OPERATOR(pg_catalog.>) 0 THEN
+                RAISE WARNING '%: overlapped by %, left alone', v_month.partition_name, v_month.overlapping;
+                CONTINUE;
+            END IF;
+            PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout, true);
+            BEGIN
+                v_moved := teams_obs.attach_month_partition(v_table.parent_oid::pg_catalog.regclass,
+                                                            v_month.month_start);
+                IF v_moved IS NOT NULL THEN
+                    p_created := p_created OPERATOR(pg_catalog.+) 1;
+                    RAISE NOTICE '%: created, % rows moved out of DEFAULT', v_month.partition_name, v_moved;
+                END IF;
+            EXCEPTION WHEN lock_not_available THEN
+                RAISE WARNING '%: locks not granted within %, left to the next run', v_month.partition_name,
+                    p_lock_timeout;
+            END;
+            COMMIT;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: PROCEDURE maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON PROCEDURE teams_obs.maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer) IS 'teams-obs maintain from SQL (pg_cron): creates every missing monthly partition, one transaction per month; a busy month is left to the next run. p_created: months made.';
+
+
+--
 -- Name: maintenance_status(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -3186,6 +3238,14 @@ REVOKE ALL ON FUNCTION teams_obs.list_filter(p_field text, p_value text, p_allow
 
 REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) TO teams_obs_maintainer;
+
+
+--
+-- Name: PROCEDURE maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON PROCEDURE teams_obs.maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer) FROM PUBLIC;
+GRANT ALL ON PROCEDURE teams_obs.maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer) TO teams_obs_maintainer;
 
 
 --

@@ -373,3 +373,33 @@ def test_deploy_leaves_partitions_to_maintain_when_rows_wait_in_default(empty_db
         assert partitions(conn) == {} and partitions(conn, "teams_obs.audit_events") == {}
         moved = {a.partition: a.rows_moved for a in maintain(conn) if a.table == DELIVERIES}
         assert moved == {f"{DELIVERIES}_p{add_months(first, i):%Y_%m}": 5 if i == 1 else 0 for i in range(4)}
+
+
+def test_maintain_partitions_from_sql_one_month_per_transaction(db, db_url):
+    """CALL teams_obs.maintain_partitions (pg_cron) as the maintainer: the missing months are made and the
+    rows waiting in DEFAULT moved, a busy month is left to the next run and an overlapped one alone."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    middle = f"{add_months(first, 2):%Y-%m}-15 00:00:00+00"
+    db.execute(f"CREATE TABLE teams_obs.odd PARTITION OF {DELIVERIES} FOR VALUES FROM ('{middle}')"
+               f" TO ('{add_months(first, 3):%Y-%m}-15 00:00:00+00')")
+    insert_rows(db, [add_months(first, 1)], per_month=7)
+    audit_month = f"teams_obs.audit_events_p{add_months(first, 1):%Y_%m}"
+    db.execute(f"DROP TABLE {audit_month}")
+    notices: list[str] = []
+    with psycopg.connect(db_url, autocommit=True) as conn, psycopg.connect(db_url) as blocker:
+        conn.add_notice_handler(lambda diag: notices.append(f"{diag.severity}: {diag.message_primary}"))
+        conn.execute("SET ROLE teams_obs_maintainer")
+        blocker.execute("SELECT count(*) FROM teams_obs.audit_events_default")  # holds ACCESS SHARE
+        assert conn.execute("CALL teams_obs.maintain_partitions(1, '50ms')").fetchone() == (2,)
+        assert conn.execute("SHOW lock_timeout").fetchone() == ("0",)  # it ended with the month's transaction
+    names = [f"{DELIVERIES}_p{add_months(first, i):%Y_%m}" for i in range(4)]
+    assert set(partitions(db)) == {names[0], names[1], "teams_obs.odd"} and default_rows(db) == 0
+    assert f"NOTICE: {names[1]}: created, 7 rows moved out of DEFAULT" in notices
+    assert f"WARNING: {audit_month}: locks not granted within 50ms, left to the next run" in notices
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.add_notice_handler(lambda diag: notices.append(f"{diag.severity}: {diag.message_primary}"))
+        assert conn.execute("CALL teams_obs.maintain_partitions(3)").fetchone() == (1,)  # the busy month
+    assert audit_month in partitions(db, "teams_obs.audit_events")
+    assert f"WARNING: {names[2]}: overlapped by {{teams_obs.odd}}, left alone" in notices
+

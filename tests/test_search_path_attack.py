@@ -76,6 +76,7 @@ SCENARIO = [
                  "'2031-05-01 00:00+00')"),
     (MAINTAINER, "SELECT partition_name, default_rows, overlapping "
                  "FROM teams_obs.missing_month_partitions('teams_obs.notification_deliveries', 6)"),
+    (MAINTAINER, "CALL teams_obs.maintain_partitions(0)"),
     (MAINTAINER, "SELECT partition_name, is_default, lower_bound, upper_bound "
                  "FROM teams_obs.partition_bounds('teams_obs.notification_deliveries')"),
     (MAINTAINER, "SELECT teams_obs.lock_partition_maintenance('teams_obs.audit_events')"),
@@ -119,7 +120,8 @@ PLANTED_FUNCTIONS = [
                                                                      "integer", "1"),
 ]
 PLANTED_OPERATORS = [("=", "uuid", "true"), ("=", "text", "true"), ("<>", "text", "false"), ("||", "text", "'pwned'"),
-                     ("<", "timestamptz", "true"), (">=", "timestamptz", "true"), ("~", "text", "true")]
+                     ("<", "timestamptz", "true"), (">=", "timestamptz", "true"), ("~", "text", "true"),
+                     ("+", "integer", "true"), (">", "integer", "true")]
 SHADOW_TABLES = ("notification_deliveries", "notification_delivery_idempotency", "audit_events",
                  "conversation_references", "tenant_deletion_order")
 
@@ -175,6 +177,20 @@ def test_planted_objects_change_nothing_any_function_returns_or_writes(db: psyco
     assert db.execute("SELECT count(*) FROM public.attack_log").fetchone()[0] == 0
     assert attacked == clean
     assert all(answer for answer in clean[:-1]), "every call of the scenario answers something"
+
+
+def test_the_upkeep_procedure_ignores_planted_objects(db: psycopg.Connection) -> None:
+    """maintain_partitions commits, so it cannot pin search_path: every name and operator in it is
+    qualified. Under the attacker's path it makes the months ahead as in a clean session, and no planted
+    object runs."""
+    plant(db)
+    db.execute("SET search_path = public, pg_catalog")
+    try:
+        created = db.execute("CALL teams_obs.maintain_partitions(5)").fetchone()
+    finally:
+        db.execute("RESET search_path")
+    assert created == (4,)  # months 4 and 5 of both tables
+    assert db.execute("SELECT count(*) FROM public.attack_log").fetchone()[0] == 0
 
 
 def test_the_scenario_covers_every_function_granted_to_a_role(db: psycopg.Connection) -> None:

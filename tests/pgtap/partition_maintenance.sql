@@ -3,7 +3,7 @@
 -- not a month of a month-partitioned table of the schema; default_partition_months counts what waits.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(26);
+SELECT plan(27);
 SET LOCAL TimeZone = 'America/New_York';  -- months are UTC months whatever the session's zone
 
 SELECT is(ARRAY(SELECT parent FROM teams_obs.month_partitioned_tables()),
@@ -73,6 +73,9 @@ SELECT ok(has_function_privilege('teams_obs_maintainer', 'teams_obs.attach_month
           'the maintainer may attach a month');
 SELECT ok(NOT has_function_privilege('teams_obs_writer', 'teams_obs.attach_month_partition(regclass, timestamptz)', 'execute'),
           'the writer may not');
+SELECT ok(has_function_privilege('teams_obs_maintainer', 'teams_obs.maintain_partitions(integer, text, integer)', 'execute')
+          AND NOT has_function_privilege('teams_obs_reader', 'teams_obs.maintain_partitions(integer, text, integer)', 'execute'),
+          'the maintainer, and not the reader, may CALL maintain_partitions');
 SELECT ok(NOT has_function_privilege('teams_obs_reader', 'teams_obs.default_partition_months(regclass)', 'execute'),
           'the reader may not count DEFAULT rows');
 SELECT is_definer('teams_obs', 'attach_month_partition', ARRAY['regclass', 'timestamp with time zone'],

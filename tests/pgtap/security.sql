@@ -2,7 +2,7 @@
 -- added later is held to the same rules without a change to this file.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(9);
+SELECT plan(10);
 
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text
@@ -14,7 +14,7 @@ $$, 'PUBLIC may execute no function of teams_obs');
 -- A pinned path lists only schemas no untrusted role can create in, pg_catalog before anything
 -- searched for functions and operators, and pg_temp last (else a temporary object could shadow).
 CREATE TEMP VIEW function_search_path AS
-SELECT p.oid::regprocedure::text AS function, p.prosecdef, p.prosqlbody IS NOT NULL AS parsed_body,
+SELECT p.oid::regprocedure::text AS function, p.prokind, p.prosecdef, p.prosqlbody IS NOT NULL AS parsed_body,
        pg_catalog.string_to_array(pg_catalog.replace(substr(c.setting, length('search_path=') + 1), ' ', ''), ',')
            AS path
   FROM pg_catalog.pg_proc AS p
@@ -35,9 +35,15 @@ $$, 'every pinned search_path starts with pg_catalog, ends with pg_temp and name
 
 -- A function without a pinned path must have an SQL-standard body (BEGIN ATOMIC / RETURN): it is parsed
 -- when created, so every name in it is already bound and the caller's search_path cannot change it.
+-- A procedure that commits can have neither (PostgreSQL refuses COMMIT under a SET clause): it runs as
+-- its caller and qualifies every name and operator instead (tests/test_search_path_attack.py calls it
+-- under planted objects).
 SELECT is_empty($$
-    SELECT function FROM function_search_path WHERE path IS NULL AND NOT parsed_body
+    SELECT function FROM function_search_path WHERE path IS NULL AND NOT parsed_body AND prokind <> 'p'
 $$, 'every function pins search_path or has an SQL-standard body bound at creation');
+SELECT is_empty($$
+    SELECT function FROM function_search_path WHERE prokind = 'p' AND (prosecdef OR path IS NOT NULL)
+$$, 'procedures run as their caller, with the caller''s settings (they commit)');
 
 SELECT is_empty($$
     SELECT c.oid::regclass::text
