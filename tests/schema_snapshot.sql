@@ -1501,7 +1501,8 @@ DECLARE
     v_month record;
     v_moved bigint;
 BEGIN
-    IF teams_obs.citus_installed() THEN
+    -- Not teams_obs.citus_installed(): that one is the owner's, and a procedure runs as its caller.
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension AS e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
         RAISE EXCEPTION USING ERRCODE = '0A000',
             MESSAGE = 'maintain_partitions: not on Citus; run teams-obs maintain (one transaction per month)';
     END IF;
