@@ -97,7 +97,7 @@ def utc_literal(instant: datetime) -> str:
 
 
 def partitioned_tables(conn: psycopg.Connection) -> list[PartitionedTable]:
-    """None before the plan's change partition_maintenance is deployed (a partial deploy, another plan)."""
+    """Empty before the plan's change partition_maintenance is deployed (a partial deploy, another plan)."""
     if conn.execute("SELECT to_regprocedure('teams_obs.month_partitioned_tables()')").fetchone()[0] is None:
         return []
     rows = conn.execute(_TABLES_QUERY).fetchall()
