@@ -68,9 +68,9 @@ RETURN ROW(
     teams_obs.clean_text(p_row.nonce)
 )::teams_obs.delivery_input;
 
--- Why normalised values cannot be recorded ('<field>: ...'), or NULL. Values are echoed cut to 100
--- characters. category is free text but indexed, so it is bounded. Scalar arguments, not a
--- delivery_input: record_delivery then builds no row value per call.
+-- Why normalised values cannot be recorded: the message of the first rule of templates/deliveries.sql.j2
+-- they break, key_rules first, or NULL. Scalar arguments, not a delivery_input: record_delivery then
+-- builds no row value per call.
 CREATE FUNCTION teams_obs.delivery_problem(
     p_tenant uuid,
     p_destination_type text,
@@ -89,19 +89,50 @@ RETURN COALESCE(
     CASE
         WHEN p_destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
             THEN 'destination_type: invalid value "' || pg_catalog.left(p_destination_type, 100)
-                 || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
+                     || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
         WHEN p_status IS NULL
             THEN 'status: required; expected one of skipped, sent, delivered, failed'
         WHEN p_status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
             THEN 'status: invalid value "' || pg_catalog.left(p_status, 100)
-                 || '"; expected one of skipped, sent, delivered, failed'
+                     || '"; expected one of skipped, sent, delivered, failed'
         WHEN p_error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
             THEN 'error_code: invalid value "' || pg_catalog.left(p_error_code, 100)
-                 || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
+                     || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
         WHEN pg_catalog.char_length(p_category) > 200
             THEN 'category: longer than 200 characters'
     END
 );
+
+-- Whether delivery_problem() is NULL for these values, from the same rules without building any message:
+-- record_delivery's check, whose every operation is set up again in each transaction (messages are built
+-- only for a refusal).
+CREATE FUNCTION teams_obs.delivery_acceptable(
+    p_tenant uuid,
+    p_destination_type text,
+    p_destination_id text,
+    p_status text,
+    p_error_code text,
+    p_category text,
+    p_attempt_number integer,
+    p_nonce text
+)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+RETURN (
+    p_tenant IS NULL
+    OR p_destination_type IS NULL
+    OR p_destination_type LIKE '%|%'
+    OR p_destination_id IS NULL
+    OR p_destination_id LIKE '%|%'
+    OR p_attempt_number <= 0
+    OR p_nonce LIKE '%|%'
+    OR p_destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
+    OR p_status IS NULL
+    OR p_status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
+    OR p_error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
+    OR pg_catalog.char_length(p_category) > 200
+) IS NOT TRUE;
 
 -- Reserves the key, then stores the row: two statements of one function call, so an error in either
 -- undoes both (never a reservation without its row). A miss (key already reserved) reads the
@@ -144,14 +175,12 @@ DECLARE
     v_category text := teams_obs.clean_text(p_category);
     v_attempt_number integer := COALESCE(p_attempt_number, 1);
     v_nonce text := teams_obs.clean_text(p_nonce);
-    v_problem text := teams_obs.delivery_problem(
-        p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
     v_key text;
     v_delivery_id uuid := teams_obs.time_ordered_uuid();
     v_created_at timestamptz := now();
 BEGIN
-    IF v_problem IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_problem;
+    IF NOT teams_obs.delivery_acceptable(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = teams_obs.delivery_problem(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
     END IF;
     v_key := teams_obs.delivery_key_digest(
         p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
@@ -185,6 +214,7 @@ COMMENT ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text
 
 REVOKE ALL ON FUNCTION teams_obs.delivery_normalised(teams_obs.delivery_input) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.delivery_problem(uuid, text, text, text, text, text, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_acceptable(uuid, text, text, text, text, text, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)
     TO teams_obs_writer;

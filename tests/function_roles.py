@@ -83,6 +83,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "cursor_checksum": (NONE, None),
     "decode_cursor": (NONE, None),
     "delete_expired_rows": (NONE, None),
+    "delivery_acceptable": (NONE, None),
     "delivery_normalised": (NONE, None),
     "delivery_problem": (NONE, None),
     "delivery_reservation": (NONE, None),

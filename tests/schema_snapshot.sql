@@ -867,6 +867,15 @@ COMMENT ON FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column nam
 
 
 --
+-- Name: delivery_acceptable(uuid, text, text, text, text, text, integer, text); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (((p_tenant IS NULL) OR (p_destination_type IS NULL) OR (p_destination_type ~~ '%|%'::text) OR (p_destination_id IS NULL) OR (p_destination_id ~~ '%|%'::text) OR (p_attempt_number <= 0) OR (p_nonce ~~ '%|%'::text) OR (p_destination_type <> ALL (ARRAY['user_activity'::text, 'bot_dm'::text, 'chat'::text, 'channel'::text, 'bot_test'::text])) OR (p_status IS NULL) OR (p_status <> ALL (ARRAY['skipped'::text, 'sent'::text, 'delivered'::text, 'failed'::text])) OR (p_error_code <> ALL (ARRAY['graph_throttled'::text, 'graph_unauthorized'::text, 'graph_not_found'::text, 'graph_server_error'::text, 'user_not_mapped'::text, 'addon_inactive'::text, 'integration_inactive'::text, 'package_misconfigured'::text, 'transient'::text, 'unknown'::text])) OR (char_length(p_category) > 200)) IS NOT TRUE);
+
+
+--
 -- Name: delivery_health(uuid, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -991,7 +1000,7 @@ COMMENT ON FUNCTION teams_obs.delivery_idempotency_key(p_tenant uuid, p_internal
 
 CREATE FUNCTION teams_obs.delivery_key_digest(p_tenant uuid, p_internal_notification_id uuid, p_destination_type text, p_destination_id text, p_attempt_number integer, p_nonce text) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN encode(sha256(convert_to((((((((((COALESCE((p_internal_notification_id)::text, ''::text) || '|'::text) || (p_tenant)::text) || '|'::text) || p_destination_type) || '|'::text) || p_destination_id) || '|'::text) || (p_attempt_number)::text) || COALESCE(('|'::text || p_nonce), ''::text)), 'UTF8'::name)), 'hex'::text);
+    RETURN encode(sha256(convert_to(concat_ws('|'::text, COALESCE((p_internal_notification_id)::text, ''::text), p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), 'UTF8'::name)), 'hex'::text);
 
 
 --
@@ -1000,7 +1009,7 @@ CREATE FUNCTION teams_obs.delivery_key_digest(p_tenant uuid, p_internal_notifica
 
 CREATE FUNCTION teams_obs.delivery_key_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_attempt_number integer, p_nonce text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN CASE WHEN (p_tenant IS NULL) THEN 'tenant: required'::text WHEN (p_destination_type IS NULL) THEN 'destination_type: required'::text WHEN (strpos(p_destination_type, '|'::text) > 0) THEN 'destination_type: must not contain "|"'::text WHEN (p_destination_id IS NULL) THEN 'destination_id: required'::text WHEN (strpos(p_destination_id, '|'::text) > 0) THEN 'destination_id: must not contain "|"'::text WHEN (p_attempt_number <= 0) THEN ('attempt_number: must be positive, got '::text || (p_attempt_number)::text) WHEN (strpos(p_nonce, '|'::text) > 0) THEN 'nonce: must not contain "|"'::text ELSE NULL::text END;
+    RETURN CASE WHEN (p_tenant IS NULL) THEN 'tenant: required'::text WHEN (p_destination_type IS NULL) THEN 'destination_type: required'::text WHEN (p_destination_type ~~ '%|%'::text) THEN 'destination_type: must not contain "|"'::text WHEN (p_destination_id IS NULL) THEN 'destination_id: required'::text WHEN (p_destination_id ~~ '%|%'::text) THEN 'destination_id: must not contain "|"'::text WHEN (p_attempt_number <= 0) THEN ('attempt_number: must be positive, got '::text || (p_attempt_number)::text) WHEN (p_nonce ~~ '%|%'::text) THEN 'nonce: must not contain "|"'::text ELSE NULL::text END;
 
 
 --
@@ -2234,14 +2243,12 @@ DECLARE
     v_category text := teams_obs.clean_text(p_category);
     v_attempt_number integer := COALESCE(p_attempt_number, 1);
     v_nonce text := teams_obs.clean_text(p_nonce);
-    v_problem text := teams_obs.delivery_problem(
-        p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
     v_key text;
     v_delivery_id uuid := teams_obs.time_ordered_uuid();
     v_created_at timestamptz := now();
 BEGIN
-    IF v_problem IS NOT NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_problem;
+    IF NOT teams_obs.delivery_acceptable(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = teams_obs.delivery_problem(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
     END IF;
     v_key := teams_obs.delivery_key_digest(
         p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
@@ -3106,6 +3113,13 @@ GRANT ALL ON FUNCTION teams_obs.default_partition_months(p_parent regclass) TO t
 --
 
 REVOKE ALL ON FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamp with time zone, p_batch_size integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) FROM PUBLIC;
 
 
 --

@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(61);
+SELECT plan(63);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -199,6 +199,26 @@ SELECT ok(NOT has_function_privilege(r, 'teams_obs.record_deliveries(uuid, jsonb
           AND NOT has_function_privilege(r, 'teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)', 'EXECUTE'),
           r || ' may not record')
   FROM unnest(ARRAY['teams_obs_reader', 'teams_obs_maintainer', 'public']) AS r;
+
+-- record_delivery checks with delivery_acceptable and only builds the message (delivery_problem) for a
+-- refusal: the two must agree on every combination of valid, missing and invalid values.
+CREATE TEMPORARY TABLE checked_values AS
+SELECT t.v AS tenant, dt.v AS destination_type, di.v AS destination_id, st.v AS status, ec.v AS error_code,
+       ca.v AS category, an.v AS attempt_number, nc.v AS nonce,
+       teams_obs.delivery_acceptable(t.v, dt.v, di.v, st.v, ec.v, ca.v, an.v, nc.v) AS acceptable,
+       teams_obs.delivery_problem(t.v, dt.v, di.v, st.v, ec.v, ca.v, an.v, nc.v) AS problem
+FROM (VALUES ('00000000-0000-4000-8000-0000000000c7'::uuid), (NULL)) t(v),
+     (VALUES ('chat'), ('email'), ('ch|at'), (NULL)) dt(v),
+     (VALUES ('x'), ('a|b'), (NULL)) di(v),
+     (VALUES ('sent'), ('Sent'), (NULL)) st(v),
+     (VALUES (NULL), ('transient'), ('nope')) ec(v),
+     (VALUES (NULL), ('c'), (repeat('c', 201))) ca(v),
+     (VALUES (1), (0)) an(v),
+     (VALUES (NULL), ('n'), ('n|1')) nc(v);
+SELECT is((SELECT count(*)::int FROM checked_values WHERE acceptable IS DISTINCT FROM (problem IS NULL)), 0,
+          'delivery_acceptable is true exactly where delivery_problem is NULL');
+SELECT is((SELECT count(*)::int FROM checked_values WHERE acceptable), 8,
+          '... which is the 8 combinations of valid values (error_code, category and nonce each NULL or valid)');
 
 SET LOCAL ROLE teams_obs_writer;
 SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c6', 'chat', 'w', 'sent')),
