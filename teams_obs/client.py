@@ -5,7 +5,8 @@ work, the client only names the parameters and types the answer. ``never_raise=T
 where observability must never break the business operation (as the original recorders did): a failed
 call logs one warning (never the payload) and returns the neutral value ``None`` (``False`` for
 conversation references). JSON arguments are encoded before any round trip, so one that cannot be sent
-(NaN, an object ``json`` cannot encode) is an ``InvalidArgument`` naming the field, never a half-sent call.
+(NaN, an object ``json`` cannot encode) is an ``InvalidArgument`` naming the field, never a half-sent call;
+so is text given for a uuid that is no UUID.
 """
 
 from __future__ import annotations
@@ -45,6 +46,29 @@ def _typed_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# The uuid parameters of the SQL interface. Sent as text, a value that is no UUID would be refused by
+# PostgreSQL's uuid input (22P02) before the function runs, in a message that names no parameter.
+_UUID_PARAMETERS = frozenset({"tenant", "internal_notification_id", "actor_user_id"})
+
+
+def _uuid(field: str, value: Any) -> Any:
+    """Text given for a uuid as a UUID, or InvalidArgument naming ``field``; any other value unchanged."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidArgument(f'{field}: invalid value "{value[:100]}"; expected a UUID') from None
+
+
+def _rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """record_deliveries' rows with their uuid field checked, named as its ordinality (1-based) names them."""
+    return [{**row, **({"internal_notification_id": _uuid(f"rows[{number}].internal_notification_id",
+                                                          row["internal_notification_id"])}
+                       if "internal_notification_id" in row else {})}
+            for number, row in enumerate(rows, start=1)]
 
 
 def _json(field: str, value: Any, wrapper: type[Json] | type[Jsonb], *, typed: bool = True) -> Json | Jsonb:
@@ -90,6 +114,10 @@ class _Call:
     params: Mapping[str, Any]
     shape: str  # "delivery" | "audit" (a dataclass), "rows", "first", "page", "scalar"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", {name: _uuid(name, value) if name in _UUID_PARAMETERS else value
+                                            for name, value in self.params.items()})
+
     def query(self) -> sql.Composed:
         arguments = sql.SQL(", ").join(
             sql.SQL("{} => {}").format(sql.Identifier(f"p_{name}"), sql.Placeholder(name))
@@ -128,7 +156,7 @@ def _calls():
                      "delivery")
 
     def record_deliveries(tenant, rows: Sequence[Mapping[str, Any]]) -> _Call:
-        return _Call("record_deliveries", {"tenant": tenant, "rows": _json("rows", list(rows), Jsonb)}, "rows")
+        return _Call("record_deliveries", {"tenant": tenant, "rows": _json("rows", _rows(rows), Jsonb)}, "rows")
 
     def record_audit_event(tenant, surface, action_id, result_status, *, payload: Any = None,
                            **fields) -> _Call:

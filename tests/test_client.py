@@ -91,6 +91,37 @@ def test_payload_json_cannot_encode_is_refused_before_sending(client, db_url, pa
     assert client.list_audit_events(tenant).rows == []
 
 
+@pytest.mark.parametrize(("call", "field"), [
+    (lambda c, t: c.record_delivery("tenant-1", "chat", "c", "sent"), "tenant"),
+    (lambda c, t: c.record_delivery(t, "chat", "c", "sent", internal_notification_id="n-1"),
+     "internal_notification_id"),
+    (lambda c, t: c.record_deliveries(t, [{"destination_type": "chat", "destination_id": "c", "status": "sent"},
+                                          {"destination_type": "chat", "destination_id": "d", "status": "sent",
+                                           "internal_notification_id": "n-1"}]),
+     "rows[2].internal_notification_id"),
+    (lambda c, t: c.record_audit_event(t, "bot", "add_note", "success", actor_user_id="n-1"), "actor_user_id"),
+    (lambda c, t: c.list_deliveries(t, internal_notification_id="n-1"), "internal_notification_id"),
+    (lambda c, t: c.list_audit_events(t, actor_user_id="n-1"), "actor_user_id"),
+])
+def test_text_that_is_no_uuid_is_refused_naming_the_field(client, call, field):
+    """PostgreSQL's uuid input would refuse it (22P02) naming no parameter; nothing is written."""
+    tenant = str(uuid.uuid4())
+    with pytest.raises(InvalidArgument) as raised:
+        call(client, tenant)
+    value = "tenant-1" if field == "tenant" else "n-1"
+    assert str(raised.value) == f'{field}: invalid value "{value}"; expected a UUID'
+    assert raised.value.sqlstate == "22023"
+    assert client.list_deliveries(tenant).rows == [] and client.list_audit_events(tenant).rows == []
+
+
+def test_uuid_text_in_any_form_python_reads_is_sent_as_the_uuid(client):
+    tenant, notification = uuid.uuid4(), uuid.uuid4()
+    recorded = client.record_delivery(str(tenant).upper(), "chat", "c", "sent",
+                                      internal_notification_id="{" + notification.hex + "}")
+    row = client.list_deliveries(tenant, internal_notification_id=str(notification)).rows[0]
+    assert (row["delivery_id"], row["internal_notification_id"]) == (recorded.delivery_id, notification)
+
+
 def test_never_raise_covers_arguments_the_client_cannot_send(db_url, caplog):
     client = Client.connect(db_url, never_raise=True, min_size=1, max_size=1)
     try:
@@ -100,9 +131,11 @@ def test_never_raise_covers_arguments_the_client_cannot_send(db_url, caplog):
             assert client.record_deliveries(TENANT, [{"status": Decimal(1)}]) is None
             assert client.record_conversation_reference(TENANT, ["not", "an", "object"]) is False
             assert client.record_conversation_reference(TENANT, {"when": object()}) is False
+            assert client.record_delivery("tenant-1", "chat", "c", "sent") is None
         assert "record_audit_event failed [22023]: payload: Out of range float values" in caplog.text
         assert "record_deliveries failed [22023]: rows: Object of type Decimal" in caplog.text
         assert "record_conversation_reference failed [22023]: activity: Object of type object" in caplog.text
+        assert 'record_delivery failed [22023]: tenant: invalid value "tenant-1"; expected a UUID' in caplog.text
         assert "secret-7f3a" not in caplog.text
     finally:
         client.close()
