@@ -49,7 +49,8 @@ def _typed_value(value: Any) -> Any:
 
 
 # The uuid parameters of the SQL interface. Sent as text, a value that is no UUID would be refused by
-# PostgreSQL's uuid input (22P02) before the function runs, in a message that names no parameter.
+# PostgreSQL's uuid input (22P02) before the function runs, in a message that names no parameter (inside
+# record_deliveries' rows the function itself names the element and key).
 _UUID_PARAMETERS = frozenset({"tenant", "internal_notification_id", "actor_user_id"})
 
 
@@ -61,14 +62,6 @@ def _uuid(field: str, value: Any) -> Any:
         return UUID(value)
     except ValueError:
         raise InvalidArgument(f'{field}: invalid value "{value[:100]}"; expected a UUID') from None
-
-
-def _rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """record_deliveries' rows with their uuid field checked, named as its ordinality (1-based) names them."""
-    return [{**row, **({"internal_notification_id": _uuid(f"rows[{number}].internal_notification_id",
-                                                          row["internal_notification_id"])}
-                       if "internal_notification_id" in row else {})}
-            for number, row in enumerate(rows, start=1)]
 
 
 def _json(field: str, value: Any, wrapper: type[Json] | type[Jsonb], *, typed: bool = True) -> Json | Jsonb:
@@ -156,7 +149,7 @@ def _calls():
                      "delivery")
 
     def record_deliveries(tenant, rows: Sequence[Mapping[str, Any]]) -> _Call:
-        return _Call("record_deliveries", {"tenant": tenant, "rows": _json("rows", _rows(rows), Jsonb)}, "rows")
+        return _Call("record_deliveries", {"tenant": tenant, "rows": _json("rows", list(rows), Jsonb)}, "rows")
 
     def record_audit_event(tenant, surface, action_id, result_status, *, payload: Any = None,
                            **fields) -> _Call:
