@@ -23,11 +23,10 @@ import tempfile
 from pathlib import Path
 
 import psycopg
-from record_delivery import PGBENCH_SCRIPTS, fresh_database
+from record_delivery import BREAKDOWN, PGBENCH_SCRIPTS, fresh_database
 
 from teams_obs.embedded import SERVER_USER, embedded_postgres, pg_bindir
 
-CONTENDERS = [name for name in PGBENCH_SCRIPTS if name != "2-statement transaction"]
 RATIOS = [  # (measured, baseline), read as bench/record_delivery.py reads its tps ratios
     ("record_delivery", "plain INSERT"),
     ("PL/pgSQL wrapper", "plain INSERT"),
@@ -83,7 +82,7 @@ def main() -> int:
         (snapshot / "postmaster.pid").unlink()
         dbname = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
         per_call = {}
-        for name in CONTENDERS:
+        for name in BREAKDOWN:
             script = PGBENCH_SCRIPTS[name].read_text()
             warm = counted(snapshot, dbname, script, args.warm)
             per_call[name] = (counted(snapshot, dbname, script, args.warm + args.calls) - warm) / args.calls
