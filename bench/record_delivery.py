@@ -56,7 +56,7 @@ PGBENCH_SCRIPTS = {
 CONTENDERS = ["plain INSERT", "record_delivery", "2-statement transaction"]
 # record_delivery taken apart (no targets), in a pgbench run of their own: the bench-only wrappers share
 # record_delivery's PL/pgSQL and SECURITY DEFINER path, so beside it they would keep its code warm and lift
-# its ratio to the plain INSERT by about 2 points (docs/benchmarks.md, sessions 6 and 8).
+# its ratio to the plain INSERT by 1 to 3 points (docs/benchmarks.md, sessions 6 and 8).
 BREAKDOWN = ["plain INSERT", "PL/pgSQL wrapper", "PL/pgSQL wrapper + reservation", "record_delivery"]
 BREAKDOWN_RUN = " (breakdown run)"
 BATCH_SIZE = 1000
