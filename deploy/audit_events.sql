@@ -31,13 +31,13 @@ CREATE TABLE teams_obs.audit_events (
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT audit_events_pk PRIMARY KEY (tenant, event_id, created_at),
     CONSTRAINT audit_events_surface_check
-        CHECK (surface IN ('bot', 'message_extension', 'quick_action', 'tab')),
+        CHECK (surface = ANY ('{"bot","message_extension","quick_action","tab"}'::text[])),
     CONSTRAINT audit_events_action_id_check
-        CHECK (action_id IN ('assign_ticket', 'add_note', 'reply_to_contact', 'log_time', 'approval_response', 'create_ticket_from_message', 'update_from_message')),
+        CHECK (action_id = ANY ('{"assign_ticket","add_note","reply_to_contact","log_time","approval_response","create_ticket_from_message","update_from_message"}'::text[])),
     CONSTRAINT audit_events_result_status_check
-        CHECK (result_status IN ('success', 'failure')),
+        CHECK (result_status = ANY ('{"success","failure"}'::text[])),
     CONSTRAINT audit_events_error_code_check
-        CHECK (error_code IS NULL OR error_code IN ('validation_error', 'forbidden', 'not_found', 'not_configured', 'capability_disabled', 'unsupported_action', 'duplicate_submission', 'execution_failed')),
+        CHECK (error_code IS NULL OR error_code = ANY ('{"validation_error","forbidden","not_found","not_configured","capability_disabled","unsupported_action","duplicate_submission","execution_failed"}'::text[])),
     -- A success carries no error code; a failure usually names one (the original always did).
     CONSTRAINT audit_events_error_code_failure_check CHECK (error_code IS NULL OR result_status = 'failure'),
     CONSTRAINT audit_events_payload_hash_check CHECK (payload_hash ~ '^[0-9a-f]{64}$')

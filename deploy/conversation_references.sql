@@ -19,7 +19,7 @@ CREATE TABLE teams_obs.conversation_references (
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT conversation_references_pk PRIMARY KEY (tenant, microsoft_user_id, conversation_id),
     CONSTRAINT conversation_references_conversation_type_check
-        CHECK (conversation_type IN ('personal', 'groupChat', 'channel'))
+        CHECK (conversation_type = ANY ('{"personal","groupChat","channel"}'::text[]))
 );
 
 COMMENT ON TABLE teams_obs.conversation_references IS

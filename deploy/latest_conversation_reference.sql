@@ -24,7 +24,7 @@ AS $function$
 DECLARE
     v_user_id text := teams_obs.clean_text(p_microsoft_user_id);
     v_conversation_type text := teams_obs.list_filter('conversation_type', p_conversation_type,
-                                                      ARRAY['personal', 'groupChat', 'channel']::text[]);
+                                                      '{"personal","groupChat","channel"}'::text[]);
 BEGIN
     IF p_tenant IS NULL THEN
         PERFORM teams_obs.raise_invalid_parameter('tenant: required');

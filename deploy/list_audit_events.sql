@@ -53,15 +53,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_surface text := teams_obs.list_filter('surface', p_surface, ARRAY['bot', 'message_extension', 'quick_action', 'tab']::text[]);
+    v_surface text := teams_obs.list_filter('surface', p_surface, '{"bot","message_extension","quick_action","tab"}'::text[]);
     v_action_id text := teams_obs.list_filter('action_id', p_action_id,
-        ARRAY['assign_ticket', 'add_note', 'reply_to_contact', 'log_time', 'approval_response', 'create_ticket_from_message', 'update_from_message']::text[]);
+        '{"assign_ticket","add_note","reply_to_contact","log_time","approval_response","create_ticket_from_message","update_from_message"}'::text[]);
     v_result_status text := teams_obs.list_filter('result_status', p_result_status,
-        ARRAY['success', 'failure']::text[]);
+        '{"success","failure"}'::text[]);
     v_target_type text := teams_obs.list_filter('target_type', p_target_type);
     v_target_id text := teams_obs.list_filter('target_id', p_target_id);
     v_error_code text := teams_obs.list_filter('error_code', p_error_code,
-        ARRAY['validation_error', 'forbidden', 'not_found', 'not_configured', 'capability_disabled', 'unsupported_action', 'duplicate_submission', 'execution_failed']::text[]);
+        '{"validation_error","forbidden","not_found","not_configured","capability_disabled","unsupported_action","duplicate_submission","execution_failed"}'::text[]);
     v_limit integer := least(greatest(coalesce(p_limit, 50), 1), 200);
     v_after record;
     v_where text := 'e.tenant = $1';

@@ -56,12 +56,12 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_status text := teams_obs.list_filter('status', p_status, ARRAY['skipped', 'sent', 'delivered', 'failed']::text[]);
+    v_status text := teams_obs.list_filter('status', p_status, '{"skipped","sent","delivered","failed"}'::text[]);
     v_category text := teams_obs.list_filter('category', p_category);
     v_destination_type text := teams_obs.list_filter('destination_type', p_destination_type,
-        ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[]);
+        '{"user_activity","bot_dm","chat","channel","bot_test"}'::text[]);
     v_error_code text := teams_obs.list_filter('error_code', p_error_code,
-        ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[]);
+        '{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[]);
     v_limit integer := least(greatest(coalesce(p_limit, 50), 1), 200);
     v_after record;
     v_where text := 'd.tenant = $1';

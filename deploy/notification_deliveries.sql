@@ -30,11 +30,11 @@ CREATE TABLE teams_obs.notification_deliveries (
     created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT notification_deliveries_pk PRIMARY KEY (tenant, delivery_id, created_at),
     CONSTRAINT notification_deliveries_status_check
-        CHECK (status IN ('skipped', 'sent', 'delivered', 'failed')),
+        CHECK (status = ANY ('{"skipped","sent","delivered","failed"}'::text[])),
     CONSTRAINT notification_deliveries_error_code_check
-        CHECK (error_code IS NULL OR error_code IN ('graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown')),
+        CHECK (error_code IS NULL OR error_code = ANY ('{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[])),
     CONSTRAINT notification_deliveries_destination_type_check
-        CHECK (destination_type IN ('user_activity', 'bot_dm', 'chat', 'channel', 'bot_test')),
+        CHECK (destination_type = ANY ('{"user_activity","bot_dm","chat","channel","bot_test"}'::text[])),
     CONSTRAINT notification_deliveries_attempt_number_check CHECK (attempt_number > 0),
     CONSTRAINT notification_deliveries_error_message_check
         CHECK (pg_catalog.char_length(error_message) <= 1024),

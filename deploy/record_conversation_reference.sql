@@ -57,7 +57,7 @@ BEGIN
         RETURN false;
     END IF;
     -- As the original: a known type is kept (case-sensitive), anything else, missing included, is personal.
-    IF v_conversation_type IS NULL OR NOT v_conversation_type = ANY (ARRAY['personal', 'groupChat', 'channel']::text[]) THEN
+    IF v_conversation_type IS NULL OR NOT v_conversation_type = ANY ('{"personal","groupChat","channel"}'::text[]) THEN
         v_conversation_type := 'personal';
     END IF;
 

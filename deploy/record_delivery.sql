@@ -87,15 +87,15 @@ IMMUTABLE PARALLEL SAFE
 RETURN COALESCE(
     teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce),
     CASE
-        WHEN p_destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
+        WHEN p_destination_type <> ALL ('{"user_activity","bot_dm","chat","channel","bot_test"}'::text[])
             THEN 'destination_type: invalid value "' || pg_catalog.left(p_destination_type, 100)
                      || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
         WHEN p_status IS NULL
             THEN 'status: required; expected one of skipped, sent, delivered, failed'
-        WHEN p_status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
+        WHEN p_status <> ALL ('{"skipped","sent","delivered","failed"}'::text[])
             THEN 'status: invalid value "' || pg_catalog.left(p_status, 100)
                      || '"; expected one of skipped, sent, delivered, failed'
-        WHEN p_error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
+        WHEN p_error_code <> ALL ('{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[])
             THEN 'error_code: invalid value "' || pg_catalog.left(p_error_code, 100)
                      || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
         WHEN pg_catalog.char_length(p_category) > 200
@@ -127,10 +127,10 @@ RETURN (
     OR p_destination_id LIKE '%|%'
     OR p_attempt_number <= 0
     OR p_nonce LIKE '%|%'
-    OR p_destination_type <> ALL (ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[])
+    OR p_destination_type <> ALL ('{"user_activity","bot_dm","chat","channel","bot_test"}'::text[])
     OR p_status IS NULL
-    OR p_status <> ALL (ARRAY['skipped', 'sent', 'delivered', 'failed']::text[])
-    OR p_error_code <> ALL (ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[])
+    OR p_status <> ALL ('{"skipped","sent","delivered","failed"}'::text[])
+    OR p_error_code <> ALL ('{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[])
     OR pg_catalog.char_length(p_category) > 200
 ) IS NOT TRUE;
 

@@ -28,6 +28,12 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def sql_text_array(values: list[str] | tuple[str, ...]) -> str:
+    """A text[] constant written as one literal, ``'{"a","b"}'::text[]``."""
+    elements = ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return sql_literal("{" + elements + "}") + "::text[]"
+
+
 def statements(script: str) -> list[str]:
     """A rendered script's statements, without their ';': templates end each with ';' and a newline,
     which none of their names or literals holds."""
@@ -42,6 +48,7 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["sql_literal"] = sql_literal
+    env.filters["sql_text_array"] = sql_text_array
     env.filters["statements"] = statements
     env.globals["taxonomies"] = TAXONOMIES
     return env

@@ -872,7 +872,7 @@ COMMENT ON FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column nam
 
 CREATE FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (((p_tenant IS NULL) OR (p_destination_type IS NULL) OR (p_destination_type ~~ '%|%'::text) OR (p_destination_id IS NULL) OR (p_destination_id ~~ '%|%'::text) OR (p_attempt_number <= 0) OR (p_nonce ~~ '%|%'::text) OR (p_destination_type <> ALL (ARRAY['user_activity'::text, 'bot_dm'::text, 'chat'::text, 'channel'::text, 'bot_test'::text])) OR (p_status IS NULL) OR (p_status <> ALL (ARRAY['skipped'::text, 'sent'::text, 'delivered'::text, 'failed'::text])) OR (p_error_code <> ALL (ARRAY['graph_throttled'::text, 'graph_unauthorized'::text, 'graph_not_found'::text, 'graph_server_error'::text, 'user_not_mapped'::text, 'addon_inactive'::text, 'integration_inactive'::text, 'package_misconfigured'::text, 'transient'::text, 'unknown'::text])) OR (char_length(p_category) > 200)) IS NOT TRUE);
+    RETURN (((p_tenant IS NULL) OR (p_destination_type IS NULL) OR (p_destination_type ~~ '%|%'::text) OR (p_destination_id IS NULL) OR (p_destination_id ~~ '%|%'::text) OR (p_attempt_number <= 0) OR (p_nonce ~~ '%|%'::text) OR (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) OR (p_status IS NULL) OR (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) OR (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) OR (char_length(p_category) > 200)) IS NOT TRUE);
 
 
 --
@@ -1027,7 +1027,7 @@ CREATE FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_input) RE
 
 CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL (ARRAY['user_activity'::text, 'bot_dm'::text, 'chat'::text, 'channel'::text, 'bot_test'::text])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL (ARRAY['skipped'::text, 'sent'::text, 'delivered'::text, 'failed'::text])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL (ARRAY['graph_throttled'::text, 'graph_unauthorized'::text, 'graph_not_found'::text, 'graph_server_error'::text, 'user_not_mapped'::text, 'addon_inactive'::text, 'integration_inactive'::text, 'package_misconfigured'::text, 'transient'::text, 'unknown'::text])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text ELSE NULL::text END);
+    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text ELSE NULL::text END);
 
 
 
@@ -1109,7 +1109,7 @@ CREATE TABLE teams_obs.conversation_references (
     last_activity_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT conversation_references_conversation_type_check CHECK ((conversation_type = ANY (ARRAY['personal'::text, 'groupChat'::text, 'channel'::text])))
+    CONSTRAINT conversation_references_conversation_type_check CHECK ((conversation_type = ANY ('{personal,groupChat,channel}'::text[])))
 );
 
 
@@ -1235,7 +1235,7 @@ CREATE FUNCTION teams_obs.latest_conversation_reference(p_tenant uuid, p_microso
 DECLARE
     v_user_id text := teams_obs.clean_text(p_microsoft_user_id);
     v_conversation_type text := teams_obs.list_filter('conversation_type', p_conversation_type,
-                                                      ARRAY['personal', 'groupChat', 'channel']::text[]);
+                                                      '{"personal","groupChat","channel"}'::text[]);
 BEGIN
     IF p_tenant IS NULL THEN
         PERFORM teams_obs.raise_invalid_parameter('tenant: required');
@@ -1271,15 +1271,15 @@ CREATE FUNCTION teams_obs.list_audit_events(p_tenant uuid, p_surface text DEFAUL
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
-    v_surface text := teams_obs.list_filter('surface', p_surface, ARRAY['bot', 'message_extension', 'quick_action', 'tab']::text[]);
+    v_surface text := teams_obs.list_filter('surface', p_surface, '{"bot","message_extension","quick_action","tab"}'::text[]);
     v_action_id text := teams_obs.list_filter('action_id', p_action_id,
-        ARRAY['assign_ticket', 'add_note', 'reply_to_contact', 'log_time', 'approval_response', 'create_ticket_from_message', 'update_from_message']::text[]);
+        '{"assign_ticket","add_note","reply_to_contact","log_time","approval_response","create_ticket_from_message","update_from_message"}'::text[]);
     v_result_status text := teams_obs.list_filter('result_status', p_result_status,
-        ARRAY['success', 'failure']::text[]);
+        '{"success","failure"}'::text[]);
     v_target_type text := teams_obs.list_filter('target_type', p_target_type);
     v_target_id text := teams_obs.list_filter('target_id', p_target_id);
     v_error_code text := teams_obs.list_filter('error_code', p_error_code,
-        ARRAY['validation_error', 'forbidden', 'not_found', 'not_configured', 'capability_disabled', 'unsupported_action', 'duplicate_submission', 'execution_failed']::text[]);
+        '{"validation_error","forbidden","not_found","not_configured","capability_disabled","unsupported_action","duplicate_submission","execution_failed"}'::text[]);
     v_limit integer := least(greatest(coalesce(p_limit, 50), 1), 200);
     v_after record;
     v_where text := 'e.tenant = $1';
@@ -1367,12 +1367,12 @@ CREATE FUNCTION teams_obs.list_deliveries(p_tenant uuid, p_status text DEFAULT N
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
-    v_status text := teams_obs.list_filter('status', p_status, ARRAY['skipped', 'sent', 'delivered', 'failed']::text[]);
+    v_status text := teams_obs.list_filter('status', p_status, '{"skipped","sent","delivered","failed"}'::text[]);
     v_category text := teams_obs.list_filter('category', p_category);
     v_destination_type text := teams_obs.list_filter('destination_type', p_destination_type,
-        ARRAY['user_activity', 'bot_dm', 'chat', 'channel', 'bot_test']::text[]);
+        '{"user_activity","bot_dm","chat","channel","bot_test"}'::text[]);
     v_error_code text := teams_obs.list_filter('error_code', p_error_code,
-        ARRAY['graph_throttled', 'graph_unauthorized', 'graph_not_found', 'graph_server_error', 'user_not_mapped', 'addon_inactive', 'integration_inactive', 'package_misconfigured', 'transient', 'unknown']::text[]);
+        '{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[]);
     v_limit integer := least(greatest(coalesce(p_limit, 50), 1), 200);
     v_after record;
     v_where text := 'd.tenant = $1';
@@ -1964,15 +1964,15 @@ BEGIN
     v_problem := CASE
         WHEN p_tenant IS NULL THEN 'tenant: required'
         WHEN v_surface IS NULL THEN 'surface: required; expected one of bot, message_extension, quick_action, tab'
-        WHEN v_surface <> ALL (ARRAY['bot', 'message_extension', 'quick_action', 'tab']::text[])
+        WHEN v_surface <> ALL ('{"bot","message_extension","quick_action","tab"}'::text[])
             THEN 'surface: invalid value "' || left(v_surface, 100) || '"; expected one of bot, message_extension, quick_action, tab'
         WHEN v_action_id IS NULL THEN 'action_id: required; expected one of assign_ticket, add_note, reply_to_contact, log_time, approval_response, create_ticket_from_message, update_from_message'
-        WHEN v_action_id <> ALL (ARRAY['assign_ticket', 'add_note', 'reply_to_contact', 'log_time', 'approval_response', 'create_ticket_from_message', 'update_from_message']::text[])
+        WHEN v_action_id <> ALL ('{"assign_ticket","add_note","reply_to_contact","log_time","approval_response","create_ticket_from_message","update_from_message"}'::text[])
             THEN 'action_id: invalid value "' || left(v_action_id, 100) || '"; expected one of assign_ticket, add_note, reply_to_contact, log_time, approval_response, create_ticket_from_message, update_from_message'
         WHEN v_result_status IS NULL THEN 'result_status: required; expected one of success, failure'
-        WHEN v_result_status <> ALL (ARRAY['success', 'failure']::text[])
+        WHEN v_result_status <> ALL ('{"success","failure"}'::text[])
             THEN 'result_status: invalid value "' || left(v_result_status, 100) || '"; expected one of success, failure'
-        WHEN v_error_code <> ALL (ARRAY['validation_error', 'forbidden', 'not_found', 'not_configured', 'capability_disabled', 'unsupported_action', 'duplicate_submission', 'execution_failed']::text[])
+        WHEN v_error_code <> ALL ('{"validation_error","forbidden","not_found","not_configured","capability_disabled","unsupported_action","duplicate_submission","execution_failed"}'::text[])
             THEN 'error_code: invalid value "' || left(v_error_code, 100) || '"; expected one of validation_error, forbidden, not_found, not_configured, capability_disabled, unsupported_action, duplicate_submission, execution_failed'
         WHEN v_error_code IS NOT NULL AND v_result_status <> 'failure'
             THEN 'error_code: only a failure carries one (result_status is ' || v_result_status || ')'
@@ -2052,7 +2052,7 @@ BEGIN
         RETURN false;
     END IF;
     -- As the original: a known type is kept (case-sensitive), anything else, missing included, is personal.
-    IF v_conversation_type IS NULL OR NOT v_conversation_type = ANY (ARRAY['personal', 'groupChat', 'channel']::text[]) THEN
+    IF v_conversation_type IS NULL OR NOT v_conversation_type = ANY ('{"personal","groupChat","channel"}'::text[]) THEN
         v_conversation_type := 'personal';
     END IF;
 
@@ -2365,12 +2365,12 @@ CREATE TABLE teams_obs.audit_events (
     result_status text NOT NULL,
     error_code text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT audit_events_action_id_check CHECK ((action_id = ANY (ARRAY['assign_ticket'::text, 'add_note'::text, 'reply_to_contact'::text, 'log_time'::text, 'approval_response'::text, 'create_ticket_from_message'::text, 'update_from_message'::text]))),
-    CONSTRAINT audit_events_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY (ARRAY['validation_error'::text, 'forbidden'::text, 'not_found'::text, 'not_configured'::text, 'capability_disabled'::text, 'unsupported_action'::text, 'duplicate_submission'::text, 'execution_failed'::text])))),
+    CONSTRAINT audit_events_action_id_check CHECK ((action_id = ANY ('{assign_ticket,add_note,reply_to_contact,log_time,approval_response,create_ticket_from_message,update_from_message}'::text[]))),
+    CONSTRAINT audit_events_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{validation_error,forbidden,not_found,not_configured,capability_disabled,unsupported_action,duplicate_submission,execution_failed}'::text[])))),
     CONSTRAINT audit_events_error_code_failure_check CHECK (((error_code IS NULL) OR (result_status = 'failure'::text))),
     CONSTRAINT audit_events_payload_hash_check CHECK ((payload_hash ~ '^[0-9a-f]{64}$'::text)),
-    CONSTRAINT audit_events_result_status_check CHECK ((result_status = ANY (ARRAY['success'::text, 'failure'::text]))),
-    CONSTRAINT audit_events_surface_check CHECK ((surface = ANY (ARRAY['bot'::text, 'message_extension'::text, 'quick_action'::text, 'tab'::text])))
+    CONSTRAINT audit_events_result_status_check CHECK ((result_status = ANY ('{success,failure}'::text[]))),
+    CONSTRAINT audit_events_surface_check CHECK ((surface = ANY ('{bot,message_extension,quick_action,tab}'::text[])))
 )
 PARTITION BY RANGE (created_at);
 
@@ -2421,12 +2421,12 @@ CREATE TABLE teams_obs.audit_events_default (
     result_status text NOT NULL,
     error_code text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT audit_events_action_id_check CHECK ((action_id = ANY (ARRAY['assign_ticket'::text, 'add_note'::text, 'reply_to_contact'::text, 'log_time'::text, 'approval_response'::text, 'create_ticket_from_message'::text, 'update_from_message'::text]))),
-    CONSTRAINT audit_events_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY (ARRAY['validation_error'::text, 'forbidden'::text, 'not_found'::text, 'not_configured'::text, 'capability_disabled'::text, 'unsupported_action'::text, 'duplicate_submission'::text, 'execution_failed'::text])))),
+    CONSTRAINT audit_events_action_id_check CHECK ((action_id = ANY ('{assign_ticket,add_note,reply_to_contact,log_time,approval_response,create_ticket_from_message,update_from_message}'::text[]))),
+    CONSTRAINT audit_events_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{validation_error,forbidden,not_found,not_configured,capability_disabled,unsupported_action,duplicate_submission,execution_failed}'::text[])))),
     CONSTRAINT audit_events_error_code_failure_check CHECK (((error_code IS NULL) OR (result_status = 'failure'::text))),
     CONSTRAINT audit_events_payload_hash_check CHECK ((payload_hash ~ '^[0-9a-f]{64}$'::text)),
-    CONSTRAINT audit_events_result_status_check CHECK ((result_status = ANY (ARRAY['success'::text, 'failure'::text]))),
-    CONSTRAINT audit_events_surface_check CHECK ((surface = ANY (ARRAY['bot'::text, 'message_extension'::text, 'quick_action'::text, 'tab'::text])))
+    CONSTRAINT audit_events_result_status_check CHECK ((result_status = ANY ('{success,failure}'::text[]))),
+    CONSTRAINT audit_events_surface_check CHECK ((surface = ANY ('{bot,message_extension,quick_action,tab}'::text[])))
 );
 
 
@@ -2455,10 +2455,10 @@ CREATE TABLE teams_obs.notification_deliveries (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT notification_deliveries_attempt_number_check CHECK ((attempt_number > 0)),
     CONSTRAINT notification_deliveries_category_check CHECK ((char_length(category) <= 200)),
-    CONSTRAINT notification_deliveries_destination_type_check CHECK ((destination_type = ANY (ARRAY['user_activity'::text, 'bot_dm'::text, 'chat'::text, 'channel'::text, 'bot_test'::text]))),
-    CONSTRAINT notification_deliveries_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY (ARRAY['graph_throttled'::text, 'graph_unauthorized'::text, 'graph_not_found'::text, 'graph_server_error'::text, 'user_not_mapped'::text, 'addon_inactive'::text, 'integration_inactive'::text, 'package_misconfigured'::text, 'transient'::text, 'unknown'::text])))),
+    CONSTRAINT notification_deliveries_destination_type_check CHECK ((destination_type = ANY ('{user_activity,bot_dm,chat,channel,bot_test}'::text[]))),
+    CONSTRAINT notification_deliveries_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])))),
     CONSTRAINT notification_deliveries_error_message_check CHECK ((char_length(error_message) <= 1024)),
-    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY (ARRAY['skipped'::text, 'sent'::text, 'delivered'::text, 'failed'::text])))
+    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY ('{skipped,sent,delivered,failed}'::text[])))
 )
 PARTITION BY RANGE (created_at);
 
@@ -2509,10 +2509,10 @@ CREATE TABLE teams_obs.notification_deliveries_default (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT notification_deliveries_attempt_number_check CHECK ((attempt_number > 0)),
     CONSTRAINT notification_deliveries_category_check CHECK ((char_length(category) <= 200)),
-    CONSTRAINT notification_deliveries_destination_type_check CHECK ((destination_type = ANY (ARRAY['user_activity'::text, 'bot_dm'::text, 'chat'::text, 'channel'::text, 'bot_test'::text]))),
-    CONSTRAINT notification_deliveries_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY (ARRAY['graph_throttled'::text, 'graph_unauthorized'::text, 'graph_not_found'::text, 'graph_server_error'::text, 'user_not_mapped'::text, 'addon_inactive'::text, 'integration_inactive'::text, 'package_misconfigured'::text, 'transient'::text, 'unknown'::text])))),
+    CONSTRAINT notification_deliveries_destination_type_check CHECK ((destination_type = ANY ('{user_activity,bot_dm,chat,channel,bot_test}'::text[]))),
+    CONSTRAINT notification_deliveries_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])))),
     CONSTRAINT notification_deliveries_error_message_check CHECK ((char_length(error_message) <= 1024)),
-    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY (ARRAY['skipped'::text, 'sent'::text, 'delivered'::text, 'failed'::text])))
+    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY ('{skipped,sent,delivered,failed}'::text[])))
 );
 
 

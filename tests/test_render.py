@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import psycopg
 from click.testing import CliRunner
 
 from teams_obs import render
@@ -54,12 +55,18 @@ def test_deploy_scripts_keep_their_sqitch_header():
 def test_check_in_macro_follows_the_taxonomy():
     env = render.environment()
     macro = env.from_string('{% import "macros.sql.j2" as sql %}{{ sql.check_in("c", t) }}')
-    assert macro.render(t=DELIVERY_STATUS) == "CHECK (c IN ('skipped', 'sent', 'delivered', 'failed'))"
-    assert macro.render(t=DELIVERY_ERROR_CODE).startswith("CHECK (c IS NULL OR c IN ('graph_throttled', ")
+    assert macro.render(t=DELIVERY_STATUS) == """CHECK (c = ANY ('{"skipped","sent","delivered","failed"}'::text[]))"""
+    assert macro.render(t=DELIVERY_ERROR_CODE).startswith("""CHECK (c IS NULL OR c = ANY ('{"graph_throttled",""")
 
 
 def test_sql_literal_doubles_quotes():
     assert render.sql_literal("it's") == "'it''s'"
+
+
+def test_sql_text_array_reads_back_as_the_same_values(pg_cluster):
+    values = ["plain", "it's", 'quo"te', "back\\slash", "comma,{brace}", " padded ", "NULL", ""]
+    with psycopg.connect(pg_cluster.url()) as conn:
+        assert conn.execute(f"SELECT {render.sql_text_array(values)}").fetchone()[0] == values
 
 
 def test_cli_check_reports_clean_tree():

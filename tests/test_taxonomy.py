@@ -21,9 +21,10 @@ SELECT pg_catalog.pg_get_constraintdef(c.oid)
 @pytest.mark.parametrize("entry", TAXONOMIES.values(), ids=list(TAXONOMIES))
 def test_deployed_check_lists_the_taxonomy(db: psycopg.Connection, entry: Taxonomy) -> None:
     definitions = [row[0] for row in db.execute(CHECKS_ON_COLUMN, (entry.table, entry.column))]
-    listing = [d for d in definitions if "ARRAY[" in d]
+    listing = [d for d in definitions if "::text[]" in d]
     assert len(listing) == 1, f"one CHECK lists the values of {entry.table}.{entry.column}: {definitions}"
-    assert tuple(re.findall(r"'([^']*)'::text", listing[0])) == entry.values
+    array_literal = re.search(r"'(\{[^']*\})'::text\[\]", listing[0]).group(1)
+    assert tuple(db.execute("SELECT %s::text[]", (array_literal,)).fetchone()[0]) == entry.values
     assert ("IS NULL" in listing[0]) == entry.nullable
     nullable_column = db.execute(
         "SELECT NOT attnotnull FROM pg_catalog.pg_attribute"
