@@ -92,12 +92,17 @@ class Rep:
 def run_rep(url: str, statement: str, args: argparse.Namespace) -> Rep:
     with psycopg.connect(url, autocommit=True) as conn:
         add_expired(conn, args.expired)
+    return writers_during(url, statement, args.clients, args.seconds, args.warmup)
+
+
+def writers_during(url: str, statement: str, clients: int, seconds: int, warmup: int) -> Rep:
+    """pgbench writers for ``seconds``; ``statement`` runs on another connection after ``warmup`` seconds."""
     window: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        writers = writer_log(url, args.clients, args.seconds, Path(tmp))
+        writers = writer_log(url, clients, seconds, Path(tmp))
 
         def cleanup() -> None:
-            time.sleep(args.warmup)
+            time.sleep(warmup)
             with psycopg.connect(url, autocommit=True) as conn:
                 window.append(time.time())
                 conn.execute(statement)
@@ -112,13 +117,13 @@ def run_rep(url: str, statement: str, args: argparse.Namespace) -> Rep:
         done = transactions(Path(tmp))
     start, end = window
     if end > max(t.end for t in done):
-        raise RuntimeError("the cleanup outlasted the writers: raise --seconds")
+        raise RuntimeError("the statement outlasted the writers: raise --seconds")
     overlapping = [t.latency_ms for t in done if t.start < end and t.end > start]
     return Rep(end - start, overlapping, [t.latency_ms for t in done if t.end <= start or t.start >= end])
 
 
 def latency_figures(values: list[float]) -> tuple[float, float, float]:
-    p99 = statistics.quantiles(values, n=100)[-1] if len(values) > 1 else values[0]
+    p99 = statistics.quantiles(values, n=100, method="inclusive")[-1] if len(values) > 1 else values[0]
     return statistics.median(values), p99, max(values)
 
 

@@ -19,6 +19,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 SMALL_PAGES = ["--rows", "2000", "--tenants", "5", "--big", "500", "--depth", "200", "--calls", "3"]
 RUNS = {
     "check_forms.py": ["--rounds", "1", "--seconds", "1"],
+    "default_move.py": ["--rows", "2000", "--reps", "1", "--seconds", "4", "--warmup", "1"],
     "instructions.py": ["--calls", "3", "--warm", "2"],
     "list_pages.py": [*SMALL_PAGES, "--rounds", "1", "--seconds", "1"],
     "payload_hash.py": ["--documents", "20", "--rounds", "1"],
@@ -37,6 +38,7 @@ OWN_CLUSTER = {"instructions.py"}
 # What each script prints once it has measured everything.
 LAST_WORDS = {
     "check_forms.py": "paired tps over committed",
+    "default_move.py": "longest wait per row moved",
     "instructions.py": "record_delivery / PL/pgSQL wrapper + reservation",
     "list_pages.py": "deep page (keyset)",
     "payload_hash.py": "SQL teams_obs.payload_hash",
