@@ -4,6 +4,7 @@ no row lost while writers keep writing, idempotent also when run concurrently, d
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -173,6 +174,40 @@ def test_writers_keep_writing_while_rows_move_out_of_default(db, db_url):
     assert this_month.rows_moved >= 50_000
 
 
+def test_rows_written_or_purged_while_the_month_is_copied_are_reconciled(db, db_url):
+    """The month is copied out of DEFAULT before the locks; what changed in DEFAULT meanwhile is caught up."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first], per_month=1000)
+    purged = db.execute(f"SELECT delivery_id FROM {DEFAULT} ORDER BY delivery_id LIMIT 1").fetchone()[0]
+    done: list[list[Action]] = []
+    with psycopg.connect(db_url) as writer:  # one transaction, open while maintain copies the month
+        writer.execute(f"DELETE FROM {DELIVERIES} WHERE delivery_id = %s", [purged])
+        writer.execute(f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status)"
+                       " VALUES (gen_random_uuid(), 'chat', 'written-during-copy', 'k', 'sent')")
+        thread = threading.Thread(target=lambda: done.append(maintain(db_url, lock_timeout="60s")))
+        thread.start()
+        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                   " AND query LIKE '%attach_month_partition%'")
+        for _ in range(600):  # the copy is done once maintain waits for the writer's lock on the table
+            if db.execute(waiting).fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("maintain never waited for the writer")
+        writer.commit()
+        thread.join()
+
+    month = f"{DELIVERIES}_p{first:%Y_%m}"
+    (action,) = [a for a in done[0] if a.partition == month]
+    assert (action.attempts, action.rows_moved) == (1, 1000)  # 999 copied, 1 caught up; one run, no retry
+    assert default_rows(db) == 0
+    rows = db.execute(f"SELECT delivery_id, destination_id FROM {month}").fetchall()
+    assert len(rows) == 1000
+    assert purged not in {delivery_id for delivery_id, _ in rows}
+    assert "written-during-copy" in {destination for _, destination in rows}
+
+
 def test_concurrent_runs_create_each_month_once(db, db_url):
     first = current_month(db)
     drop_partitions_from(db, first)
@@ -265,8 +300,8 @@ def test_a_new_partition_is_like_one_made_by_partition_of(db):
 
 
 def test_every_range_partitioned_table_of_the_schema_is_covered(db):
-    db.execute("CREATE TABLE teams_obs.probe_events (tenant uuid NOT NULL, created_at timestamptz NOT NULL)"
-               " PARTITION BY RANGE (created_at)")
+    db.execute("CREATE TABLE teams_obs.probe_events (tenant uuid NOT NULL, created_at timestamptz NOT NULL,"
+               " PRIMARY KEY (tenant, created_at)) PARTITION BY RANGE (created_at)")
     db.execute("CREATE TABLE teams_obs.probe_events_default PARTITION OF teams_obs.probe_events DEFAULT")
     db.execute("INSERT INTO teams_obs.probe_events VALUES (gen_random_uuid(), now() - interval '1 year')")
     actions = maintain(db, months_ahead=1)
@@ -275,6 +310,17 @@ def test_every_range_partitioned_table_of_the_schema_is_covered(db):
     year_ago = db.execute("SELECT date_trunc('month', now() - interval '1 year', 'UTC')").fetchone()[0]
     assert created == {f"teams_obs.probe_events_p{m:%Y_%m}" for m in (year_ago, first, add_months(first, 1))}
     assert "teams_obs.audit_events" in {a.table for a in maintain(db, months_ahead=5)}
+
+
+def test_a_default_partition_without_primary_key_is_refused_by_name(db):
+    """The rows copied out of DEFAULT are reconciled by primary key (SPEC §3: every table has one)."""
+    db.execute("CREATE TABLE teams_obs.probe_keyless (tenant uuid NOT NULL, created_at timestamptz NOT NULL)"
+               " PARTITION BY RANGE (created_at)")
+    db.execute("CREATE TABLE teams_obs.probe_keyless_default PARTITION OF teams_obs.probe_keyless DEFAULT")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState,
+                       match=r"teams_obs\.probe_keyless has a DEFAULT partition but no primary key"):
+        db.execute("SELECT teams_obs.attach_month_partition('teams_obs.probe_keyless',"
+                   " date_trunc('month', now(), 'UTC'))")
 
 
 def test_a_table_without_default_partition_gets_its_months(db):
