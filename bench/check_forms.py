@@ -38,7 +38,6 @@ from teams_obs.taxonomy import TAXONOMIES
 
 TABLE = "notification_deliveries"
 COMMITTED = "committed"
-FORMS = [COMMITTED, "in_lists", "domains"]
 
 SINGLE_COLUMN_CHECKS = """
 SELECT c.conname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -77,23 +76,28 @@ def as_domains(conn: psycopg.Connection) -> None:
             sql.Identifier("teams_obs", TABLE), sql.Identifier(name), sql.Identifier(column), domain))
 
 
+# Each form but the committed one: how its clone of the deployed database is changed.
+CHANGES = {"in_lists": as_in_lists, "domains": as_domains}
+FORMS = [COMMITTED, *CHANGES]
+
+
 @contextmanager
 def form_databases(url: str) -> Iterator[dict[str, str]]:
     """FORMS -> URL: the committed one is ``url``, the others clones of it, dropped afterwards."""
     urls = {COMMITTED: url}
     with psycopg.connect(url, autocommit=True) as conn:
-        for form in FORMS[1:]:
+        for form in CHANGES:
             conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}_{form}")
             conn.execute(f"CREATE DATABASE {BENCH_DB}_{form} TEMPLATE {BENCH_DB}")
             urls[form] = psycopg.conninfo.make_conninfo(url, dbname=f"{BENCH_DB}_{form}")
     try:
-        for form, change in (("in_lists", as_in_lists), ("domains", as_domains)):
+        for form, change in CHANGES.items():
             with psycopg.connect(urls[form], autocommit=True) as conn:
                 change(conn)
         yield urls
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
-            for form in FORMS[1:]:
+            for form in CHANGES:
                 conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}_{form} WITH (FORCE)")
 
 
