@@ -1,4 +1,4 @@
-"""The issue's single-row contenders against three forms of notification_deliveries' CHECK constraints.
+"""The issue's single-row contenders against forms of the deployed schema that record_delivery writes to.
 
 PostgreSQL 15 keeps a table's CHECK constraints as stored node trees and reads them back, and simplifies
 them again, in every INSERT statement: for a single-row insert that is a large share of the work. Forms,
@@ -9,14 +9,16 @@ each a database cloned from the deployed plan:
   value);
 - domains: every single-column CHECK of the table moved onto a domain over the column's type (a
   decision input: SPEC §3 asks for CHECK-constrained text columns). A domain's constraints are read
-  once per backend into the type cache.
+  once per backend into the type cache;
+- key_collate_c: the sidecar's idempotency_key COLLATE "C" (its primary key then compares bytes, not by
+  the database's collation).
 
 Each round runs, for every form, one pgbench run of the three contenders of bench/record_delivery.py
 (plain INSERT, record_delivery, 2-statement transaction), the order of the forms rotating. The report
 gives each form's median tps per contender, its paired ratio to the committed form, and record_delivery
 over the plain INSERT. Usage:
 
-    python3 bench/check_forms.py [--db URL] [--rounds 10] [--seconds 5] [--clients 1]
+    python3 bench/check_forms.py [--db URL] [--rounds 10] [--seconds 5] [--clients 1] [--forms a,b]
 """
 
 from __future__ import annotations
@@ -76,28 +78,32 @@ def as_domains(conn: psycopg.Connection) -> None:
             sql.Identifier("teams_obs", TABLE), sql.Identifier(name), sql.Identifier(column), domain))
 
 
+def key_collate_c(conn: psycopg.Connection) -> None:
+    conn.execute('ALTER TABLE teams_obs.notification_delivery_idempotency'
+                 ' ALTER COLUMN idempotency_key TYPE text COLLATE "C"')
+
+
 # Each form but the committed one: how its clone of the deployed database is changed.
-CHANGES = {"in_lists": as_in_lists, "domains": as_domains}
-FORMS = [COMMITTED, *CHANGES]
+CHANGES = {"in_lists": as_in_lists, "domains": as_domains, "key_collate_c": key_collate_c}
 
 
 @contextmanager
-def form_databases(url: str) -> Iterator[dict[str, str]]:
-    """FORMS -> URL: the committed one is ``url``, the others clones of it, dropped afterwards."""
+def form_databases(url: str, changed: list[str]) -> Iterator[dict[str, str]]:
+    """Form -> URL: the committed one is ``url``, the ``changed`` ones clones of it, dropped afterwards."""
     urls = {COMMITTED: url}
     with psycopg.connect(url, autocommit=True) as conn:
-        for form in CHANGES:
+        for form in changed:
             conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}_{form}")
             conn.execute(f"CREATE DATABASE {BENCH_DB}_{form} TEMPLATE {BENCH_DB}")
             urls[form] = psycopg.conninfo.make_conninfo(url, dbname=f"{BENCH_DB}_{form}")
     try:
-        for form, change in CHANGES.items():
+        for form in changed:
             with psycopg.connect(urls[form], autocommit=True) as conn:
-                change(conn)
+                CHANGES[form](conn)
         yield urls
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
-            for form in CHANGES:
+            for form in changed:
                 conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}_{form} WITH (FORCE)")
 
 
@@ -107,19 +113,24 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=5, help="length of one pgbench run")
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--forms", type=lambda text: text.split(","), default=list(CHANGES),
+                        help=f"the forms run beside {COMMITTED}, comma-separated (default: {','.join(CHANGES)})")
     args = parser.parse_args()
+    if unknown := set(args.forms) - set(CHANGES):
+        parser.error(f"--forms: no form {', '.join(sorted(unknown))}; the forms are {', '.join(CHANGES)}")
+    forms = [COMMITTED, *dict.fromkeys(args.forms)]
 
     contenders = [Contender(name, PGBENCH_SCRIPTS[name].read_text()) for name in CONTENDERS]
-    tps: dict[str, list[dict[str, float]]] = {form: [] for form in FORMS}
-    with database(args.db, fsync=True) as url, form_databases(url) as urls:
-        for number, order in enumerate(rotations(FORMS, args.rounds)):
+    tps: dict[str, list[dict[str, float]]] = {form: [] for form in forms}
+    with database(args.db, fsync=True) as url, form_databases(url, forms[1:]) as urls:
+        for number, order in enumerate(rotations(forms, args.rounds)):
             for form in order:
                 tps[form].append(run_mixed(urls[form], contenders, args.clients, args.seconds))
             print(f"round {number + 1}: " + "; ".join(
-                f"{form} " + ", ".join(f"{tps[form][-1][name]:.0f}" for name in CONTENDERS) for form in FORMS),
+                f"{form} " + ", ".join(f"{tps[form][-1][name]:.0f}" for name in CONTENDERS) for form in forms),
                 flush=True)
     print(f"\n{args.clients} client(s), {args.rounds} rounds; tps of {', '.join(CONTENDERS)}")
-    for form in FORMS:
+    for form in forms:
         medians = [statistics.median(r[name] for r in tps[form]) for name in CONTENDERS]
         line = f"  {form:<9} " + ", ".join(f"{median:,.0f}" for median in medians)
         ratio = statistics.median(r["record_delivery"] / r["plain INSERT"] for r in tps[form])
