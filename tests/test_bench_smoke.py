@@ -18,7 +18,6 @@ from teams_obs.embedded import EmbeddedPostgres
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 SMALL_PAGES = ["--rows", "2000", "--tenants", "5", "--big", "500", "--depth", "200", "--calls", "3"]
 RUNS = {
-    "check_forms.py": ["--rounds", "1", "--seconds", "1"],
     "default_move.py": ["--rows", "2000", "--reps", "1", "--seconds", "4", "--warmup", "1"],
     "instructions.py": ["--calls", "3", "--warm", "2"],
     "list_pages.py": [*SMALL_PAGES, "--rounds", "1", "--seconds", "1"],
@@ -29,6 +28,7 @@ RUNS = {
                                     "--variant", "same", "v_key text;", "v_key text;"],
     "retention.py": ["--sizes", "2000", "--reps", "1", "--live", "500"],
     "rls_force.py": [*SMALL_PAGES, "--rounds", "1", "--seconds", "1", "--clients", "1"],
+    "schema_forms.py": ["--rounds", "1", "--seconds", "1"],
     "sidecar_cleanup.py": ["--expired", "2000", "--reps", "1", "--clients", "1", "--batch", "500",
                            "--seconds", "2", "--warmup", "1"],
     "wal_per_delivery.py": ["--rows", "2000", "--tenants", "5", "--transactions", "50", "--reps", "1"],
@@ -37,7 +37,6 @@ RUNS = {
 OWN_CLUSTER = {"instructions.py"}
 # What each script prints once it has measured everything.
 LAST_WORDS = {
-    "check_forms.py": "paired tps over committed",
     "default_move.py": "longest wait per row moved",
     "instructions.py": "record_delivery / PL/pgSQL wrapper + reservation",
     "list_pages.py": "deep page (keyset)",
@@ -47,6 +46,7 @@ LAST_WORDS = {
     "record_delivery_variants.py": "paired difference from committed",
     "retention.py": "DELETE + VACUUM",
     "rls_force.py": "record_delivery, FORCE",
+    "schema_forms.py": "paired tps over committed",
     "sidecar_cleanup.py": "one DELETE",
     "wal_per_delivery.py": "time-ordered / random ids, steady",
 }

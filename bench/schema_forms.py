@@ -18,7 +18,7 @@ Each round runs, for every form, one pgbench run of the three contenders of benc
 gives each form's median tps per contender, its paired ratio to the committed form, and record_delivery
 over the plain INSERT. Usage:
 
-    python3 bench/check_forms.py [--db URL] [--rounds 10] [--seconds 5] [--clients 1] [--forms a,b]
+    python3 bench/schema_forms.py [--db URL] [--rounds 10] [--seconds 5] [--clients 1] [--forms a,b]
 """
 
 from __future__ import annotations
