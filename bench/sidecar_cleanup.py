@@ -4,7 +4,9 @@
 --clients writers calling record_delivery (new keys) for --seconds, with per-transaction latency logs;
 after --warmup seconds one cleanup runs on another connection. Contenders, alternating rep by rep:
 
-- batched: SELECT * FROM teams_obs.cleanup_notification_deliveries('90 days', --batch) (what cron runs);
+- batched: SELECT * FROM teams_obs.cleanup_notification_deliveries('90 days', --batch) (one transaction);
+- committed batches: CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days', --batch)
+  (what `teams-obs cleanup` runs: a COMMIT after each batch);
 - one DELETE: DELETE FROM notification_delivery_idempotency WHERE created_at < now() - '90 days'.
 
 For each: the cleanup's duration, and writer latency (median, p99, max) of the transactions that overlap
@@ -36,6 +38,7 @@ SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-000000000001', 
 """
 CONTENDERS = {
     "batched": "SELECT * FROM teams_obs.cleanup_notification_deliveries('90 days', {batch})",
+    "committed batches": "CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days', {batch})",
     "one DELETE": f"DELETE FROM {SIDECAR} WHERE created_at < now() - interval '90 days'",
 }
 

@@ -4,11 +4,12 @@
 
 BEGIN;
 
--- Retention of audit events (SPEC §4: 365 days by default), for cron, pg_cron or `teams-obs cleanup`.
+-- Retention of audit events (SPEC §4: 365 days by default), for cron and pg_cron.
 -- With cutoff = now() - p_retention, the generic retention of teams_obs.cleanup_partitioned_table deletes
 -- expired rows left in the DEFAULT partition in batches and drops whole monthly partitions ending at or
 -- before the cutoff (never DEFAULT, the current or a future month); rows of a partly expired month stay
 -- until the whole month has expired. Audit events have no sidecar, so there is no reservation step.
+-- All in the caller's transaction; CALL teams_obs.run_retention commits after each batch instead.
 -- Returns one teams_obs.cleanup_result row per kind, like cleanup_notification_deliveries.
 CREATE FUNCTION teams_obs.cleanup_audit_events(p_retention interval DEFAULT interval '365 days',
                                                p_batch_size integer DEFAULT 10000)

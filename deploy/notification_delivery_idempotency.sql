@@ -10,7 +10,7 @@ BEGIN;
 -- never exists without its row.
 -- The primary key is its only index. Every recording inserts here, and an index on created_at cost
 -- record_delivery 1.5% of its throughput (docs/benchmarks.md); retention finds expired reservations by
--- page ranges (teams_obs.delete_expired_rows), which needs none.
+-- page ranges (teams_obs.retention_row_batches), which need none.
 CREATE TABLE teams_obs.notification_delivery_idempotency (
     tenant uuid NOT NULL,
     idempotency_key text COLLATE "C" NOT NULL,

@@ -1,63 +1,13 @@
 -- Deploy teams_obs:partition_retention to pg
 -- requires: partition_catalog
 -- requires: cleanup_result
+-- requires: notification_deliveries
+-- requires: notification_delivery_idempotency
 
 BEGIN;
 
--- Deletes the rows of p_table whose p_column is before p_cutoff, in batches: one short DELETE per
--- range of consecutive heap pages (a TID range scan) holding about p_batch_size rows by the planner's
--- statistics, or at most p_batch_size when there are none (a heap page holds at most
--- (block_size - 24) / 28 tuples). One pass over the table in all, no index needed (DEFAULT partitions
--- have none on the key alone), nothing collected in memory, and no statement grows with the backlog.
--- Pages added after the start hold rows written after it, which are not expired.
-CREATE FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamptz,
-                                              p_batch_size integer DEFAULT 10000)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    v_block_size constant integer := current_setting('block_size')::integer;
-    v_bytes bigint := pg_relation_size(p_table);
-    v_pages bigint;
-    v_rows_per_page double precision;
-    v_step bigint;
-    v_deleted bigint;
-    v_total bigint := 0;
-BEGIN
-    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'batch_size: must be a positive integer';
-    END IF;
-    -- On Citus the coordinator holds an empty shell of a distributed table, each DELETE below runs on
-    -- every shard, and the page ranges must cover the largest one.
-    IF teams_obs.citus_installed() THEN
-        EXECUTE 'SELECT greatest($2, max(s.shard_size)) FROM pg_catalog.citus_shards AS s WHERE s.table_name = $1'
-            INTO v_bytes USING p_table, v_bytes;
-    END IF;
-    v_pages := v_bytes / v_block_size;
-    SELECT CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages
-                ELSE (v_block_size - 24) / 28 END
-      INTO v_rows_per_page
-      FROM pg_catalog.pg_class AS c
-     WHERE c.oid = p_table;
-    v_step := greatest(1, floor(p_batch_size / v_rows_per_page));
-    FOR v_first IN 0 .. v_pages - 1 BY v_step LOOP
-        EXECUTE format('DELETE FROM %s WHERE ctid >= $1 AND ctid < $2 AND %I < $3', p_table, p_column)
-            USING format('(%s,0)', v_first)::tid, format('(%s,0)', v_first + v_step)::tid, p_cutoff;
-        GET DIAGNOSTICS v_deleted = ROW_COUNT;
-        v_total := v_total + v_deleted;
-        RAISE DEBUG 'delete_expired_rows: pages % to % of %: % rows deleted',
-            v_first, least(v_first + v_step, v_pages) - 1, p_table, v_deleted;
-    END LOOP;
-    RETURN v_total;
-END
-$function$;
-
-COMMENT ON FUNCTION teams_obs.delete_expired_rows(regclass, name, timestamptz, integer) IS
-    'Deletes rows of p_table with p_column < p_cutoff, one short DELETE per page range of about p_batch_size rows; returns the count.';
-
 -- The cutoff of a retention period: now() - p_retention, refused (22023) unless the period is positive.
--- Shared by the cleanup_* functions so that they validate alike.
+-- Shared by the cleanup_* functions and run_retention so that they validate alike.
 CREATE FUNCTION teams_obs.retention_cutoff(p_retention interval)
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE
@@ -75,18 +25,175 @@ $function$;
 COMMENT ON FUNCTION teams_obs.retention_cutoff(interval) IS
     'now() - p_retention for the cleanup_* functions; 22023 unless p_retention is a positive interval.';
 
--- Retention of one table range-partitioned on a timestamptz column (deliveries, audit events):
---  1. expired rows in the DEFAULT partition are deleted in batches;
---  2. whole partitions whose upper bound is at or before p_cutoff and at or before the start of the
---     current UTC month are dropped: never DEFAULT, the current or a future partition, whatever
---     the cutoff. Their rows are counted first, before any lock on the parent is taken; DROP then
---     needs ACCESS EXCLUSIVE on the parent, which it waits for at most lock_timeout (500ms) per
---     attempt, five attempts with growing pauses, so writers queue behind it briefly at worst. A
---     partition still busy after that is reported as partitions_busy and left for the next run.
--- The parent lock is held until the caller's transaction ends, so callers do their row deletes
--- first and call this last. Serialised with `teams-obs maintain` by the maintenance lock.
-CREATE FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamptz,
-                                                    p_batch_size integer DEFAULT 10000)
+-- The retention functions granted to the maintainer act on the partitioned tables of teams_obs only: the
+-- owner they run as may own other tables too.
+CREATE FUNCTION teams_obs.check_retention_parent(p_parent regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
+                    WHERE c.oid = p_parent AND c.relkind = 'p'
+                      AND c.relnamespace = 'teams_obs'::regnamespace) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('parent: %s is not a partitioned table of teams_obs', p_parent);
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.check_retention_parent(regclass) IS
+    '22023 unless p_parent is a partitioned table in schema teams_obs.';
+
+-- A cutoff in the future would delete current rows and drop the current month: 22023 unless p_cutoff is
+-- a finite time not after now().
+CREATE FUNCTION teams_obs.check_retention_cutoff(p_cutoff timestamptz)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF p_cutoff IS NULL OR NOT isfinite(p_cutoff) OR p_cutoff > now() THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'cutoff: must be a finite time not after now()';
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.check_retention_cutoff(timestamptz) IS
+    '22023 unless p_cutoff is a finite time not after now().';
+
+-- What retention of a partitioned table deletes row by row, where it cannot drop whole partitions: the
+-- table's DEFAULT partition, and the tables that live as long as its rows: the deliveries' sidecar of
+-- reservations (a reservation and its row share created_at). Each with its time column and the kind it
+-- is reported as (teams_obs.cleanup_result); tables of the same lifetime first, DEFAULT last. The one
+-- list that cleanup_partitioned_table and run_retention go through, and that delete_retention_batch
+-- accepts.
+CREATE FUNCTION teams_obs.retention_row_tables(p_parent regclass)
+RETURNS TABLE (kind text, table_name regclass, time_column name, is_default boolean)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    PERFORM teams_obs.check_retention_parent(p_parent);
+    IF p_parent = 'teams_obs.notification_deliveries'::regclass THEN
+        RETURN QUERY SELECT 'reservations_deleted', 'teams_obs.notification_delivery_idempotency'::regclass,
+                            'created_at'::name, false;
+    END IF;
+    RETURN QUERY
+    SELECT 'default_rows_deleted', b.partition_oid::regclass, a.attname, true
+      FROM teams_obs.partition_bounds(p_parent) AS b
+      JOIN pg_catalog.pg_partitioned_table AS pt ON pt.partrelid = p_parent
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+     WHERE b.is_default;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.retention_row_tables(regclass) IS
+    'The tables whose expired rows retention of p_parent deletes in batches: the sidecar of deliveries, then p_parent''s DEFAULT partition; with time column and report kind.';
+
+-- The batches in which retention of p_parent deletes expired rows: per table of retention_row_tables, one
+-- range of consecutive heap pages (a TID range scan) holding about p_batch_size rows by the planner's
+-- statistics, or at most p_batch_size when there are none (a heap page holds at most
+-- (block_size - 24) / 28 tuples). One pass over each table in all, no index needed (DEFAULT partitions
+-- have none on the time column alone), nothing collected in memory, and no statement grows with the
+-- backlog. Pages added later hold rows written later, which have not expired.
+CREATE FUNCTION teams_obs.retention_row_batches(p_parent regclass, p_batch_size integer DEFAULT 10000)
+RETURNS TABLE (kind text, table_name regclass, first_page bigint, end_page bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_block_size constant integer := current_setting('block_size')::integer;
+    v_table record;
+    v_bytes bigint;
+    v_rows_per_page double precision;
+    v_step bigint;
+BEGIN
+    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'batch_size: must be a positive integer';
+    END IF;
+    FOR v_table IN SELECT * FROM teams_obs.retention_row_tables(p_parent) LOOP
+        v_bytes := pg_relation_size(v_table.table_name);
+        -- On Citus the coordinator holds an empty shell of a distributed table, each DELETE runs on
+        -- every shard, and the page ranges must cover the largest one.
+        IF teams_obs.citus_installed() THEN
+            EXECUTE 'SELECT greatest($2, max(s.shard_size)) FROM pg_catalog.citus_shards AS s WHERE s.table_name = $1'
+                INTO v_bytes USING v_table.table_name, v_bytes;
+        END IF;
+        SELECT CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages
+                    ELSE (v_block_size - 24) / 28 END
+          INTO v_rows_per_page
+          FROM pg_catalog.pg_class AS c
+         WHERE c.oid = v_table.table_name;
+        v_step := greatest(1, floor(p_batch_size / v_rows_per_page));
+        RETURN QUERY
+        SELECT v_table.kind, v_table.table_name, first, first + v_step
+          FROM generate_series(0::bigint, v_bytes / v_block_size - 1, v_step) AS first;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.retention_row_batches(regclass, integer) IS
+    'The page ranges, of about p_batch_size rows each, in which retention of p_parent deletes expired rows (tables of retention_row_tables).';
+
+-- One batch: deletes the rows of p_table, a table of retention_row_tables(p_parent), whose time column is
+-- before p_cutoff, in heap pages [p_first_page, p_end_page). One short statement; a DEFAULT partition's
+-- batch first takes the maintenance lock of p_parent (a row move of `teams-obs maintain` may hold it for
+-- a while: wait up to 60s), which serialises it with maintain until its transaction ends.
+CREATE FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_table regclass, p_cutoff timestamptz,
+                                                 p_first_page bigint, p_end_page bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '60s'
+AS $function$
+DECLARE
+    v_table record;
+    v_deleted bigint;
+BEGIN
+    PERFORM teams_obs.check_retention_cutoff(p_cutoff);
+    SELECT * INTO v_table FROM teams_obs.retention_row_tables(p_parent) AS t WHERE t.table_name = p_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('table: retention of %s deletes no rows of %s', p_parent, p_table);
+    END IF;
+    IF v_table.is_default THEN
+        PERFORM teams_obs.lock_partition_maintenance(p_parent);
+    END IF;
+    EXECUTE format('DELETE FROM %s WHERE ctid >= $1 AND ctid < $2 AND %I < $3', p_table, v_table.time_column)
+        USING format('(%s,0)', p_first_page)::tid, format('(%s,0)', p_end_page)::tid, p_cutoff;
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    RAISE DEBUG 'delete_retention_batch: pages % to % of %: % rows deleted',
+        p_first_page, p_end_page - 1, p_table, v_deleted;
+    RETURN v_deleted;
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.delete_retention_batch(regclass, regclass, timestamptz, bigint, bigint) IS
+    'One retention batch: deletes rows of p_table (one of retention_row_tables(p_parent)) before p_cutoff in heap pages [p_first_page, p_end_page); returns the count.';
+
+-- How a table of retention_row_tables reports its deleted rows (teams_obs.cleanup_result): a DEFAULT
+-- partition against its parent, naming the partition; another table against itself.
+CREATE FUNCTION teams_obs.rows_deleted_result(p_parent regclass, p_table regclass, p_kind text,
+                                              p_is_default boolean, p_rows bigint, p_cutoff timestamptz)
+RETURNS teams_obs.cleanup_result
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+RETURN ROW(p_kind, CASE WHEN p_is_default THEN p_parent ELSE p_table END::text, 0, p_rows,
+           CASE WHEN p_is_default THEN ARRAY[p_table::text] ELSE '{}' END, p_cutoff)::teams_obs.cleanup_result;
+
+COMMENT ON FUNCTION teams_obs.rows_deleted_result(regclass, regclass, text, boolean, bigint, timestamptz) IS
+    'The cleanup_result row of the rows retention deleted from one table of retention_row_tables.';
+
+-- Drops the partitions of p_parent whose upper bound is at or before p_cutoff and at or before the start
+-- of the current UTC month: never DEFAULT, the current or a future partition, whatever the cutoff. Their
+-- rows are counted first, before any lock on the parent is taken; DROP then needs ACCESS EXCLUSIVE on the
+-- parent, which it waits for at most lock_timeout (500ms) per attempt, five attempts with growing pauses,
+-- so writers queue behind it briefly at worst. A partition still busy after that is reported as
+-- partitions_busy and left for the next run. The parent lock is held until the caller's transaction
+-- ends, so callers delete rows first and call this last. Serialised with `teams-obs maintain` by the
+-- maintenance lock.
+CREATE FUNCTION teams_obs.drop_expired_partitions(p_parent regclass, p_cutoff timestamptz)
 RETURNS SETOF teams_obs.cleanup_result
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -94,9 +201,6 @@ SET lock_timeout = '500ms'
 AS $function$
 DECLARE
     v_current_month constant timestamptz := date_trunc('month', now(), 'UTC');
-    v_key name;
-    v_default text;
-    v_default_rows bigint := 0;
     v_expired text[];
     v_rows bigint[] := '{}';
     v_count bigint;
@@ -104,24 +208,12 @@ DECLARE
     v_dropped_rows bigint := 0;
     v_busy text[] := '{}';
 BEGIN
-    -- A cutoff in the future would delete current rows from DEFAULT.
-    IF p_cutoff IS NULL OR NOT isfinite(p_cutoff) OR p_cutoff > now() THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'cutoff: must be a finite time not after now()';
-    END IF;
-    SELECT a.attname INTO v_key
-      FROM pg_catalog.pg_partitioned_table pt
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
-     WHERE pt.partrelid = p_parent;
-
+    PERFORM teams_obs.check_retention_cutoff(p_cutoff);
+    PERFORM teams_obs.check_retention_parent(p_parent);
     -- A row move by `teams-obs maintain` may hold the maintenance lock for a while: wait longer for it.
     PERFORM set_config('lock_timeout', '60s', true);
     PERFORM teams_obs.lock_partition_maintenance(p_parent);
     PERFORM set_config('lock_timeout', '500ms', true);
-
-    SELECT b.partition_name INTO v_default FROM teams_obs.partition_bounds(p_parent) AS b WHERE b.is_default;
-    IF v_default IS NOT NULL THEN
-        v_default_rows := teams_obs.delete_expired_rows(v_default::regclass, v_key, p_cutoff, p_batch_size);
-    END IF;
 
     SELECT coalesce(array_agg(b.partition_name ORDER BY b.upper_bound), '{}') INTO v_expired
       FROM teams_obs.partition_bounds(p_parent) AS b
@@ -151,9 +243,6 @@ BEGIN
 
     RETURN NEXT ROW('partitions_dropped', p_parent::text, cardinality(v_dropped), v_dropped_rows, v_dropped,
                     p_cutoff)::teams_obs.cleanup_result;
-    RETURN NEXT ROW('default_rows_deleted', p_parent::text, 0, v_default_rows,
-                    CASE WHEN v_default IS NULL THEN '{}' ELSE ARRAY[v_default] END,
-                    p_cutoff)::teams_obs.cleanup_result;
     IF cardinality(v_busy) > 0 THEN
         RETURN NEXT ROW('partitions_busy', p_parent::text, cardinality(v_busy), 0, v_busy,
                         p_cutoff)::teams_obs.cleanup_result;
@@ -161,12 +250,98 @@ BEGIN
 END
 $function$;
 
-COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer) IS
-    'Retention of a monthly-partitioned table: deletes DEFAULT rows before p_cutoff in batches, drops partitions ending at or before p_cutoff (never DEFAULT, current or future ones); one cleanup_result row per kind.';
+COMMENT ON FUNCTION teams_obs.drop_expired_partitions(regclass, timestamptz) IS
+    'Drops the partitions of p_parent ending at or before p_cutoff (never DEFAULT, current or future ones); reports them as partitions_dropped, those still in use as partitions_busy.';
 
--- Building blocks of the cleanup_* functions, which run them as the owner.
+-- Retention of one partitioned table in one transaction, for the cleanup_* functions: the expired rows
+-- of every table of retention_row_tables in batches, then the drops (drop_expired_partitions, last: its
+-- parent lock is held until the transaction ends). One cleanup_result row per kind.
+CREATE FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamptz,
+                                                    p_batch_size integer DEFAULT 10000)
+RETURNS SETOF teams_obs.cleanup_result
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table record;
+    v_rows bigint;
+BEGIN
+    FOR v_table IN SELECT * FROM teams_obs.retention_row_tables(p_parent) LOOP
+        SELECT coalesce(sum(teams_obs.delete_retention_batch(p_parent, b.table_name, p_cutoff,
+                                                             b.first_page, b.end_page)), 0)
+          INTO v_rows
+          FROM teams_obs.retention_row_batches(p_parent, p_batch_size) AS b
+         WHERE b.table_name = v_table.table_name;
+        RETURN NEXT teams_obs.rows_deleted_result(p_parent, v_table.table_name, v_table.kind, v_table.is_default,
+                                                  v_rows, p_cutoff);
+    END LOOP;
+    RETURN QUERY SELECT * FROM teams_obs.drop_expired_partitions(p_parent, p_cutoff);
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer) IS
+    'Retention of a monthly-partitioned table in one transaction: deletes expired rows (retention_row_tables) in batches, drops partitions ending at or before p_cutoff (never DEFAULT, current or future ones); one cleanup_result row per kind.';
+
+-- Retention of one partitioned table as cleanup_partitioned_table does it, but with a COMMIT after each
+-- batch (for `teams-obs cleanup` and pg_cron): a large backlog is not one long transaction holding back
+-- vacuum's horizon and every deleted row's lock, an interrupted run keeps the batches done, and `teams-obs
+-- maintain` may run between two batches of DEFAULT. The cutoff is fixed at the start. p_removed: one
+-- cleanup_result row per kind, as the cleanup_* functions return. A procedure that commits may have no
+-- SET clause, so every name and operator is qualified instead; it runs as its caller, the maintainer,
+-- and the functions it calls check what they are given. With no rows to delete it commits nothing, and
+-- may then be called inside a transaction.
+CREATE PROCEDURE teams_obs.run_retention(p_parent regclass, p_retention interval, p_batch_size integer DEFAULT 10000,
+                                         INOUT p_removed teams_obs.cleanup_result[] DEFAULT NULL)
+LANGUAGE plpgsql
+AS $procedure$
+DECLARE
+    v_cutoff constant timestamptz := teams_obs.retention_cutoff(p_retention);
+    v_table record;
+    v_batch record;
+    v_rows bigint;
+BEGIN
+    p_removed := '{}';
+    FOR v_table IN SELECT t.kind, t.table_name, t.is_default FROM teams_obs.retention_row_tables(p_parent) AS t LOOP
+        v_rows := 0;
+        FOR v_batch IN SELECT b.first_page, b.end_page
+                         FROM teams_obs.retention_row_batches(p_parent, p_batch_size) AS b
+                        WHERE b.table_name OPERATOR(pg_catalog.=) v_table.table_name
+        LOOP
+            v_rows := v_rows OPERATOR(pg_catalog.+) teams_obs.delete_retention_batch(
+                p_parent, v_table.table_name, v_cutoff, v_batch.first_page, v_batch.end_page);
+            COMMIT;
+        END LOOP;
+        p_removed := pg_catalog.array_append(p_removed, teams_obs.rows_deleted_result(
+            p_parent, v_table.table_name, v_table.kind, v_table.is_default, v_rows, v_cutoff));
+    END LOOP;
+    p_removed := pg_catalog.array_cat(p_removed, ARRAY(SELECT d FROM teams_obs.drop_expired_partitions(p_parent, v_cutoff) AS d));
+END
+$procedure$;
+
+COMMENT ON PROCEDURE teams_obs.run_retention(regclass, interval, integer, teams_obs.cleanup_result[]) IS
+    'Retention of p_parent (teams_obs.notification_deliveries or audit_events) older than p_retention, one transaction per batch of expired rows, then the partition drops; p_removed: one cleanup_result row per kind.';
+
+-- Building blocks of the cleanup_* functions, which run them as the owner. run_retention runs as its
+-- caller, the maintainer: what it calls is granted to that role, and checks its arguments.
 REVOKE ALL ON FUNCTION teams_obs.retention_cutoff(interval) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.delete_expired_rows(regclass, name, timestamptz, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.check_retention_parent(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.check_retention_cutoff(timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.retention_row_tables(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.retention_row_batches(regclass, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delete_retention_batch(regclass, regclass, timestamptz, bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.rows_deleted_result(regclass, regclass, text, boolean, bigint, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.drop_expired_partitions(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer) FROM PUBLIC;
+REVOKE ALL ON PROCEDURE teams_obs.run_retention(regclass, interval, integer, teams_obs.cleanup_result[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION teams_obs.retention_cutoff(interval),
+    teams_obs.check_retention_parent(regclass),
+    teams_obs.retention_row_tables(regclass),
+    teams_obs.retention_row_batches(regclass, integer),
+    teams_obs.delete_retention_batch(regclass, regclass, timestamptz, bigint, bigint),
+    teams_obs.rows_deleted_result(regclass, regclass, text, boolean, bigint, timestamptz),
+    teams_obs.drop_expired_partitions(regclass, timestamptz)
+    TO teams_obs_maintainer;
+GRANT EXECUTE ON PROCEDURE teams_obs.run_retention(regclass, interval, integer, teams_obs.cleanup_result[])
+    TO teams_obs_maintainer;
 
 COMMIT;

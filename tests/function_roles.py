@@ -37,6 +37,19 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     # Maintenance, retention and purge: the maintainer.
     "cleanup_notification_deliveries": ({MAINTAINER}, "SELECT * FROM teams_obs.cleanup_notification_deliveries()"),
     "cleanup_audit_events": ({MAINTAINER}, "SELECT * FROM teams_obs.cleanup_audit_events()"),
+    # run_retention runs as its caller (it commits), so what it calls is the maintainer's too.
+    "run_retention": ({MAINTAINER}, "CALL teams_obs.run_retention('teams_obs.audit_events', '365 days')"),
+    "retention_cutoff": ({MAINTAINER}, "SELECT teams_obs.retention_cutoff('1 day')"),
+    "check_retention_parent": ({MAINTAINER}, "SELECT teams_obs.check_retention_parent('teams_obs.audit_events')"),
+    "retention_row_tables": ({MAINTAINER}, "SELECT * FROM teams_obs.retention_row_tables('teams_obs.audit_events')"),
+    "retention_row_batches": ({MAINTAINER},
+                              "SELECT * FROM teams_obs.retention_row_batches('teams_obs.audit_events')"),
+    "delete_retention_batch": ({MAINTAINER}, "SELECT teams_obs.delete_retention_batch('teams_obs.audit_events', "
+                                             "'teams_obs.audit_events_default', now() - interval '1 day', 0, 1)"),
+    "rows_deleted_result": ({MAINTAINER}, "SELECT teams_obs.rows_deleted_result('teams_obs.audit_events', "
+                                          "'teams_obs.audit_events_default', 'default_rows_deleted', true, 0, now())"),
+    "drop_expired_partitions": ({MAINTAINER}, "SELECT * FROM teams_obs.drop_expired_partitions("
+                                              "'teams_obs.audit_events', now() - interval '365 days')"),
     "purge_tenant": ({MAINTAINER}, "SELECT * FROM teams_obs.purge_tenant(%(t)s)"),
     "purge_tenant_table": ({MAINTAINER}, "SELECT teams_obs.purge_tenant_table(%(t)s, "
                                          "'teams_obs.conversation_references')"),
@@ -78,18 +91,17 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "_jcs_string_problem": (ALL, None),
     # Internal: run by SECURITY DEFINER functions as the owner only.
     "activity_text": (NONE, None),
+    "check_retention_cutoff": (NONE, None),
     "citus_installed": (NONE, None),
     "cleanup_partitioned_table": (NONE, None),
     "cursor_checksum": (NONE, None),
     "decode_cursor": (NONE, None),
-    "delete_expired_rows": (NONE, None),
     "delivery_acceptable": (NONE, None),
     "delivery_normalised": (NONE, None),
     "delivery_problem": (NONE, None),
     "delivery_reservation": (NONE, None),
     "encode_cursor": (NONE, None),
     "list_filter": (NONE, None),
-    "retention_cutoff": (NONE, None),
     "time_ordered_uuid": (NONE, None),
 }
 BUILDING_BLOCKS = frozenset({"clean_text", "delivery_key_problem", "delivery_key_digest", "raise_invalid_parameter"}

@@ -566,6 +566,55 @@ COMMENT ON FUNCTION teams_obs.canonical_json(p_doc json) IS 'RFC 8785 (JCS) cano
 
 
 --
+-- Name: check_retention_cutoff(timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.check_retention_cutoff(p_cutoff timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF p_cutoff IS NULL OR NOT isfinite(p_cutoff) OR p_cutoff > now() THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'cutoff: must be a finite time not after now()';
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION check_retention_cutoff(p_cutoff timestamp with time zone); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.check_retention_cutoff(p_cutoff timestamp with time zone) IS '22023 unless p_cutoff is a finite time not after now().';
+
+
+--
+-- Name: check_retention_parent(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.check_retention_parent(p_parent regclass) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
+                    WHERE c.oid = p_parent AND c.relkind = 'p'
+                      AND c.relnamespace = 'teams_obs'::regnamespace) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('parent: %s is not a partitioned table of teams_obs', p_parent);
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION check_retention_parent(p_parent regclass); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.check_retention_parent(p_parent regclass) IS '22023 unless p_parent is a partitioned table in schema teams_obs.';
+
+
+--
 -- Name: citus_installed(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -612,17 +661,10 @@ CREATE FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval D
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-DECLARE
-    v_cutoff timestamptz;
-    v_reservations bigint;
 BEGIN
-    v_cutoff := teams_obs.retention_cutoff(p_retention);
-    v_reservations := teams_obs.delete_expired_rows('teams_obs.notification_delivery_idempotency', 'created_at',
-                                                    v_cutoff, p_batch_size);
-    RETURN NEXT ROW('reservations_deleted', 'teams_obs.notification_delivery_idempotency', 0, v_reservations,
-                    '{}', v_cutoff)::teams_obs.cleanup_result;
     RETURN QUERY
-    SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.notification_deliveries', v_cutoff, p_batch_size);
+    SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.notification_deliveries',
+                                                      teams_obs.retention_cutoff(p_retention), p_batch_size);
 END
 $$;
 
@@ -641,74 +683,21 @@ COMMENT ON FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interv
 CREATE FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer DEFAULT 10000) RETURNS SETOF teams_obs.cleanup_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET lock_timeout TO '500ms'
     AS $$
 DECLARE
-    v_current_month constant timestamptz := date_trunc('month', now(), 'UTC');
-    v_key name;
-    v_default text;
-    v_default_rows bigint := 0;
-    v_expired text[];
-    v_rows bigint[] := '{}';
-    v_count bigint;
-    v_dropped text[] := '{}';
-    v_dropped_rows bigint := 0;
-    v_busy text[] := '{}';
+    v_table record;
+    v_rows bigint;
 BEGIN
-    -- A cutoff in the future would delete current rows from DEFAULT.
-    IF p_cutoff IS NULL OR NOT isfinite(p_cutoff) OR p_cutoff > now() THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'cutoff: must be a finite time not after now()';
-    END IF;
-    SELECT a.attname INTO v_key
-      FROM pg_catalog.pg_partitioned_table pt
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
-     WHERE pt.partrelid = p_parent;
-
-    -- A row move by `teams-obs maintain` may hold the maintenance lock for a while: wait longer for it.
-    PERFORM set_config('lock_timeout', '60s', true);
-    PERFORM teams_obs.lock_partition_maintenance(p_parent);
-    PERFORM set_config('lock_timeout', '500ms', true);
-
-    SELECT b.partition_name INTO v_default FROM teams_obs.partition_bounds(p_parent) AS b WHERE b.is_default;
-    IF v_default IS NOT NULL THEN
-        v_default_rows := teams_obs.delete_expired_rows(v_default::regclass, v_key, p_cutoff, p_batch_size);
-    END IF;
-
-    SELECT coalesce(array_agg(b.partition_name ORDER BY b.upper_bound), '{}') INTO v_expired
-      FROM teams_obs.partition_bounds(p_parent) AS b
-     WHERE NOT b.is_default AND b.upper_bound <= p_cutoff AND b.upper_bound <= v_current_month;
-    -- Counted before any DROP: the first DROP holds the parent's lock until the transaction ends.
-    FOR v_index IN 1 .. cardinality(v_expired) LOOP
-        EXECUTE format('SELECT count(*) FROM %s', v_expired[v_index]) INTO v_count;
-        v_rows := v_rows || v_count;
+    FOR v_table IN SELECT * FROM teams_obs.retention_row_tables(p_parent) LOOP
+        SELECT coalesce(sum(teams_obs.delete_retention_batch(p_parent, b.table_name, p_cutoff,
+                                                             b.first_page, b.end_page)), 0)
+          INTO v_rows
+          FROM teams_obs.retention_row_batches(p_parent, p_batch_size) AS b
+         WHERE b.table_name = v_table.table_name;
+        RETURN NEXT teams_obs.rows_deleted_result(p_parent, v_table.table_name, v_table.kind, v_table.is_default,
+                                                  v_rows, p_cutoff);
     END LOOP;
-
-    FOR v_index IN 1 .. cardinality(v_expired) LOOP
-        FOR v_attempt IN 1 .. 5 LOOP
-            BEGIN
-                EXECUTE format('DROP TABLE %s', v_expired[v_index]);
-                v_dropped := v_dropped || v_expired[v_index];
-                v_dropped_rows := v_dropped_rows + v_rows[v_index];
-                EXIT;
-            EXCEPTION WHEN lock_not_available THEN
-                IF v_attempt = 5 THEN
-                    v_busy := v_busy || v_expired[v_index];
-                ELSE
-                    PERFORM pg_sleep(0.05 * 2 ^ v_attempt);
-                END IF;
-            END;
-        END LOOP;
-    END LOOP;
-
-    RETURN NEXT ROW('partitions_dropped', p_parent::text, cardinality(v_dropped), v_dropped_rows, v_dropped,
-                    p_cutoff)::teams_obs.cleanup_result;
-    RETURN NEXT ROW('default_rows_deleted', p_parent::text, 0, v_default_rows,
-                    CASE WHEN v_default IS NULL THEN '{}' ELSE ARRAY[v_default] END,
-                    p_cutoff)::teams_obs.cleanup_result;
-    IF cardinality(v_busy) > 0 THEN
-        RETURN NEXT ROW('partitions_busy', p_parent::text, cardinality(v_busy), 0, v_busy,
-                        p_cutoff)::teams_obs.cleanup_result;
-    END IF;
+    RETURN QUERY SELECT * FROM teams_obs.drop_expired_partitions(p_parent, p_cutoff);
 END
 $$;
 
@@ -717,7 +706,7 @@ $$;
 -- Name: FUNCTION cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer) IS 'Retention of a monthly-partitioned table: deletes DEFAULT rows before p_cutoff in batches, drops partitions ending at or before p_cutoff (never DEFAULT, current or future ones); one cleanup_result row per kind.';
+COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer) IS 'Retention of a monthly-partitioned table in one transaction: deletes expired rows (retention_row_tables) in batches, drops partitions ending at or before p_cutoff (never DEFAULT, current or future ones); one cleanup_result row per kind.';
 
 
 --
@@ -825,56 +814,42 @@ COMMENT ON FUNCTION teams_obs.default_partition_months(p_parent regclass) IS 'Ro
 
 
 --
--- Name: delete_expired_rows(regclass, name, timestamp with time zone, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: delete_retention_batch(regclass, regclass, timestamp with time zone, bigint, bigint); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamp with time zone, p_batch_size integer DEFAULT 10000) RETURNS bigint
+CREATE FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_table regclass, p_cutoff timestamp with time zone, p_first_page bigint, p_end_page bigint) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '60s'
     AS $_$
 DECLARE
-    v_block_size constant integer := current_setting('block_size')::integer;
-    v_bytes bigint := pg_relation_size(p_table);
-    v_pages bigint;
-    v_rows_per_page double precision;
-    v_step bigint;
+    v_table record;
     v_deleted bigint;
-    v_total bigint := 0;
 BEGIN
-    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'batch_size: must be a positive integer';
+    PERFORM teams_obs.check_retention_cutoff(p_cutoff);
+    SELECT * INTO v_table FROM teams_obs.retention_row_tables(p_parent) AS t WHERE t.table_name = p_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('table: retention of %s deletes no rows of %s', p_parent, p_table);
     END IF;
-    -- On Citus the coordinator holds an empty shell of a distributed table, each DELETE below runs on
-    -- every shard, and the page ranges must cover the largest one.
-    IF teams_obs.citus_installed() THEN
-        EXECUTE 'SELECT greatest($2, max(s.shard_size)) FROM pg_catalog.citus_shards AS s WHERE s.table_name = $1'
-            INTO v_bytes USING p_table, v_bytes;
+    IF v_table.is_default THEN
+        PERFORM teams_obs.lock_partition_maintenance(p_parent);
     END IF;
-    v_pages := v_bytes / v_block_size;
-    SELECT CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages
-                ELSE (v_block_size - 24) / 28 END
-      INTO v_rows_per_page
-      FROM pg_catalog.pg_class AS c
-     WHERE c.oid = p_table;
-    v_step := greatest(1, floor(p_batch_size / v_rows_per_page));
-    FOR v_first IN 0 .. v_pages - 1 BY v_step LOOP
-        EXECUTE format('DELETE FROM %s WHERE ctid >= $1 AND ctid < $2 AND %I < $3', p_table, p_column)
-            USING format('(%s,0)', v_first)::tid, format('(%s,0)', v_first + v_step)::tid, p_cutoff;
-        GET DIAGNOSTICS v_deleted = ROW_COUNT;
-        v_total := v_total + v_deleted;
-        RAISE DEBUG 'delete_expired_rows: pages % to % of %: % rows deleted',
-            v_first, least(v_first + v_step, v_pages) - 1, p_table, v_deleted;
-    END LOOP;
-    RETURN v_total;
+    EXECUTE format('DELETE FROM %s WHERE ctid >= $1 AND ctid < $2 AND %I < $3', p_table, v_table.time_column)
+        USING format('(%s,0)', p_first_page)::tid, format('(%s,0)', p_end_page)::tid, p_cutoff;
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    RAISE DEBUG 'delete_retention_batch: pages % to % of %: % rows deleted',
+        p_first_page, p_end_page - 1, p_table, v_deleted;
+    RETURN v_deleted;
 END
 $_$;
 
 
 --
--- Name: FUNCTION delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamp with time zone, p_batch_size integer); Type: COMMENT; Schema: teams_obs; Owner: -
+-- Name: FUNCTION delete_retention_batch(p_parent regclass, p_table regclass, p_cutoff timestamp with time zone, p_first_page bigint, p_end_page bigint); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamp with time zone, p_batch_size integer) IS 'Deletes rows of p_table with p_column < p_cutoff, one short DELETE per page range of about p_batch_size rows; returns the count.';
+COMMENT ON FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_table regclass, p_cutoff timestamp with time zone, p_first_page bigint, p_end_page bigint) IS 'One retention batch: deletes rows of p_table (one of retention_row_tables(p_parent)) before p_cutoff in heap pages [p_first_page, p_end_page); returns the count.';
 
 
 --
@@ -1079,6 +1054,74 @@ BEGIN
     RETURN v_reservation;
 END
 $$;
+
+
+--
+-- Name: drop_expired_partitions(regclass, timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.drop_expired_partitions(p_parent regclass, p_cutoff timestamp with time zone) RETURNS SETOF teams_obs.cleanup_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '500ms'
+    AS $$
+DECLARE
+    v_current_month constant timestamptz := date_trunc('month', now(), 'UTC');
+    v_expired text[];
+    v_rows bigint[] := '{}';
+    v_count bigint;
+    v_dropped text[] := '{}';
+    v_dropped_rows bigint := 0;
+    v_busy text[] := '{}';
+BEGIN
+    PERFORM teams_obs.check_retention_cutoff(p_cutoff);
+    PERFORM teams_obs.check_retention_parent(p_parent);
+    -- A row move by `teams-obs maintain` may hold the maintenance lock for a while: wait longer for it.
+    PERFORM set_config('lock_timeout', '60s', true);
+    PERFORM teams_obs.lock_partition_maintenance(p_parent);
+    PERFORM set_config('lock_timeout', '500ms', true);
+
+    SELECT coalesce(array_agg(b.partition_name ORDER BY b.upper_bound), '{}') INTO v_expired
+      FROM teams_obs.partition_bounds(p_parent) AS b
+     WHERE NOT b.is_default AND b.upper_bound <= p_cutoff AND b.upper_bound <= v_current_month;
+    -- Counted before any DROP: the first DROP holds the parent's lock until the transaction ends.
+    FOR v_index IN 1 .. cardinality(v_expired) LOOP
+        EXECUTE format('SELECT count(*) FROM %s', v_expired[v_index]) INTO v_count;
+        v_rows := v_rows || v_count;
+    END LOOP;
+
+    FOR v_index IN 1 .. cardinality(v_expired) LOOP
+        FOR v_attempt IN 1 .. 5 LOOP
+            BEGIN
+                EXECUTE format('DROP TABLE %s', v_expired[v_index]);
+                v_dropped := v_dropped || v_expired[v_index];
+                v_dropped_rows := v_dropped_rows + v_rows[v_index];
+                EXIT;
+            EXCEPTION WHEN lock_not_available THEN
+                IF v_attempt = 5 THEN
+                    v_busy := v_busy || v_expired[v_index];
+                ELSE
+                    PERFORM pg_sleep(0.05 * 2 ^ v_attempt);
+                END IF;
+            END;
+        END LOOP;
+    END LOOP;
+
+    RETURN NEXT ROW('partitions_dropped', p_parent::text, cardinality(v_dropped), v_dropped_rows, v_dropped,
+                    p_cutoff)::teams_obs.cleanup_result;
+    IF cardinality(v_busy) > 0 THEN
+        RETURN NEXT ROW('partitions_busy', p_parent::text, cardinality(v_busy), 0, v_busy,
+                        p_cutoff)::teams_obs.cleanup_result;
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION drop_expired_partitions(p_parent regclass, p_cutoff timestamp with time zone); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.drop_expired_partitions(p_parent regclass, p_cutoff timestamp with time zone) IS 'Drops the partitions of p_parent ending at or before p_cutoff (never DEFAULT, current or future ones); reports them as partitions_dropped, those still in use as partitions_busy.';
 
 
 --
@@ -2327,6 +2370,140 @@ COMMENT ON FUNCTION teams_obs.retention_cutoff(p_retention interval) IS 'now() -
 
 
 --
+-- Name: retention_row_batches(regclass, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.retention_row_batches(p_parent regclass, p_batch_size integer DEFAULT 10000) RETURNS TABLE(kind text, table_name regclass, first_page bigint, end_page bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    v_block_size constant integer := current_setting('block_size')::integer;
+    v_table record;
+    v_bytes bigint;
+    v_rows_per_page double precision;
+    v_step bigint;
+BEGIN
+    IF p_batch_size IS NULL OR p_batch_size < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'batch_size: must be a positive integer';
+    END IF;
+    FOR v_table IN SELECT * FROM teams_obs.retention_row_tables(p_parent) LOOP
+        v_bytes := pg_relation_size(v_table.table_name);
+        -- On Citus the coordinator holds an empty shell of a distributed table, each DELETE runs on
+        -- every shard, and the page ranges must cover the largest one.
+        IF teams_obs.citus_installed() THEN
+            EXECUTE 'SELECT greatest($2, max(s.shard_size)) FROM pg_catalog.citus_shards AS s WHERE s.table_name = $1'
+                INTO v_bytes USING v_table.table_name, v_bytes;
+        END IF;
+        SELECT CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages
+                    ELSE (v_block_size - 24) / 28 END
+          INTO v_rows_per_page
+          FROM pg_catalog.pg_class AS c
+         WHERE c.oid = v_table.table_name;
+        v_step := greatest(1, floor(p_batch_size / v_rows_per_page));
+        RETURN QUERY
+        SELECT v_table.kind, v_table.table_name, first, first + v_step
+          FROM generate_series(0::bigint, v_bytes / v_block_size - 1, v_step) AS first;
+    END LOOP;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION retention_row_batches(p_parent regclass, p_batch_size integer); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.retention_row_batches(p_parent regclass, p_batch_size integer) IS 'The page ranges, of about p_batch_size rows each, in which retention of p_parent deletes expired rows (tables of retention_row_tables).';
+
+
+--
+-- Name: retention_row_tables(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.retention_row_tables(p_parent regclass) RETURNS TABLE(kind text, table_name regclass, time_column name, is_default boolean)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM teams_obs.check_retention_parent(p_parent);
+    IF p_parent = 'teams_obs.notification_deliveries'::regclass THEN
+        RETURN QUERY SELECT 'reservations_deleted', 'teams_obs.notification_delivery_idempotency'::regclass,
+                            'created_at'::name, false;
+    END IF;
+    RETURN QUERY
+    SELECT 'default_rows_deleted', b.partition_oid::regclass, a.attname, true
+      FROM teams_obs.partition_bounds(p_parent) AS b
+      JOIN pg_catalog.pg_partitioned_table AS pt ON pt.partrelid = p_parent
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+     WHERE b.is_default;
+END
+$$;
+
+
+--
+-- Name: FUNCTION retention_row_tables(p_parent regclass); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.retention_row_tables(p_parent regclass) IS 'The tables whose expired rows retention of p_parent deletes in batches: the sidecar of deliveries, then p_parent''s DEFAULT partition; with time column and report kind.';
+
+
+--
+-- Name: rows_deleted_result(regclass, regclass, text, boolean, bigint, timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.rows_deleted_result(p_parent regclass, p_table regclass, p_kind text, p_is_default boolean, p_rows bigint, p_cutoff timestamp with time zone) RETURNS teams_obs.cleanup_result
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN ROW(p_kind, (CASE WHEN p_is_default THEN p_parent ELSE p_table END)::text, 0, p_rows, CASE WHEN p_is_default THEN ARRAY[(p_table)::text] ELSE '{}'::text[] END, p_cutoff)::teams_obs.cleanup_result;
+
+
+--
+-- Name: FUNCTION rows_deleted_result(p_parent regclass, p_table regclass, p_kind text, p_is_default boolean, p_rows bigint, p_cutoff timestamp with time zone); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.rows_deleted_result(p_parent regclass, p_table regclass, p_kind text, p_is_default boolean, p_rows bigint, p_cutoff timestamp with time zone) IS 'The cleanup_result row of the rows retention deleted from one table of retention_row_tables.';
+
+
+--
+-- Name: run_retention(regclass, interval, integer, teams_obs.cleanup_result[]); Type: PROCEDURE; Schema: teams_obs; Owner: -
+--
+
+CREATE PROCEDURE teams_obs.run_retention(IN p_parent regclass, IN p_retention interval, IN p_batch_size integer DEFAULT 10000, INOUT p_removed teams_obs.cleanup_result[] DEFAULT NULL::teams_obs.cleanup_result[])
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_cutoff constant timestamptz := teams_obs.retention_cutoff(p_retention);
+    v_table record;
+    v_batch record;
+    v_rows bigint;
+BEGIN
+    p_removed := '{}';
+    FOR v_table IN SELECT t.kind, t.table_name, t.is_default FROM teams_obs.retention_row_tables(p_parent) AS t LOOP
+        v_rows := 0;
+        FOR v_batch IN SELECT b.first_page, b.end_page
+                         FROM teams_obs.retention_row_batches(p_parent, p_batch_size) AS b
+                        WHERE b.table_name OPERATOR(pg_catalog.=) v_table.table_name
+        LOOP
+            v_rows := v_rows OPERATOR(pg_catalog.+) teams_obs.delete_retention_batch(
+                p_parent, v_table.table_name, v_cutoff, v_batch.first_page, v_batch.end_page);
+            COMMIT;
+        END LOOP;
+        p_removed := pg_catalog.array_append(p_removed, teams_obs.rows_deleted_result(
+            p_parent, v_table.table_name, v_table.kind, v_table.is_default, v_rows, v_cutoff));
+    END LOOP;
+    p_removed := pg_catalog.array_cat(p_removed, ARRAY(SELECT d FROM teams_obs.drop_expired_partitions(p_parent, v_cutoff) AS d));
+END
+$$;
+
+
+--
+-- Name: PROCEDURE run_retention(IN p_parent regclass, IN p_retention interval, IN p_batch_size integer, INOUT p_removed teams_obs.cleanup_result[]); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON PROCEDURE teams_obs.run_retention(IN p_parent regclass, IN p_retention interval, IN p_batch_size integer, INOUT p_removed teams_obs.cleanup_result[]) IS 'Retention of p_parent (teams_obs.notification_deliveries or audit_events) older than p_retention, one transaction per batch of expired rows, then the partition drops; p_removed: one cleanup_result row per kind.';
+
+
+--
 -- Name: tenant_deletion_order(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -3073,6 +3250,21 @@ GRANT ALL ON FUNCTION teams_obs.canonical_json(p_doc json) TO teams_obs_maintain
 
 
 --
+-- Name: FUNCTION check_retention_cutoff(p_cutoff timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.check_retention_cutoff(p_cutoff timestamp with time zone) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_retention_parent(p_parent regclass); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.check_retention_parent(p_parent regclass) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.check_retention_parent(p_parent regclass) TO teams_obs_maintainer;
+
+
+--
 -- Name: FUNCTION citus_installed(); Type: ACL; Schema: teams_obs; Owner: -
 --
 
@@ -3125,10 +3317,11 @@ GRANT ALL ON FUNCTION teams_obs.default_partition_months(p_parent regclass) TO t
 
 
 --
--- Name: FUNCTION delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamp with time zone, p_batch_size integer); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION delete_retention_batch(p_parent regclass, p_table regclass, p_cutoff timestamp with time zone, p_first_page bigint, p_end_page bigint); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.delete_expired_rows(p_table regclass, p_column name, p_cutoff timestamp with time zone, p_batch_size integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_table regclass, p_cutoff timestamp with time zone, p_first_page bigint, p_end_page bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_table regclass, p_cutoff timestamp with time zone, p_first_page bigint, p_end_page bigint) TO teams_obs_maintainer;
 
 
 --
@@ -3195,6 +3388,14 @@ REVOKE ALL ON FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_t
 --
 
 REVOKE ALL ON FUNCTION teams_obs.delivery_reservation(p_tenant uuid, p_idempotency_key text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION drop_expired_partitions(p_parent regclass, p_cutoff timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.drop_expired_partitions(p_parent regclass, p_cutoff timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.drop_expired_partitions(p_parent regclass, p_cutoff timestamp with time zone) TO teams_obs_maintainer;
 
 
 --
@@ -3391,6 +3592,39 @@ GRANT ALL ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_typ
 --
 
 REVOKE ALL ON FUNCTION teams_obs.retention_cutoff(p_retention interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.retention_cutoff(p_retention interval) TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION retention_row_batches(p_parent regclass, p_batch_size integer); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.retention_row_batches(p_parent regclass, p_batch_size integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.retention_row_batches(p_parent regclass, p_batch_size integer) TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION retention_row_tables(p_parent regclass); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.retention_row_tables(p_parent regclass) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.retention_row_tables(p_parent regclass) TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION rows_deleted_result(p_parent regclass, p_table regclass, p_kind text, p_is_default boolean, p_rows bigint, p_cutoff timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.rows_deleted_result(p_parent regclass, p_table regclass, p_kind text, p_is_default boolean, p_rows bigint, p_cutoff timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.rows_deleted_result(p_parent regclass, p_table regclass, p_kind text, p_is_default boolean, p_rows bigint, p_cutoff timestamp with time zone) TO teams_obs_maintainer;
+
+
+--
+-- Name: PROCEDURE run_retention(IN p_parent regclass, IN p_retention interval, IN p_batch_size integer, INOUT p_removed teams_obs.cleanup_result[]); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON PROCEDURE teams_obs.run_retention(IN p_parent regclass, IN p_retention interval, IN p_batch_size integer, INOUT p_removed teams_obs.cleanup_result[]) FROM PUBLIC;
+GRANT ALL ON PROCEDURE teams_obs.run_retention(IN p_parent regclass, IN p_retention interval, IN p_batch_size integer, INOUT p_removed teams_obs.cleanup_result[]) TO teams_obs_maintainer;
 
 
 --

@@ -176,6 +176,28 @@ def test_maintain_moves_default_rows_and_cleanup_removes_expired_ones(conn: psyc
 
 
 @needs_citus
+def test_run_retention_commits_batches_on_every_shard(conn: psycopg.Connection, tenant: str) -> None:
+    """CALL run_retention as the maintainer: each batch's DELETE runs on every shard and commits."""
+    conn.execute(f"""INSERT INTO teams_obs.notification_deliveries
+                     (tenant, destination_type, destination_id, idempotency_key, status, created_at)
+                     SELECT '{tenant}', 'chat', 'c' || i, md5(random()::text), 'sent', now() - interval '3 years'
+                       FROM generate_series(1, 3) i""")
+    conn.execute(f"""INSERT INTO teams_obs.notification_delivery_idempotency
+                     (tenant, idempotency_key, delivery_id, created_at)
+                     SELECT '{tenant}', md5(random()::text), gen_random_uuid(), now() - interval '3 years'
+                       FROM generate_series(1, 3)""")
+    conn.execute("SET ROLE teams_obs_maintainer")
+    try:
+        (removed,) = conn.execute("CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days', 1)"
+                                  ).fetchone()
+    finally:
+        conn.execute("RESET ROLE")
+    assert "(reservations_deleted," in removed and "(default_rows_deleted," in removed, removed
+    for table in ("notification_deliveries_default", "notification_delivery_idempotency"):
+        assert conn.execute(f"SELECT count(*) FROM teams_obs.{table} WHERE tenant = %s", (tenant,)).fetchone() == (0,)
+
+
+@needs_citus
 def test_concurrent_writers_store_each_key_once(citus: str, tenant: str) -> None:
     seen: list[dict[str, str]] = []
     start = threading.Barrier(8)

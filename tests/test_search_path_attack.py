@@ -67,6 +67,18 @@ SCENARIO = [
              "FROM teams_obs.maintenance_status()"),
     (MAINTAINER, "SELECT kind, table_name, partitions, rows_removed FROM teams_obs.cleanup_notification_deliveries()"),
     (MAINTAINER, "SELECT kind, table_name, partitions, rows_removed FROM teams_obs.cleanup_audit_events()"),
+    (MAINTAINER, "CALL teams_obs.run_retention('teams_obs.audit_events', '365 days')"),  # no batch: no COMMIT
+    (MAINTAINER, "SELECT teams_obs.retention_cutoff('1 day') < now()"),
+    (MAINTAINER, "SELECT teams_obs.check_retention_parent('teams_obs.audit_events') IS NULL"),
+    (MAINTAINER, "SELECT kind, table_name::text "
+                 "FROM teams_obs.retention_row_tables('teams_obs.notification_deliveries')"),
+    (MAINTAINER, "SELECT count(*) > 0 FROM teams_obs.retention_row_batches('teams_obs.notification_deliveries')"),
+    (MAINTAINER, "SELECT teams_obs.delete_retention_batch('teams_obs.notification_deliveries', "
+                 "'teams_obs.notification_delivery_idempotency', now() - interval '90 days', 0, 1)"),
+    (MAINTAINER, "SELECT (teams_obs.rows_deleted_result('teams_obs.audit_events', 'teams_obs.audit_events_default', "
+                 "'default_rows_deleted', true, 0, now())).table_name"),
+    (MAINTAINER, "SELECT kind, partitions FROM teams_obs.drop_expired_partitions('teams_obs.audit_events', "
+                 "now() - interval '365 days')"),
     (MAINTAINER, "SELECT parent, key_column, default_partition, column_names "
                  "FROM teams_obs.month_partitioned_tables()"),
     (MAINTAINER, "SELECT (teams_obs.month_partitioned_table_of('teams_obs.audit_events')).default_partition"),
@@ -145,6 +157,9 @@ def plant(db: psycopg.Connection) -> None:
     db.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO PUBLIC")
 
 
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00")
+
+
 def run(db: psycopg.Connection, attacker_path: str | None) -> list:
     """The scenario in one transaction (rolled back), each call under its role."""
     answers = []
@@ -162,7 +177,10 @@ def run(db: psycopg.Connection, attacker_path: str | None) -> list:
             db.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
             if attacker_path:
                 db.execute(sql.SQL("SET LOCAL search_path = {}").format(sql.SQL(attacker_path)))
-            answers.append(sorted(map(repr, db.execute(call, PARAMS).fetchall())))
+            answer = sorted(map(repr, db.execute(call, PARAMS).fetchall()))
+            if call.startswith("CALL"):  # its report's cutoff is now() - retention: each run's own now()
+                answer = [TIMESTAMP.sub("<now>", line) for line in answer]
+            answers.append(answer)
     return answers
 
 
@@ -191,6 +209,26 @@ def test_the_upkeep_procedure_ignores_planted_objects(db: psycopg.Connection) ->
         db.execute("RESET search_path")
     assert created == (4,)  # months 4 and 5 of both tables
     assert db.execute("SELECT count(*) FROM public.attack_log").fetchone()[0] == 0
+
+
+def test_the_retention_procedure_ignores_planted_objects(db: psycopg.Connection) -> None:
+    """run_retention commits after each batch, so it cannot pin search_path either. Under the attacker's
+    path it deletes the expired reservations as in a clean session, and no planted object runs."""
+    db.execute("INSERT INTO teams_obs.notification_delivery_idempotency"
+               " (tenant, idempotency_key, delivery_id, created_at)"
+               " SELECT %s, 'k' || i, gen_random_uuid(), now() - interval '100 days' FROM generate_series(1, 500) i",
+               [T])
+    plant(db)
+    db.execute("SET search_path = public, pg_catalog")
+    try:
+        (removed,) = db.execute("CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days', 50)"
+                                ).fetchone()
+    finally:
+        db.execute("RESET search_path")
+    assert db.execute("SELECT count(*) FROM public.attack_log").fetchone()[0] == 0
+    assert "(reservations_deleted,teams_obs.notification_delivery_idempotency,0,500," in removed
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency WHERE tenant = %s",
+                      [T]).fetchone()[0] == 0
 
 
 def test_the_scenario_covers_every_function_granted_to_a_role(db: psycopg.Connection) -> None:

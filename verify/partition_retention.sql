@@ -2,16 +2,19 @@
 
 BEGIN;
 
-SELECT pg_catalog.has_function_privilege('teams_obs.delete_expired_rows(regclass, name, timestamptz, integer)',
+SELECT pg_catalog.has_function_privilege('teams_obs.retention_row_batches(regclass, integer)', 'execute');
+SELECT pg_catalog.has_function_privilege('teams_obs.delete_retention_batch(regclass, regclass, timestamptz, bigint, bigint)',
                                          'execute');
 SELECT pg_catalog.has_function_privilege('teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer)',
                                          'execute');
+SELECT pg_catalog.has_function_privilege(
+    'teams_obs.run_retention(regclass, interval, integer, teams_obs.cleanup_result[])', 'execute');
 
 DO $verify$
 BEGIN
     IF pg_catalog.has_function_privilege('public',
-           'teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer)', 'execute') THEN
-        RAISE EXCEPTION 'PUBLIC may execute teams_obs.cleanup_partitioned_table';
+           'teams_obs.delete_retention_batch(regclass, regclass, timestamptz, bigint, bigint)', 'execute') THEN
+        RAISE EXCEPTION 'PUBLIC may execute teams_obs.delete_retention_batch';
     END IF;
 END
 $verify$;

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 import click
+from psycopg.types.composite import CompositeInfo, register_composite
 from rich.table import Table
 
 from teams_obs import partitions
@@ -59,23 +60,23 @@ def maintain(session: Session, months_ahead: int, dry_run: bool, lock_timeout: s
 
 @dataclass(frozen=True)
 class Retention:
-    """One retention function and the option that sets its interval."""
+    """One partitioned table under retention and the option that sets its interval."""
 
     option: str
-    function: str
+    table: str
     default: str
 
 
 RETENTIONS = (
-    Retention("--deliveries-retention", "teams_obs.cleanup_notification_deliveries", "90 days"),
-    Retention("--audit-retention", "teams_obs.cleanup_audit_events", "365 days"),
+    Retention("--deliveries-retention", "teams_obs.notification_deliveries", "90 days"),
+    Retention("--audit-retention", "teams_obs.audit_events", "365 days"),
 )
 
 
 def _retention_options(command):
     for retention in reversed(RETENTIONS):
         command = click.option(retention.option, default=retention.default, show_default=True, metavar="INTERVAL",
-                               help=f"Keep this much ({retention.function}).")(command)
+                               help=f"Keep this much of {retention.table}.")(command)
     return command
 
 
@@ -85,23 +86,27 @@ def _retention_options(command):
               help="About this many rows per DELETE of expired DEFAULT rows and reservations.")
 @pass_session
 def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
-    """Apply retention: drop expired monthly partitions (never DEFAULT, current or future ones), delete
-    expired DEFAULT rows and idempotency reservations in batches, and show what was removed."""
+    """Apply retention: delete expired DEFAULT rows and idempotency reservations in batches, each batch
+    committed (CALL teams_obs.run_retention), then drop expired monthly partitions (never DEFAULT, current or
+    future ones), and show what was removed."""
     table = Table(title="Retention", title_justify="left")
     for header in ("table", "removed", "partitions", "rows", "names", "cutoff (UTC)"):
         table.add_column(header, overflow="fold")
     busy = False
     with session.connect() as conn:
+        register_composite(CompositeInfo.fetch(conn, "teams_obs.cleanup_result"), conn)
         for retention in RETENTIONS:
             interval = intervals[retention.option.lstrip("-").replace("-", "_")]
-            rows = conn.execute(f"SELECT kind, table_name, partitions, rows_removed, names, cutoff"
-                                f"  FROM {retention.function}(%s::interval, %s)", [interval, batch_size]).fetchall()
-            for kind, table_name, count, removed, names, cutoff in rows:
-                busy = busy or kind == "partitions_busy"
-                table.add_row(table_name.removeprefix(f"{partitions.SCHEMA}."),
-                              f"[yellow]{kind}[/yellow]" if kind == "partitions_busy" else kind, str(count),
-                              str(removed), ", ".join(name.removeprefix(f"{partitions.SCHEMA}.") for name in names),
-                              f"{cutoff.astimezone(UTC):%Y-%m-%d %H:%M:%S}")
+            with session.console.status(f"Retention of {retention.table}"):
+                (removed,) = conn.execute("CALL teams_obs.run_retention(%s::regclass, %s::interval, %s)",
+                                          [retention.table, interval, batch_size]).fetchone()
+            for row in removed:
+                busy = busy or row.kind == "partitions_busy"
+                table.add_row(row.table_name.removeprefix(f"{partitions.SCHEMA}."),
+                              f"[yellow]{row.kind}[/yellow]" if row.kind == "partitions_busy" else row.kind,
+                              str(row.partitions), str(row.rows_removed),
+                              ", ".join(name.removeprefix(f"{partitions.SCHEMA}.") for name in row.names),
+                              f"{row.cutoff.astimezone(UTC):%Y-%m-%d %H:%M:%S}")
     session.console.print(table)
     if busy:
         session.console.print("[yellow]Some expired partitions were in use and are kept until the next run.[/yellow]")
