@@ -63,22 +63,25 @@ COMMENT ON FUNCTION teams_obs.partition_bounds(regclass) IS
 
 -- Partition maintenance of one table (teams-obs maintain, retention) runs one at a time: both take
 -- this transaction-scoped advisory lock first, so two maintainers never race on the same month and
--- retention never fights a row move for the DEFAULT partition. lock_timeout bounds the wait.
-CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass)
+-- retention never fights a row move for the DEFAULT partition. A tenant purge takes it shared
+-- (p_shared): purges go on together, but none starts while a month moves out of DEFAULT, whose row
+-- locks it would wait on while holding the table lock the move needs next. lock_timeout bounds the wait.
+CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean DEFAULT false)
 RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     -- 1952801133 = 'team' in ASCII: the key space of teams_obs, the second key the table.
-    SELECT pg_catalog.pg_advisory_xact_lock(1952801133, p_parent::oid::integer);
+    SELECT CASE WHEN p_shared THEN pg_catalog.pg_advisory_xact_lock_shared(1952801133, p_parent::oid::integer)
+                ELSE pg_catalog.pg_advisory_xact_lock(1952801133, p_parent::oid::integer) END;
 $function$;
 
-COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(regclass) IS
-    'Transaction-scoped advisory lock serialising partition maintenance and retention of one partitioned table.';
+COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(regclass, boolean) IS
+    'Transaction-scoped advisory lock serialising partition maintenance and retention of one partitioned table; shared for tenant purges.';
 
 REVOKE ALL ON FUNCTION teams_obs.partition_bounds(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(regclass, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.partition_bounds(regclass) TO teams_obs_maintainer;
-GRANT EXECUTE ON FUNCTION teams_obs.lock_partition_maintenance(regclass) TO teams_obs_maintainer;
+GRANT EXECUTE ON FUNCTION teams_obs.lock_partition_maintenance(regclass, boolean) TO teams_obs_maintainer;
 
 COMMIT;

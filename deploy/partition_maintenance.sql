@@ -19,8 +19,7 @@ CREATE TYPE teams_obs.month_partitioned_table AS (
     table_name name,
     key_column text,
     default_partition text,
-    column_names text[],
-    primary_key_columns text[]
+    column_names text[]
 );
 
 COMMENT ON TYPE teams_obs.month_partitioned_table IS
@@ -42,12 +41,7 @@ AS $function$
              WHERE d.oid = pt.partdefid),
            (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(col.attname) ORDER BY col.attnum)
               FROM pg_catalog.pg_attribute AS col
-             WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = ''),
-           (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(col.attname) ORDER BY k.position)
-              FROM pg_catalog.pg_constraint AS pk
-             CROSS JOIN LATERAL pg_catalog.unnest(pk.conkey) WITH ORDINALITY AS k (attnum, position)
-              JOIN pg_catalog.pg_attribute AS col ON col.attrelid = c.oid AND col.attnum = k.attnum
-             WHERE pk.conrelid = c.oid AND pk.contype = 'p')
+             WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = '')
       FROM pg_catalog.pg_partitioned_table AS pt
       JOIN pg_catalog.pg_class AS c ON c.oid = pt.partrelid
       JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
@@ -58,7 +52,7 @@ AS $function$
 $function$;
 
 COMMENT ON FUNCTION teams_obs.month_partitioned_tables() IS
-    'Tables of schema teams_obs partitioned by range on one timestamptz column, with the quoted names of their key, DEFAULT partition, columns and primary key columns: what monthly partition upkeep covers.';
+    'Tables of schema teams_obs partitioned by range on one timestamptz column, with the quoted names of their key, DEFAULT partition and columns: what monthly partition upkeep covers.';
 
 -- The table of month_partitioned_tables() that p_parent names, or 22023 naming the argument.
 CREATE FUNCTION teams_obs.month_partitioned_table_of(p_parent regclass)
@@ -185,8 +179,6 @@ LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
--- Room to hash the month's keys while writers wait (the reconciliation under the locks).
-SET work_mem = '64MB'
 AS $function$
 DECLARE
     v_table teams_obs.month_partitioned_table := teams_obs.month_partitioned_table_of(p_parent);
@@ -194,12 +186,8 @@ DECLARE
     v_month_end timestamptz := p_month_start + interval '1 month';
     v_statement text;
     v_moved bigint := 0;
+    v_rows bigint;
 BEGIN
-    IF v_table.default_partition IS NOT NULL AND v_table.primary_key_columns IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format(
-            'parent: %s has a DEFAULT partition but no primary key, which reconciling the rows copied out of'
-            ' DEFAULT needs', v_table.parent);
-    END IF;
     PERFORM teams_obs.lock_partition_maintenance(p_parent);
     IF EXISTS (SELECT 1 FROM teams_obs.partition_bounds(p_parent) AS b
                 WHERE b.lower_bound = p_month_start AND b.upper_bound = v_month_end) THEN
@@ -212,16 +200,16 @@ BEGIN
 ALTER TABLE %2$s ENABLE ROW LEVEL SECURITY',
         'ALTER TABLE %2$s ADD CONSTRAINT teams_obs_maintain_bounds
     CHECK (%4$s >= %6$L AND %4$s < %7$L)',
-        'INSERT INTO %2$s (%5$s)
-SELECT %5$s FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L',
+        'WITH moved AS (
+    DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s)
+INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
         'LOCK TABLE ONLY %1$s IN EXCLUSIVE MODE',
         'LOCK TABLE %3$s IN ACCESS EXCLUSIVE MODE',
-        'DELETE FROM %2$s WHERE (%8$s) IN (
-    SELECT %8$s FROM %2$s WHERE %4$s >= %6$L AND %4$s < %7$L EXCEPT SELECT %8$s FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L)',
-        'INSERT INTO %2$s (%5$s)
-SELECT %5$s FROM %3$s WHERE (%8$s) IN (
-    SELECT %8$s FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L EXCEPT SELECT %8$s FROM %2$s WHERE %4$s >= %6$L AND %4$s < %7$L)',
-        'DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L',
+        'WITH moved AS (
+    DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s)
+INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
         'ALTER TABLE %1$s ATTACH PARTITION %2$s
     FOR VALUES FROM (%6$L) TO (%7$L)',
         'ALTER TABLE %2$s DROP CONSTRAINT teams_obs_maintain_bounds'
@@ -231,12 +219,14 @@ SELECT %5$s FROM %3$s WHERE (%8$s) IN (
         EXECUTE format(v_statement, v_table.parent, v_partition, v_table.default_partition, v_table.key_column,
                        array_to_string(v_table.column_names, ', '),
                        to_char(p_month_start, 'YYYY-MM-DD HH24:MI:SS') || '+00',
-                       to_char(v_month_end, 'YYYY-MM-DD HH24:MI:SS') || '+00',
-                       array_to_string(v_table.primary_key_columns, ', '));
-        -- The rows moved are those the month's rows leave DEFAULT with (the copy and its reconciliation
-        -- before it count rows of the new table).
-        IF v_statement = 'DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L' THEN
-            GET DIAGNOSTICS v_moved = ROW_COUNT;
+                       to_char(v_month_end, 'YYYY-MM-DD HH24:MI:SS') || '+00');
+        -- The rows moved: those of the move before the locks and of the move under them.
+        IF v_statement = 'WITH moved AS (
+    DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s)
+INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved' THEN
+            GET DIAGNOSTICS v_rows = ROW_COUNT;
+            v_moved := v_moved + v_rows;
         END IF;
     END LOOP;
     RETURN v_moved;

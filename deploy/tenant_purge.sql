@@ -3,6 +3,7 @@
 -- requires: notification_delivery_idempotency
 -- requires: audit_events
 -- requires: conversation_references
+-- requires: partition_catalog
 
 BEGIN;
 
@@ -32,6 +33,24 @@ END;
 COMMENT ON FUNCTION teams_obs.tenant_deletion_order() IS
     'Tables holding tenant rows, in the order a host application must delete a tenant from them (dependents first); purge_tenant follows it.';
 
+-- A month moving out of DEFAULT (`teams-obs maintain`) holds the rows it moves until it commits, and
+-- then needs a lock on the table that a DELETE waiting for one of those rows holds: the two would wait for
+-- each other until one timed out or failed as a deadlock. A purge therefore waits for the move first, on
+-- the table's maintenance lock taken shared (purges of several tenants go on together). Nothing to wait
+-- for on a table that is not partitioned.
+CREATE FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass, p_shared => true)
+      FROM pg_catalog.pg_partitioned_table AS pt
+     WHERE pt.partrelid = p_table;
+$function$;
+
+COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(regclass) IS
+    'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock, shared.';
+
 -- Deletes one tenant's rows from one table of tenant_deletion_order(), nothing else: the table name is
 -- checked against that list, so this cannot be pointed at any other relation. Exposed for callers that
 -- report progress per table (`teams-obs purge-tenant`) inside one transaction of their own.
@@ -54,6 +73,7 @@ BEGIN
                              (SELECT string_agg(o.table_name, ', ' ORDER BY o.step)
                                 FROM teams_obs.tenant_deletion_order() AS o));
     END IF;
+    PERFORM teams_obs.wait_for_partition_maintenance(p_table_name::regclass);
     -- regclass prints the name quoted and, under the pinned search_path, schema-qualified.
     EXECUTE format('DELETE FROM %s WHERE tenant = $1', p_table_name::regclass) USING p_tenant;
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
@@ -93,6 +113,9 @@ BEGIN
            || ') AS v (step, table_name, rows_deleted) ORDER BY v.step'
       INTO v_statement
       FROM teams_obs.tenant_deletion_order() AS o;
+    PERFORM teams_obs.wait_for_partition_maintenance(o.table_name::regclass)
+       FROM teams_obs.tenant_deletion_order() AS o
+      ORDER BY o.step;
     RETURN QUERY EXECUTE v_statement USING p_tenant;
 END
 $function$;
@@ -101,6 +124,7 @@ COMMENT ON FUNCTION teams_obs.purge_tenant(uuid) IS
     'Deletes every row of tenant p_tenant, table by table in tenant_deletion_order(); one (table_name, rows_deleted) per table, zeros for an unknown tenant.';
 
 REVOKE ALL ON FUNCTION teams_obs.tenant_deletion_order() FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.wait_for_partition_maintenance(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.purge_tenant_table(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.purge_tenant(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.tenant_deletion_order(), teams_obs.purge_tenant_table(uuid, text),

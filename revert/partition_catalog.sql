@@ -2,7 +2,7 @@
 
 BEGIN;
 
-DROP FUNCTION teams_obs.lock_partition_maintenance(regclass);
+DROP FUNCTION teams_obs.lock_partition_maintenance(regclass, boolean);
 DROP FUNCTION teams_obs.partition_bounds(regclass);
 
 COMMIT;

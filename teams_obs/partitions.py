@@ -45,7 +45,7 @@ def check_lock_timeout(value: str) -> str:
 
 
 _TABLES_QUERY = """
-SELECT parent, key_column, default_partition, column_names, primary_key_columns
+SELECT parent, key_column, default_partition, column_names
   FROM teams_obs.month_partitioned_tables()
 """
 
@@ -85,7 +85,6 @@ class PartitionedTable:
     key: str  # quoted partition key column
     default: str | None  # quoted schema.name of the DEFAULT partition
     columns: tuple[str, ...]  # quoted, in table order
-    primary_key: tuple[str, ...]  # quoted, in key order
 
 
 def add_months(month: datetime, count: int) -> datetime:
@@ -103,8 +102,8 @@ def partitioned_tables(conn: psycopg.Connection) -> list[PartitionedTable]:
     if conn.execute("SELECT to_regprocedure('teams_obs.month_partitioned_tables()')").fetchone()[0] is None:
         return []
     rows = conn.execute(_TABLES_QUERY).fetchall()
-    return [PartitionedTable(qualified, key, default, tuple(columns), tuple(primary_key or ()))
-            for qualified, key, default, columns, primary_key in rows]
+    return [PartitionedTable(qualified, key, default, tuple(columns))
+            for qualified, key, default, columns in rows]
 
 
 def current_month(conn: psycopg.Connection) -> datetime:
@@ -145,7 +144,6 @@ class _Renderer:
             "default": table.default,
             "key": table.key,
             "columns": table.columns,
-            "primary_key": table.primary_key,
             "lower": sql_literal(utc_literal(month.lower)),
             "upper": sql_literal(utc_literal(month.upper)),
             "lock_timeout": lock_timeout,

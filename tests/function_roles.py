@@ -103,6 +103,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "encode_cursor": (NONE, None),
     "list_filter": (NONE, None),
     "time_ordered_uuid": (NONE, None),
+    "wait_for_partition_maintenance": (NONE, None),
 }
 BUILDING_BLOCKS = frozenset({"clean_text", "delivery_key_problem", "delivery_key_digest", "raise_invalid_parameter"}
                             | {name for name in EXPECTED if name.startswith("_jcs_")})

@@ -118,8 +118,7 @@ CREATE TYPE teams_obs.month_partitioned_table AS (
 	table_name name,
 	key_column text,
 	default_partition text,
-	column_names text[],
-	primary_key_columns text[]
+	column_names text[]
 );
 
 
@@ -467,7 +466,6 @@ CREATE FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_star
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "TimeZone" TO 'UTC'
-    SET work_mem TO '64MB'
     AS $_$
 DECLARE
     v_table teams_obs.month_partitioned_table := teams_obs.month_partitioned_table_of(p_parent);
@@ -475,12 +473,8 @@ DECLARE
     v_month_end timestamptz := p_month_start + interval '1 month';
     v_statement text;
     v_moved bigint := 0;
+    v_rows bigint;
 BEGIN
-    IF v_table.default_partition IS NOT NULL AND v_table.primary_key_columns IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format(
-            'parent: %s has a DEFAULT partition but no primary key, which reconciling the rows copied out of'
-            ' DEFAULT needs', v_table.parent);
-    END IF;
     PERFORM teams_obs.lock_partition_maintenance(p_parent);
     IF EXISTS (SELECT 1 FROM teams_obs.partition_bounds(p_parent) AS b
                 WHERE b.lower_bound = p_month_start AND b.upper_bound = v_month_end) THEN
@@ -493,16 +487,16 @@ BEGIN
 ALTER TABLE %2$s ENABLE ROW LEVEL SECURITY',
         'ALTER TABLE %2$s ADD CONSTRAINT teams_obs_maintain_bounds
     CHECK (%4$s >= %6$L AND %4$s < %7$L)',
-        'INSERT INTO %2$s (%5$s)
-SELECT %5$s FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L',
+        'WITH moved AS (
+    DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s)
+INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
         'LOCK TABLE ONLY %1$s IN EXCLUSIVE MODE',
         'LOCK TABLE %3$s IN ACCESS EXCLUSIVE MODE',
-        'DELETE FROM %2$s WHERE (%8$s) IN (
-    SELECT %8$s FROM %2$s WHERE %4$s >= %6$L AND %4$s < %7$L EXCEPT SELECT %8$s FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L)',
-        'INSERT INTO %2$s (%5$s)
-SELECT %5$s FROM %3$s WHERE (%8$s) IN (
-    SELECT %8$s FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L EXCEPT SELECT %8$s FROM %2$s WHERE %4$s >= %6$L AND %4$s < %7$L)',
-        'DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L',
+        'WITH moved AS (
+    DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s)
+INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
         'ALTER TABLE %1$s ATTACH PARTITION %2$s
     FOR VALUES FROM (%6$L) TO (%7$L)',
         'ALTER TABLE %2$s DROP CONSTRAINT teams_obs_maintain_bounds'
@@ -512,12 +506,14 @@ SELECT %5$s FROM %3$s WHERE (%8$s) IN (
         EXECUTE format(v_statement, v_table.parent, v_partition, v_table.default_partition, v_table.key_column,
                        array_to_string(v_table.column_names, ', '),
                        to_char(p_month_start, 'YYYY-MM-DD HH24:MI:SS') || '+00',
-                       to_char(v_month_end, 'YYYY-MM-DD HH24:MI:SS') || '+00',
-                       array_to_string(v_table.primary_key_columns, ', '));
-        -- The rows moved are those the month's rows leave DEFAULT with (the copy and its reconciliation
-        -- before it count rows of the new table).
-        IF v_statement = 'DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L' THEN
-            GET DIAGNOSTICS v_moved = ROW_COUNT;
+                       to_char(v_month_end, 'YYYY-MM-DD HH24:MI:SS') || '+00');
+        -- The rows moved: those of the move before the locks and of the move under them.
+        IF v_statement = 'WITH moved AS (
+    DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s)
+INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved' THEN
+            GET DIAGNOSTICS v_rows = ROW_COUNT;
+            v_moved := v_moved + v_rows;
         END IF;
     END LOOP;
     RETURN v_moved;
@@ -1533,23 +1529,24 @@ COMMENT ON FUNCTION teams_obs.list_filter(p_field text, p_value text, p_allowed 
 
 
 --
--- Name: lock_partition_maintenance(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: lock_partition_maintenance(regclass, boolean); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) RETURNS void
+CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean DEFAULT false) RETURNS void
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     -- 1952801133 = 'team' in ASCII: the key space of teams_obs, the second key the table.
-    SELECT pg_catalog.pg_advisory_xact_lock(1952801133, p_parent::oid::integer);
+    SELECT CASE WHEN p_shared THEN pg_catalog.pg_advisory_xact_lock_shared(1952801133, p_parent::oid::integer)
+                ELSE pg_catalog.pg_advisory_xact_lock(1952801133, p_parent::oid::integer) END;
 $$;
 
 
 --
--- Name: FUNCTION lock_partition_maintenance(p_parent regclass); Type: COMMENT; Schema: teams_obs; Owner: -
+-- Name: FUNCTION lock_partition_maintenance(p_parent regclass, p_shared boolean); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) IS 'Transaction-scoped advisory lock serialising partition maintenance and retention of one partitioned table.';
+COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean) IS 'Transaction-scoped advisory lock serialising partition maintenance and retention of one partitioned table; shared for tenant purges.';
 
 
 --
@@ -1819,12 +1816,7 @@ CREATE FUNCTION teams_obs.month_partitioned_tables() RETURNS SETOF teams_obs.mon
              WHERE d.oid = pt.partdefid),
            (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(col.attname) ORDER BY col.attnum)
               FROM pg_catalog.pg_attribute AS col
-             WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = ''),
-           (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(col.attname) ORDER BY k.position)
-              FROM pg_catalog.pg_constraint AS pk
-             CROSS JOIN LATERAL pg_catalog.unnest(pk.conkey) WITH ORDINALITY AS k (attnum, position)
-              JOIN pg_catalog.pg_attribute AS col ON col.attrelid = c.oid AND col.attnum = k.attnum
-             WHERE pk.conrelid = c.oid AND pk.contype = 'p')
+             WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = '')
       FROM pg_catalog.pg_partitioned_table AS pt
       JOIN pg_catalog.pg_class AS c ON c.oid = pt.partrelid
       JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
@@ -1839,7 +1831,7 @@ $$;
 -- Name: FUNCTION month_partitioned_tables(); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.month_partitioned_tables() IS 'Tables of schema teams_obs partitioned by range on one timestamptz column, with the quoted names of their key, DEFAULT partition, columns and primary key columns: what monthly partition upkeep covers.';
+COMMENT ON FUNCTION teams_obs.month_partitioned_tables() IS 'Tables of schema teams_obs partitioned by range on one timestamptz column, with the quoted names of their key, DEFAULT partition and columns: what monthly partition upkeep covers.';
 
 
 --
@@ -1949,6 +1941,9 @@ BEGIN
            || ') AS v (step, table_name, rows_deleted) ORDER BY v.step'
       INTO v_statement
       FROM teams_obs.tenant_deletion_order() AS o;
+    PERFORM teams_obs.wait_for_partition_maintenance(o.table_name::regclass)
+       FROM teams_obs.tenant_deletion_order() AS o
+      ORDER BY o.step;
     RETURN QUERY EXECUTE v_statement USING p_tenant;
 END
 $_$;
@@ -1981,6 +1976,7 @@ BEGIN
                              (SELECT string_agg(o.table_name, ', ' ORDER BY o.step)
                                 FROM teams_obs.tenant_deletion_order() AS o));
     END IF;
+    PERFORM teams_obs.wait_for_partition_maintenance(p_table_name::regclass);
     -- regclass prints the name quoted and, under the pinned search_path, schema-qualified.
     EXECUTE format('DELETE FROM %s WHERE tenant = $1', p_table_name::regclass) USING p_tenant;
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
@@ -2538,6 +2534,27 @@ CREATE FUNCTION teams_obs.time_ordered_uuid() RETURNS uuid
 --
 
 COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the default of delivery_id and event_id.';
+
+
+--
+-- Name: wait_for_partition_maintenance(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass, p_shared => true)
+      FROM pg_catalog.pg_partitioned_table AS pt
+     WHERE pt.partrelid = p_table;
+$$;
+
+
+--
+-- Name: FUNCTION wait_for_partition_maintenance(p_table regclass); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) IS 'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock, shared.';
 
 
 --
@@ -3465,11 +3482,11 @@ REVOKE ALL ON FUNCTION teams_obs.list_filter(p_field text, p_value text, p_allow
 
 
 --
--- Name: FUNCTION lock_partition_maintenance(p_parent regclass); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION lock_partition_maintenance(p_parent regclass, p_shared boolean); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) FROM PUBLIC;
-GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) TO teams_obs_maintainer;
+REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean) TO teams_obs_maintainer;
 
 
 --
@@ -3640,6 +3657,13 @@ GRANT ALL ON FUNCTION teams_obs.tenant_deletion_order() TO teams_obs_maintainer;
 --
 
 REVOKE ALL ON FUNCTION teams_obs.time_ordered_uuid() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION wait_for_partition_maintenance(p_table regclass); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) FROM PUBLIC;
 
 
 --

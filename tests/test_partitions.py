@@ -174,8 +174,9 @@ def test_writers_keep_writing_while_rows_move_out_of_default(db, db_url):
     assert this_month.rows_moved >= 50_000
 
 
-def test_rows_written_or_purged_while_the_month_is_copied_are_reconciled(db, db_url):
-    """The month is copied out of DEFAULT before the locks; what changed in DEFAULT meanwhile is caught up."""
+def test_rows_written_or_purged_while_the_month_moves_are_caught_up(db, db_url):
+    """The month moves out of DEFAULT before the locks: a purge in flight is waited for (its row stays
+    deleted), and a row written to DEFAULT meanwhile moves under the locks."""
     first = current_month(db)
     drop_partitions_from(db, first)
     insert_rows(db, [first], per_month=1000)
@@ -189,7 +190,7 @@ def test_rows_written_or_purged_while_the_month_is_copied_are_reconciled(db, db_
         thread.start()
         waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
                    " AND query LIKE '%attach_month_partition%'")
-        for _ in range(600):  # the copy is done once maintain waits for the writer's lock on the table
+        for _ in range(600):  # maintain's move waits for the row the writer deleted
             if db.execute(waiting).fetchone()[0]:
                 break
             time.sleep(0.05)
@@ -200,12 +201,58 @@ def test_rows_written_or_purged_while_the_month_is_copied_are_reconciled(db, db_
 
     month = f"{DELIVERIES}_p{first:%Y_%m}"
     (action,) = [a for a in done[0] if a.partition == month]
-    assert (action.attempts, action.rows_moved) == (1, 1000)  # 999 copied, 1 caught up; one run, no retry
+    assert (action.attempts, action.rows_moved) == (1, 1000)  # 999 moved, 1 caught up; one run, no retry
     assert default_rows(db) == 0
     rows = db.execute(f"SELECT delivery_id, destination_id FROM {month}").fetchall()
     assert len(rows) == 1000
     assert purged not in {delivery_id for delivery_id, _ in rows}
     assert "written-during-copy" in {destination for _, destination in rows}
+
+
+def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, db_url):
+    """A purge that began while the month moved out of DEFAULT would wait for a moving row while holding
+    the table lock the move needs next. It waits for the move on the maintenance lock instead, then
+    deletes the tenant's rows from the new month, and the move needs no second attempt."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first], per_month=2000)
+    tenant = db.execute(f"SELECT tenant FROM {DEFAULT} LIMIT 1").fetchone()[0]
+    held = db.execute(f"SELECT delivery_id FROM {DEFAULT} WHERE tenant <> %s ORDER BY created_at DESC LIMIT 1",
+                      [tenant]).fetchone()[0]
+    done: list[list[Action]] = []
+    purged: list[list[tuple]] = []
+    waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type IN ('Lock', 'Advisory')"
+               " AND query LIKE %s")
+
+    def wait_for(pattern: str) -> None:
+        for _ in range(600):
+            if db.execute(waiting, [pattern]).fetchone()[0]:
+                return
+            time.sleep(0.05)
+        pytest.fail(f"nothing waited: {pattern}")
+
+    def purge() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            purged.append(conn.execute("SELECT * FROM teams_obs.purge_tenant(%s)", [tenant]).fetchall())
+
+    with psycopg.connect(db_url) as holder:  # keeps the move waiting, its other rows locked meanwhile
+        holder.execute(f"SELECT 1 FROM {DEFAULT} WHERE delivery_id = %s FOR UPDATE", [held])
+        mover = threading.Thread(target=lambda: done.append(maintain(db_url, lock_timeout="60s")))
+        mover.start()
+        wait_for("%attach_month_partition%")
+        purger = threading.Thread(target=purge)
+        purger.start()
+        wait_for("%purge_tenant%")
+        holder.rollback()
+        mover.join(60)
+        purger.join(60)
+
+    month = f"{DELIVERIES}_p{first:%Y_%m}"
+    (action,) = [a for a in done[0] if a.partition == month]
+    assert (action.attempts, action.rows_moved) == (1, 2000)
+    assert dict(purged[0])["teams_obs.notification_deliveries"] > 0
+    assert db.execute(f"SELECT count(*) FROM {DELIVERIES} WHERE tenant = %s", [tenant]).fetchone()[0] == 0
+    assert db.execute(f"SELECT count(*) FROM {month}").fetchone()[0] == 2000 - dict(purged[0])[DELIVERIES]
 
 
 def test_concurrent_runs_create_each_month_once(db, db_url):
@@ -312,15 +359,18 @@ def test_every_range_partitioned_table_of_the_schema_is_covered(db):
     assert "teams_obs.audit_events" in {a.table for a in maintain(db, months_ahead=5)}
 
 
-def test_a_default_partition_without_primary_key_is_refused_by_name(db):
-    """The rows copied out of DEFAULT are reconciled by primary key (SPEC §3: every table has one)."""
+def test_a_default_partition_without_primary_key_has_its_rows_moved(db):
+    """Rows leave DEFAULT by one DELETE ... RETURNING into the new month: no key is needed to match them."""
     db.execute("CREATE TABLE teams_obs.probe_keyless (tenant uuid NOT NULL, created_at timestamptz NOT NULL)"
                " PARTITION BY RANGE (created_at)")
     db.execute("CREATE TABLE teams_obs.probe_keyless_default PARTITION OF teams_obs.probe_keyless DEFAULT")
-    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState,
-                       match=r"teams_obs\.probe_keyless has a DEFAULT partition but no primary key"):
-        db.execute("SELECT teams_obs.attach_month_partition('teams_obs.probe_keyless',"
-                   " date_trunc('month', now(), 'UTC'))")
+    db.execute("INSERT INTO teams_obs.probe_keyless SELECT gen_random_uuid(), now() FROM generate_series(1, 3)")
+    db.execute("INSERT INTO teams_obs.probe_keyless SELECT tenant, created_at FROM teams_obs.probe_keyless")
+    moved = db.execute("SELECT teams_obs.attach_month_partition('teams_obs.probe_keyless',"
+                       " date_trunc('month', now(), 'UTC'))").fetchone()[0]
+    assert moved == 6  # duplicates included
+    assert db.execute("SELECT count(*) FROM teams_obs.probe_keyless_default").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM teams_obs.probe_keyless").fetchone()[0] == 6
 
 
 def test_a_table_without_default_partition_gets_its_months(db):

@@ -3,7 +3,7 @@
 BEGIN;
 
 SELECT pg_catalog.has_function_privilege('teams_obs.partition_bounds(regclass)', 'execute');
-SELECT pg_catalog.has_function_privilege('teams_obs.lock_partition_maintenance(regclass)', 'execute');
+SELECT pg_catalog.has_function_privilege('teams_obs.lock_partition_maintenance(regclass, boolean)', 'execute');
 
 DO $verify$
 BEGIN
