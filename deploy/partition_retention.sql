@@ -288,8 +288,9 @@ COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, i
 -- maintain` may run between two batches of DEFAULT. The cutoff is fixed at the start. p_removed: one
 -- cleanup_result row per kind, as the cleanup_* functions return. A procedure that commits may have no
 -- SET clause, so every name and operator is qualified instead; it runs as its caller, the maintainer,
--- and the functions it calls check what they are given. With no rows to delete it commits nothing, and
--- may then be called inside a transaction.
+-- and the functions it calls check what they are given. When the tables it deletes from have no pages
+-- it commits nothing, and may then be called inside a transaction; otherwise it must be a transaction of
+-- its own (SQLSTATE 2D000 inside one).
 CREATE PROCEDURE teams_obs.run_retention(p_parent regclass, p_retention interval, p_batch_size integer DEFAULT 10000,
                                          INOUT p_removed teams_obs.cleanup_result[] DEFAULT NULL)
 LANGUAGE plpgsql
@@ -314,7 +315,8 @@ BEGIN
         p_removed := pg_catalog.array_append(p_removed, teams_obs.rows_deleted_result(
             p_parent, v_table.table_name, v_table.kind, v_table.is_default, v_rows, v_cutoff));
     END LOOP;
-    p_removed := pg_catalog.array_cat(p_removed, ARRAY(SELECT d FROM teams_obs.drop_expired_partitions(p_parent, v_cutoff) AS d));
+    p_removed := pg_catalog.array_cat(
+        p_removed, ARRAY(SELECT d FROM teams_obs.drop_expired_partitions(p_parent, v_cutoff) AS d));
 END
 $procedure$;
 

@@ -2487,7 +2487,8 @@ BEGIN
         p_removed := pg_catalog.array_append(p_removed, teams_obs.rows_deleted_result(
             p_parent, v_table.table_name, v_table.kind, v_table.is_default, v_rows, v_cutoff));
     END LOOP;
-    p_removed := pg_catalog.array_cat(p_removed, ARRAY(SELECT d FROM teams_obs.drop_expired_partitions(p_parent, v_cutoff) AS d));
+    p_removed := pg_catalog.array_cat(
+        p_removed, ARRAY(SELECT d FROM teams_obs.drop_expired_partitions(p_parent, v_cutoff) AS d));
 END
 $$;
 
