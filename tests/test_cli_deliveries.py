@@ -84,3 +84,13 @@ def test_cleanup_reports_every_table(db, db_url):
     for text in ("reservations_deleted", "notification_deliveries", "audit_events", "partitions_dropped"):
         assert text in result.output
     assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency").fetchone()[0] == 0
+
+
+def test_cleanup_commits_batch_by_batch_and_reports_the_total(db, db_url):
+    db.execute("INSERT INTO teams_obs.notification_delivery_idempotency"
+               " SELECT %s, 'k' || i, gen_random_uuid(), now() - interval '1 year' FROM generate_series(1, 600) i",
+               [TENANT])
+    result = run(db_url, "cleanup", "--batch-size", "50")
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if "reservations_deleted" in line]
+    assert " 600 " in line

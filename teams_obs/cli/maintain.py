@@ -7,6 +7,7 @@ from datetime import UTC
 
 import click
 from psycopg.types.composite import CompositeInfo, register_composite
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from teams_obs import partitions
@@ -67,6 +68,9 @@ class Retention:
     default: str
 
 
+# The DEBUG message with which teams_obs.delete_retention_batch reports each batch it ran.
+BATCH_DONE = "delete_retention_batch: "
+
 RETENTIONS = (
     Retention("--deliveries-retention", "teams_obs.notification_deliveries", "90 days"),
     Retention("--audit-retention", "teams_obs.audit_events", "365 days"),
@@ -93,13 +97,20 @@ def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
     for header in ("table", "removed", "partitions", "rows", "names", "cutoff (UTC)"):
         table.add_column(header, overflow="fold")
     busy = False
-    with session.connect() as conn:
+    with session.connect() as conn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                             console=session.console, transient=True) as progress:
         register_composite(CompositeInfo.fetch(conn, "teams_obs.cleanup_result"), conn)
+        planned = sum(conn.execute("SELECT count(*) FROM teams_obs.retention_row_batches(%s::regclass, %s)",
+                                   [retention.table, batch_size]).fetchone()[0] for retention in RETENTIONS)
+        task = progress.add_task("retention batches", total=planned)
+        conn.execute("SET client_min_messages = debug1")  # delete_retention_batch reports each batch at DEBUG
+        conn.add_notice_handler(lambda notice: progress.advance(task)
+                                if notice.message_primary.startswith(BATCH_DONE) else None)
         for retention in RETENTIONS:
             interval = intervals[retention.option.lstrip("-").replace("-", "_")]
-            with session.console.status(f"Retention of {retention.table}"):
-                (removed,) = conn.execute("CALL teams_obs.run_retention(%s::regclass, %s::interval, %s)",
-                                          [retention.table, interval, batch_size]).fetchone()
+            progress.update(task, description=retention.table)
+            (removed,) = conn.execute("CALL teams_obs.run_retention(%s::regclass, %s::interval, %s)",
+                                      [retention.table, interval, batch_size]).fetchone()
             for row in removed:
                 busy = busy or row.kind == "partitions_busy"
                 table.add_row(row.table_name.removeprefix(f"{partitions.SCHEMA}."),
