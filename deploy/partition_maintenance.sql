@@ -204,6 +204,10 @@ ALTER TABLE %2$s ENABLE ROW LEVEL SECURITY',
     DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
     RETURNING %5$s)
 INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
+        'WITH moved AS (
+    DELETE FROM %3$s WHERE %4$s >= %6$L AND %4$s < %7$L
+    RETURNING %5$s)
+INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
         'LOCK TABLE ONLY %1$s IN EXCLUSIVE MODE',
         'LOCK TABLE %3$s IN ACCESS EXCLUSIVE MODE',
         'WITH moved AS (

@@ -176,7 +176,7 @@ def test_writers_keep_writing_while_rows_move_out_of_default(db, db_url):
 
 def test_rows_written_or_purged_while_the_month_moves_are_caught_up(db, db_url):
     """The month moves out of DEFAULT before the locks: a purge in flight is waited for (its row stays
-    deleted), and a row written to DEFAULT meanwhile moves under the locks."""
+    deleted), and a row written to DEFAULT meanwhile moves too."""
     first = current_month(db)
     drop_partitions_from(db, first)
     insert_rows(db, [first], per_month=1000)
@@ -207,6 +207,33 @@ def test_rows_written_or_purged_while_the_month_moves_are_caught_up(db, db_url):
     assert len(rows) == 1000
     assert purged not in {delivery_id for delivery_id, _ in rows}
     assert "written-during-copy" in {destination for _, destination in rows}
+
+
+def test_a_row_written_while_the_month_waits_for_its_locks_moves_under_them(db, db_url):
+    """A writer's row of the month, committed only once the move waits for the table lock, is in neither
+    pass before the locks: the pass under the locks takes it, and ATTACH succeeds at the first attempt."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first], per_month=100)
+    done: list[list[Action]] = []
+    with psycopg.connect(db_url) as writer:  # holds the table until the move waits for it
+        writer.execute(f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status)"
+                       " VALUES (gen_random_uuid(), 'chat', 'written-while-locking', 'k', 'sent')")
+        thread = threading.Thread(target=lambda: done.append(maintain(db_url, lock_timeout="60s")))
+        thread.start()
+        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'relation'"
+                   " AND query LIKE '%attach_month_partition%'")
+        for _ in range(600):
+            if db.execute(waiting).fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("maintain never waited for the table lock")
+        writer.commit()
+        thread.join()
+    (action,) = [a for a in done[0] if a.partition == f"{DELIVERIES}_p{first:%Y_%m}"]
+    assert (action.attempts, action.rows_moved) == (1, 101)
+    assert default_rows(db) == 0
 
 
 def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, db_url):
