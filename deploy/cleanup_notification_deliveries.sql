@@ -19,14 +19,17 @@ BEGIN;
 CREATE FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval DEFAULT interval '90 days',
                                                           p_batch_size integer DEFAULT 10000)
 RETURNS SETOF teams_obs.cleanup_result
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
+AS $function$
+BEGIN
+    RETURN QUERY
     SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.notification_deliveries',
                                                       teams_obs.retention_cutoff(p_retention), p_batch_size);
-END;
+END
+$function$;
 
 COMMENT ON FUNCTION teams_obs.cleanup_notification_deliveries(interval, integer) IS
     'Retention of deliveries: deletes reservations and DEFAULT rows older than now() - p_retention in batches, drops monthly partitions ending at or before it (never DEFAULT, current or future); reports what it removed.';

@@ -631,6 +631,52 @@ COMMENT ON FUNCTION teams_obs.citus_installed() IS 'True when the citus extensio
 
 
 --
+-- Name: cleanup_audit_events(interval, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.cleanup_audit_events(p_retention interval DEFAULT '365 days'::interval, p_batch_size integer DEFAULT 10000) RETURNS SETOF teams_obs.cleanup_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN QUERY
+    SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.audit_events',
+                                                      teams_obs.retention_cutoff(p_retention), p_batch_size);
+END
+$$;
+
+
+--
+-- Name: FUNCTION cleanup_audit_events(p_retention interval, p_batch_size integer); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.cleanup_audit_events(p_retention interval, p_batch_size integer) IS 'Retention of audit events: deletes DEFAULT rows older than now() - p_retention in batches, drops monthly partitions ending at or before it (never DEFAULT, current or future); reports what it removed.';
+
+
+--
+-- Name: cleanup_notification_deliveries(interval, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval DEFAULT '90 days'::interval, p_batch_size integer DEFAULT 10000) RETURNS SETOF teams_obs.cleanup_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    RETURN QUERY
+    SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.notification_deliveries',
+                                                      teams_obs.retention_cutoff(p_retention), p_batch_size);
+END
+$$;
+
+
+--
+-- Name: FUNCTION cleanup_notification_deliveries(p_retention interval, p_batch_size integer); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval, p_batch_size integer) IS 'Retention of deliveries: deletes reservations and DEFAULT rows older than now() - p_retention in batches, drops monthly partitions ending at or before it (never DEFAULT, current or future); reports what it removed.';
+
+
+--
 -- Name: cleanup_partitioned_table(regclass, timestamp with time zone, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -661,208 +707,6 @@ $$;
 --
 
 COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer) IS 'Retention of a monthly-partitioned table in one transaction: deletes expired rows (retention_row_tables) in batches, drops partitions ending at or before p_cutoff (never DEFAULT, current or future ones); one cleanup_result row per kind.';
-
-
---
--- Name: retention_cutoff(interval); Type: FUNCTION; Schema: teams_obs; Owner: -
---
-
-CREATE FUNCTION teams_obs.retention_cutoff(p_retention interval) RETURNS timestamp with time zone
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF p_retention IS NULL OR p_retention <= interval '0' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('retention: must be a positive interval, not %s', coalesce(p_retention::text, 'NULL'));
-    END IF;
-    RETURN now() - p_retention;
-END
-$$;
-
-
---
--- Name: FUNCTION retention_cutoff(p_retention interval); Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON FUNCTION teams_obs.retention_cutoff(p_retention interval) IS 'now() - p_retention for the cleanup_* functions; 22023 unless p_retention is a positive interval.';
-
-
---
--- Name: time_ordered_uuid(); Type: FUNCTION; Schema: teams_obs; Owner: -
---
-
-CREATE FUNCTION teams_obs.time_ordered_uuid() RETURNS uuid
-    LANGUAGE sql PARALLEL SAFE
-    RETURN (encode(set_bit(set_bit("overlay"(uuid_send(gen_random_uuid()), substr(int8send((floor(("extract"('epoch'::text, now()) * (1000)::numeric)))::bigint), 3), 1, 6), (52)::bigint, 1), (53)::bigint, 1), 'hex'::text))::uuid;
-
-
---
--- Name: FUNCTION time_ordered_uuid(); Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the default of delivery_id and event_id.';
-
-
-
---
--- Name: audit_events; Type: TABLE; Schema: teams_obs; Owner: -
---
-
-CREATE TABLE teams_obs.audit_events (
-    tenant uuid NOT NULL,
-    event_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
-    actor_user_id uuid,
-    microsoft_user_id text,
-    surface text NOT NULL,
-    action_id text NOT NULL,
-    target_type text,
-    target_id text,
-    idempotency_key text,
-    payload_hash text,
-    result_status text NOT NULL,
-    error_code text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT audit_events_action_id_check CHECK ((action_id = ANY ('{assign_ticket,add_note,reply_to_contact,log_time,approval_response,create_ticket_from_message,update_from_message}'::text[]))),
-    CONSTRAINT audit_events_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{validation_error,forbidden,not_found,not_configured,capability_disabled,unsupported_action,duplicate_submission,execution_failed}'::text[])))),
-    CONSTRAINT audit_events_error_code_failure_check CHECK (((error_code IS NULL) OR (result_status = 'failure'::text))),
-    CONSTRAINT audit_events_payload_hash_check CHECK ((payload_hash ~ '^[0-9a-f]{64}$'::text)),
-    CONSTRAINT audit_events_result_status_check CHECK ((result_status = ANY ('{success,failure}'::text[]))),
-    CONSTRAINT audit_events_surface_check CHECK ((surface = ANY ('{bot,message_extension,quick_action,tab}'::text[])))
-)
-PARTITION BY RANGE (created_at);
-
-
---
--- Name: TABLE audit_events; Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON TABLE teams_obs.audit_events IS 'One row per executed Teams mutation (success or failure); holds payload_hash, never the payload. Monthly partitions (UTC) plus DEFAULT. Write through teams_obs.record_audit_event.';
-
-
---
--- Name: COLUMN audit_events.idempotency_key; Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON COLUMN teams_obs.audit_events.idempotency_key IS 'The key Teams sent with the request, for correlation; not unique (a failure and its retry share it).';
-
-
---
--- Name: COLUMN audit_events.payload_hash; Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON COLUMN teams_obs.audit_events.payload_hash IS 'Lowercase hex SHA-256 of the RFC 8785 canonical form of the request payload (teams_obs.payload_hash); NULL when there was no payload.';
-
-
---
--- Name: COLUMN audit_events.created_at; Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON COLUMN teams_obs.audit_events.created_at IS 'Database clock (transaction start) when the event was recorded; the partition key.';
-
-
---
--- Name: cleanup_audit_events(interval, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
---
-
-CREATE FUNCTION teams_obs.cleanup_audit_events(p_retention interval DEFAULT '365 days'::interval, p_batch_size integer DEFAULT 10000) RETURNS SETOF teams_obs.cleanup_result
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    BEGIN ATOMIC
- SELECT cleanup_partitioned_table.kind,
-     cleanup_partitioned_table.table_name,
-     cleanup_partitioned_table.partitions,
-     cleanup_partitioned_table.rows_removed,
-     cleanup_partitioned_table.names,
-     cleanup_partitioned_table.cutoff
-    FROM teams_obs.cleanup_partitioned_table('teams_obs.audit_events'::regclass, teams_obs.retention_cutoff(cleanup_audit_events.p_retention), cleanup_audit_events.p_batch_size) cleanup_partitioned_table(kind, table_name, partitions, rows_removed, names, cutoff);
-END;
-
-
---
--- Name: FUNCTION cleanup_audit_events(p_retention interval, p_batch_size integer); Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON FUNCTION teams_obs.cleanup_audit_events(p_retention interval, p_batch_size integer) IS 'Retention of audit events: deletes DEFAULT rows older than now() - p_retention in batches, drops monthly partitions ending at or before it (never DEFAULT, current or future); reports what it removed.';
-
-
---
--- Name: notification_deliveries; Type: TABLE; Schema: teams_obs; Owner: -
---
-
-CREATE TABLE teams_obs.notification_deliveries (
-    tenant uuid NOT NULL,
-    delivery_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
-    internal_notification_id uuid,
-    category text,
-    destination_type text NOT NULL,
-    destination_id text NOT NULL,
-    attempt_number integer DEFAULT 1 NOT NULL,
-    idempotency_key text NOT NULL COLLATE pg_catalog."C",
-    provider_message_id text,
-    status text NOT NULL,
-    error_code text,
-    error_message text,
-    retryable boolean,
-    provider_request_id text,
-    sent_at timestamp with time zone,
-    delivered_at timestamp with time zone,
-    responded_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT notification_deliveries_attempt_number_check CHECK ((attempt_number > 0)),
-    CONSTRAINT notification_deliveries_category_check CHECK ((char_length(category) <= 200)),
-    CONSTRAINT notification_deliveries_destination_type_check CHECK ((destination_type = ANY ('{user_activity,bot_dm,chat,channel,bot_test}'::text[]))),
-    CONSTRAINT notification_deliveries_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])))),
-    CONSTRAINT notification_deliveries_error_message_check CHECK ((char_length(error_message) <= 1024)),
-    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY ('{skipped,sent,delivered,failed}'::text[])))
-)
-PARTITION BY RANGE (created_at);
-
-
---
--- Name: TABLE notification_deliveries; Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON TABLE teams_obs.notification_deliveries IS 'One row per terminal outcome of one Teams notification delivery attempt; monthly partitions (UTC) plus DEFAULT. Write through teams_obs.record_delivery(ies).';
-
-
---
--- Name: COLUMN notification_deliveries.idempotency_key; Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON COLUMN teams_obs.notification_deliveries.idempotency_key IS 'teams_obs.delivery_idempotency_key(...); unique per tenant through teams_obs.notification_delivery_idempotency.';
-
-
---
--- Name: COLUMN notification_deliveries.created_at; Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON COLUMN teams_obs.notification_deliveries.created_at IS 'Database clock (transaction start) when the outcome was recorded; the partition key.';
-
-
---
--- Name: cleanup_notification_deliveries(interval, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
---
-
-CREATE FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval DEFAULT '90 days'::interval, p_batch_size integer DEFAULT 10000) RETURNS SETOF teams_obs.cleanup_result
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    BEGIN ATOMIC
- SELECT cleanup_partitioned_table.kind,
-     cleanup_partitioned_table.table_name,
-     cleanup_partitioned_table.partitions,
-     cleanup_partitioned_table.rows_removed,
-     cleanup_partitioned_table.names,
-     cleanup_partitioned_table.cutoff
-    FROM teams_obs.cleanup_partitioned_table('teams_obs.notification_deliveries'::regclass, teams_obs.retention_cutoff(cleanup_notification_deliveries.p_retention), cleanup_notification_deliveries.p_batch_size) cleanup_partitioned_table(kind, table_name, partitions, rows_removed, names, cutoff);
-END;
-
-
---
--- Name: FUNCTION cleanup_notification_deliveries(p_retention interval, p_batch_size integer); Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval, p_batch_size integer) IS 'Retention of deliveries: deletes reservations and DEFAULT rows older than now() - p_retention in batches, drops monthly partitions ending at or before it (never DEFAULT, current or future); reports what it removed.';
 
 
 --
@@ -1170,6 +1014,7 @@ CREATE FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_input) RE
 CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text ELSE NULL::text END);
+
 
 
 
@@ -2500,6 +2345,31 @@ COMMENT ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type 
 
 
 --
+-- Name: retention_cutoff(interval); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.retention_cutoff(p_retention interval) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF p_retention IS NULL OR p_retention <= interval '0' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('retention: must be a positive interval, not %s', coalesce(p_retention::text, 'NULL'));
+    END IF;
+    RETURN now() - p_retention;
+END
+$$;
+
+
+--
+-- Name: FUNCTION retention_cutoff(p_retention interval); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.retention_cutoff(p_retention interval) IS 'now() - p_retention for the cleanup_* functions; 22023 unless p_retention is a positive interval.';
+
+
+--
 -- Name: retention_row_batches(regclass, integer); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -2656,6 +2526,22 @@ COMMENT ON FUNCTION teams_obs.tenant_deletion_order() IS 'Tables holding tenant 
 
 
 --
+-- Name: time_ordered_uuid(); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs.time_ordered_uuid() RETURNS uuid
+    LANGUAGE sql PARALLEL SAFE
+    RETURN (encode(set_bit(set_bit("overlay"(uuid_send(gen_random_uuid()), substr(int8send((floor(("extract"('epoch'::text, now()) * (1000)::numeric)))::bigint), 3), 1, 6), (52)::bigint, 1), (53)::bigint, 1), 'hex'::text))::uuid;
+
+
+--
+-- Name: FUNCTION time_ordered_uuid(); Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562) whose first 48 bits are the transaction start in Unix milliseconds: the default of delivery_id and event_id.';
+
+
+--
 -- Name: wait_for_partition_maintenance(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -2674,6 +2560,62 @@ $$;
 --
 
 COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) IS 'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock, shared.';
+
+
+--
+-- Name: audit_events; Type: TABLE; Schema: teams_obs; Owner: -
+--
+
+CREATE TABLE teams_obs.audit_events (
+    tenant uuid NOT NULL,
+    event_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
+    actor_user_id uuid,
+    microsoft_user_id text,
+    surface text NOT NULL,
+    action_id text NOT NULL,
+    target_type text,
+    target_id text,
+    idempotency_key text,
+    payload_hash text,
+    result_status text NOT NULL,
+    error_code text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT audit_events_action_id_check CHECK ((action_id = ANY ('{assign_ticket,add_note,reply_to_contact,log_time,approval_response,create_ticket_from_message,update_from_message}'::text[]))),
+    CONSTRAINT audit_events_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{validation_error,forbidden,not_found,not_configured,capability_disabled,unsupported_action,duplicate_submission,execution_failed}'::text[])))),
+    CONSTRAINT audit_events_error_code_failure_check CHECK (((error_code IS NULL) OR (result_status = 'failure'::text))),
+    CONSTRAINT audit_events_payload_hash_check CHECK ((payload_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT audit_events_result_status_check CHECK ((result_status = ANY ('{success,failure}'::text[]))),
+    CONSTRAINT audit_events_surface_check CHECK ((surface = ANY ('{bot,message_extension,quick_action,tab}'::text[])))
+)
+PARTITION BY RANGE (created_at);
+
+
+--
+-- Name: TABLE audit_events; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON TABLE teams_obs.audit_events IS 'One row per executed Teams mutation (success or failure); holds payload_hash, never the payload. Monthly partitions (UTC) plus DEFAULT. Write through teams_obs.record_audit_event.';
+
+
+--
+-- Name: COLUMN audit_events.idempotency_key; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON COLUMN teams_obs.audit_events.idempotency_key IS 'The key Teams sent with the request, for correlation; not unique (a failure and its retry share it).';
+
+
+--
+-- Name: COLUMN audit_events.payload_hash; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON COLUMN teams_obs.audit_events.payload_hash IS 'Lowercase hex SHA-256 of the RFC 8785 canonical form of the request payload (teams_obs.payload_hash); NULL when there was no payload.';
+
+
+--
+-- Name: COLUMN audit_events.created_at; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON COLUMN teams_obs.audit_events.created_at IS 'Database clock (transaction start) when the event was recorded; the partition key.';
 
 
 --
@@ -2701,6 +2643,60 @@ CREATE TABLE teams_obs.audit_events_default (
     CONSTRAINT audit_events_result_status_check CHECK ((result_status = ANY ('{success,failure}'::text[]))),
     CONSTRAINT audit_events_surface_check CHECK ((surface = ANY ('{bot,message_extension,quick_action,tab}'::text[])))
 );
+
+
+--
+-- Name: notification_deliveries; Type: TABLE; Schema: teams_obs; Owner: -
+--
+
+CREATE TABLE teams_obs.notification_deliveries (
+    tenant uuid NOT NULL,
+    delivery_id uuid DEFAULT teams_obs.time_ordered_uuid() NOT NULL,
+    internal_notification_id uuid,
+    category text,
+    destination_type text NOT NULL,
+    destination_id text NOT NULL,
+    attempt_number integer DEFAULT 1 NOT NULL,
+    idempotency_key text NOT NULL COLLATE pg_catalog."C",
+    provider_message_id text,
+    status text NOT NULL,
+    error_code text,
+    error_message text,
+    retryable boolean,
+    provider_request_id text,
+    sent_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    responded_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notification_deliveries_attempt_number_check CHECK ((attempt_number > 0)),
+    CONSTRAINT notification_deliveries_category_check CHECK ((char_length(category) <= 200)),
+    CONSTRAINT notification_deliveries_destination_type_check CHECK ((destination_type = ANY ('{user_activity,bot_dm,chat,channel,bot_test}'::text[]))),
+    CONSTRAINT notification_deliveries_error_code_check CHECK (((error_code IS NULL) OR (error_code = ANY ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])))),
+    CONSTRAINT notification_deliveries_error_message_check CHECK ((char_length(error_message) <= 1024)),
+    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY ('{skipped,sent,delivered,failed}'::text[])))
+)
+PARTITION BY RANGE (created_at);
+
+
+--
+-- Name: TABLE notification_deliveries; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON TABLE teams_obs.notification_deliveries IS 'One row per terminal outcome of one Teams notification delivery attempt; monthly partitions (UTC) plus DEFAULT. Write through teams_obs.record_delivery(ies).';
+
+
+--
+-- Name: COLUMN notification_deliveries.idempotency_key; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON COLUMN teams_obs.notification_deliveries.idempotency_key IS 'teams_obs.delivery_idempotency_key(...); unique per tenant through teams_obs.notification_delivery_idempotency.';
+
+
+--
+-- Name: COLUMN notification_deliveries.created_at; Type: COMMENT; Schema: teams_obs; Owner: -
+--
+
+COMMENT ON COLUMN teams_obs.notification_deliveries.created_at IS 'Database clock (transaction start) when the outcome was recorded; the partition key.';
 
 
 --
@@ -3298,28 +3294,6 @@ REVOKE ALL ON FUNCTION teams_obs.citus_installed() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer); Type: ACL; Schema: teams_obs; Owner: -
---
-
-REVOKE ALL ON FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer) FROM PUBLIC;
-
-
---
--- Name: FUNCTION retention_cutoff(p_retention interval); Type: ACL; Schema: teams_obs; Owner: -
---
-
-REVOKE ALL ON FUNCTION teams_obs.retention_cutoff(p_retention interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION teams_obs.retention_cutoff(p_retention interval) TO teams_obs_maintainer;
-
-
---
--- Name: FUNCTION time_ordered_uuid(); Type: ACL; Schema: teams_obs; Owner: -
---
-
-REVOKE ALL ON FUNCTION teams_obs.time_ordered_uuid() FROM PUBLIC;
-
-
---
 -- Name: FUNCTION cleanup_audit_events(p_retention interval, p_batch_size integer); Type: ACL; Schema: teams_obs; Owner: -
 --
 
@@ -3333,6 +3307,13 @@ GRANT ALL ON FUNCTION teams_obs.cleanup_audit_events(p_retention interval, p_bat
 
 REVOKE ALL ON FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval, p_batch_size integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interval, p_batch_size integer) TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer) FROM PUBLIC;
 
 
 --
@@ -3629,6 +3610,14 @@ GRANT ALL ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_typ
 
 
 --
+-- Name: FUNCTION retention_cutoff(p_retention interval); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.retention_cutoff(p_retention interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.retention_cutoff(p_retention interval) TO teams_obs_maintainer;
+
+
+--
 -- Name: FUNCTION retention_row_batches(p_parent regclass, p_batch_size integer); Type: ACL; Schema: teams_obs; Owner: -
 --
 
@@ -3666,6 +3655,13 @@ GRANT ALL ON PROCEDURE teams_obs.run_retention(IN p_parent regclass, IN p_retent
 
 REVOKE ALL ON FUNCTION teams_obs.tenant_deletion_order() FROM PUBLIC;
 GRANT ALL ON FUNCTION teams_obs.tenant_deletion_order() TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION time_ordered_uuid(); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs.time_ordered_uuid() FROM PUBLIC;
 
 
 --
