@@ -56,6 +56,16 @@ def insert_rows(db: psycopg.Connection, months: list[datetime], per_month: int, 
             [tag, f"{tag}-{month:%Y-%m}", month, per_month])
 
 
+def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str) -> None:
+    """Until a session running a query LIKE ``query_like`` waits for a lock of kind ``wait_event``."""
+    for _ in range(600):
+        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = %s"
+                      " AND query LIKE %s", [wait_event, query_like]).fetchone()[0]:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"no session running {query_like} waited for a lock of kind {wait_event}")
+
+
 def month_names(months: list[datetime]) -> set[str]:
     return {f"{DELIVERIES}_p{month:%Y_%m}" for month in months}
 
@@ -188,14 +198,7 @@ def test_rows_written_or_purged_while_the_month_moves_are_caught_up(db, db_url):
                        " VALUES (gen_random_uuid(), 'chat', 'written-during-copy', 'k', 'sent')")
         thread = threading.Thread(target=lambda: done.append(maintain(db_url, lock_timeout="60s")))
         thread.start()
-        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                   " AND query LIKE '%attach_month_partition%'")
-        for _ in range(600):  # maintain's move waits for the row the writer deleted
-            if db.execute(waiting).fetchone()[0]:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("maintain never waited for the writer")
+        wait_until_blocked(db, "%attach_month_partition%", "transactionid")  # on the row the writer deleted
         writer.commit()
         thread.join()
 
@@ -221,14 +224,7 @@ def test_a_row_written_while_the_month_waits_for_its_locks_moves_under_them(db, 
                        " VALUES (gen_random_uuid(), 'chat', 'written-while-locking', 'k', 'sent')")
         thread = threading.Thread(target=lambda: done.append(maintain(db_url, lock_timeout="60s")))
         thread.start()
-        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'relation'"
-                   " AND query LIKE '%attach_month_partition%'")
-        for _ in range(600):
-            if db.execute(waiting).fetchone()[0]:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("maintain never waited for the table lock")
+        wait_until_blocked(db, "%attach_month_partition%", "relation")
         writer.commit()
         thread.join()
     (action,) = [a for a in done[0] if a.partition == f"{DELIVERIES}_p{first:%Y_%m}"]
@@ -248,16 +244,6 @@ def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, d
                       [tenant]).fetchone()[0]
     done: list[list[Action]] = []
     purged: list[list[tuple]] = []
-    waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type IN ('Lock', 'Advisory')"
-               " AND query LIKE %s")
-
-    def wait_for(pattern: str) -> None:
-        for _ in range(600):
-            if db.execute(waiting, [pattern]).fetchone()[0]:
-                return
-            time.sleep(0.05)
-        pytest.fail(f"nothing waited: {pattern}")
-
     def purge() -> None:
         with psycopg.connect(db_url, autocommit=True) as conn:
             purged.append(conn.execute("SELECT * FROM teams_obs.purge_tenant(%s)", [tenant]).fetchall())
@@ -266,10 +252,10 @@ def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, d
         holder.execute(f"SELECT 1 FROM {DEFAULT} WHERE delivery_id = %s FOR UPDATE", [held])
         mover = threading.Thread(target=lambda: done.append(maintain(db_url, lock_timeout="60s")))
         mover.start()
-        wait_for("%attach_month_partition%")
+        wait_until_blocked(db, "%attach_month_partition%", "transactionid")
         purger = threading.Thread(target=purge)
         purger.start()
-        wait_for("%purge_tenant%")
+        wait_until_blocked(db, "%purge_tenant%", "advisory")
         holder.rollback()
         mover.join(60)
         purger.join(60)
