@@ -3,7 +3,7 @@
 -- the maintainer, so each refuses what is not a table of teams_obs' retention.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(26);
+SELECT plan(28);
 
 SELECT results_eq($$SELECT kind, table_name::text, time_column::text COLLATE "default", is_default
                       FROM teams_obs.retention_row_tables('teams_obs.notification_deliveries')$$,
@@ -86,6 +86,12 @@ SELECT throws_ok($$SELECT teams_obs.delete_retention_batch('public.retention_vic
 SELECT throws_ok($$SELECT * FROM teams_obs.drop_expired_partitions('public.retention_victim', now())$$,
                  '22023', 'parent: public.retention_victim is not a partitioned table of teams_obs',
                  'drop_expired_partitions: a table outside teams_obs is refused');
+SELECT throws_ok($$CALL teams_obs.run_retention('public.retention_victim', '1 day')$$,
+                 '22023', 'parent: public.retention_victim is not a partitioned table of teams_obs',
+                 'run_retention: a table outside teams_obs is refused');
+SELECT throws_ok($$CALL teams_obs.run_retention('teams_obs.audit_events', '0')$$,
+                 '22023', 'retention: must be a positive interval, not 00:00:00',
+                 'run_retention: a retention of zero is refused');
 SELECT is((SELECT count(*) FROM public.retention_victim), 2::bigint, 'its rows and partitions are untouched');
 
 -- Roles: the maintainer runs these without any table privilege; nobody else may.
