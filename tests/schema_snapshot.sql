@@ -2431,11 +2431,10 @@ BEGIN
                             'created_at'::name, false;
     END IF;
     RETURN QUERY
-    SELECT 'default_rows_deleted', b.partition_oid::regclass, a.attname, true
-      FROM teams_obs.partition_bounds(p_parent) AS b
-      JOIN pg_catalog.pg_partitioned_table AS pt ON pt.partrelid = p_parent
+    SELECT 'default_rows_deleted', pt.partdefid::regclass, a.attname, true
+      FROM pg_catalog.pg_partitioned_table AS pt
       JOIN pg_catalog.pg_attribute AS a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
-     WHERE b.is_default;
+     WHERE pt.partrelid = p_parent AND pt.partdefid <> 0;
 END
 $$;
 
