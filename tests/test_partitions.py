@@ -13,47 +13,20 @@ import pytest
 
 from teams_obs.partitions import Action, MaintenanceError, add_months, check_lock_timeout, current_month, maintain
 from teams_obs.sqitch import Engine
-from tests.partition_helpers import DELIVERIES, create_partition_of
-
-DEFAULT = "teams_obs.notification_deliveries_default"
+from tests.partition_helpers import (
+    DEFAULT,
+    DELIVERIES,
+    create_partition_of,
+    default_rows,
+    drop_partitions_from,
+    fingerprint,
+    insert_rows,
+    partitions,
+)
 
 
 def no_sleep(_seconds: float) -> None:
     """Retries in tests need no real pauses."""
-
-
-def partitions(db: psycopg.Connection, parent: str = DELIVERIES) -> dict[str, tuple[datetime, datetime]]:
-    rows = db.execute("SELECT partition_name, lower_bound, upper_bound FROM teams_obs.partition_bounds(%s)"
-                      " WHERE NOT is_default", [parent]).fetchall()
-    return {name: (lower, upper) for name, lower, upper in rows}
-
-
-def fingerprint(db: psycopg.Connection, where: str = "true") -> tuple[int, str]:
-    """Row count and a checksum over every column of every row."""
-    return db.execute(f"SELECT count(*), md5(coalesce(string_agg(d::text, '|' ORDER BY d.tenant, d.delivery_id), ''))"
-                      f" FROM {DELIVERIES} d WHERE {where}").fetchone()
-
-
-def default_rows(db: psycopg.Connection) -> int:
-    return db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0]
-
-
-def drop_partitions_from(db: psycopg.Connection, first: datetime) -> None:
-    """As if maintain had not run for months: no partition from ``first`` on, new rows land in DEFAULT."""
-    for name, (lower, _upper) in partitions(db).items():
-        if lower >= first:
-            db.execute(f"DROP TABLE {name}")
-
-
-def insert_rows(db: psycopg.Connection, months: list[datetime], per_month: int, tag: str = "bulk") -> None:
-    for month in months:
-        db.execute(
-            f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status,"
-            " error_code, created_at)"
-            " SELECT md5(%s || (g %% 7))::uuid, 'bot_dm', 'dest-' || g, md5(%s || g), 'failed', 'transient',"
-            "        %s + (g * interval '1 second')"
-            "   FROM generate_series(1, %s) g",
-            [tag, f"{tag}-{month:%Y-%m}", month, per_month])
 
 
 def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str) -> None:
