@@ -1,9 +1,9 @@
 """Everything an operator runs, at once, while writers write (SPEC §4: "all of it is idempotent and safe to
 run while writers write"): `maintain` moves this month out of DEFAULT, `run_retention` deletes expired
 reservations and DEFAULT rows in committed batches and drops an expired month, and tenants are purged one
-after another, each operation as its role, while writers as `teams_obs_writer` race on the same keys through both recorders.
-The other tests take these operations one or two at a time; this one checks that together they neither
-fail, nor lose, double or orphan a row."""
+after another, each operation as its role, while writers as `teams_obs_writer` race on the same keys
+through both recorders. The other tests take these operations one or two at a time; this one checks that
+together they neither fail, nor lose, double or orphan a row."""
 
 from __future__ import annotations
 
