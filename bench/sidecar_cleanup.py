@@ -1,6 +1,8 @@
 """Writers during reservation cleanup: does batched retention of the idempotency sidecar stall them?
 
---expired reservations older than the retention sit in notification_delivery_idempotency. pgbench runs
+--expired reservations older than the retention sit in notification_delivery_idempotency, beside --live
+ones within it (added once: a steady state, where a daily run deletes one day of some 90 and reads all of
+them, as the sidecar has no index on created_at: docs/maintenance.md). pgbench runs
 --clients writers calling record_delivery (new keys) for --seconds, with per-transaction latency logs;
 after --warmup seconds one cleanup runs on another connection. Contenders, alternating rep by rep:
 
@@ -12,8 +14,8 @@ after --warmup seconds one cleanup runs on another connection. Contenders, alter
 For each: the cleanup's duration, and writer latency (median, p99, max) of the transactions that overlap
 the cleanup against those of the same run that do not (the baseline). Medians over --reps reps.
 
-    python3 bench/sidecar_cleanup.py [--db URL] [--expired 300000] [--reps 3] [--clients 2] [--batch 10000]
-                                     [--seconds 20] [--warmup 4]
+    python3 bench/sidecar_cleanup.py [--db URL] [--expired 300000] [--live 0] [--reps 3] [--clients 2]
+                                     [--batch 10000] [--seconds 20] [--warmup 4]
 """
 
 from __future__ import annotations
@@ -53,10 +55,13 @@ class Transaction:
         return (self.end - self.start) * 1000
 
 
-def add_expired(conn: psycopg.Connection, count: int) -> None:
+def add_reservations(conn: psycopg.Connection, count: int, *, expired: bool) -> None:
+    """``count`` reservations over 100 tenants: expired ones 200 days old and more, live ones of the
+    last 89 days."""
+    age = "interval '200 days' + g * interval '1 second'" if expired else "random() * interval '89 days'"
     conn.execute(f"INSERT INTO {SIDECAR} (tenant, idempotency_key, delivery_id, created_at)"
                  " SELECT ('00000000-0000-4000-8000-' || lpad((g %% 100)::text, 12, '0'))::uuid, md5(random()::text),"
-                 "        gen_random_uuid(), now() - interval '200 days' - g * interval '1 second'"
+                 f"        gen_random_uuid(), now() - {age}"
                  "   FROM generate_series(1, %s) g", [count])
     conn.execute(f"VACUUM ANALYZE {SIDECAR}")
 
@@ -94,7 +99,7 @@ class Rep:
 
 def run_rep(url: str, statement: str, args: argparse.Namespace) -> Rep:
     with psycopg.connect(url, autocommit=True) as conn:
-        add_expired(conn, args.expired)
+        add_reservations(conn, args.expired, expired=True)
     return writers_during(url, statement, args.clients, args.seconds, args.warmup)
 
 
@@ -134,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="server URL (default: an embedded cluster with fsync on)")
     parser.add_argument("--expired", type=int, default=300_000)
+    parser.add_argument("--live", type=int, default=0, help="reservations within the retention, added once")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--batch", type=int, default=10_000)
@@ -143,6 +149,12 @@ def main() -> None:
 
     reps: dict[str, list[Rep]] = {name: [] for name in CONTENDERS}
     with scratch_database(args.db, "bench_sidecar_cleanup") as url:
+        if args.live:
+            with psycopg.connect(url, autocommit=True) as conn:
+                add_reservations(conn, args.live, expired=False)
+                heap = conn.execute(f"SELECT pg_size_pretty(pg_relation_size('{SIDECAR}'))").fetchone()[0]
+            print(f"{args.live:,} live reservations: {heap} of heap, every page of which each cleanup reads",
+                  flush=True)
         for number in range(args.reps):
             for name in (CONTENDERS if number % 2 == 0 else reversed(CONTENDERS)):
                 rep = run_rep(url, CONTENDERS[name].format(batch=args.batch), args)
@@ -151,8 +163,8 @@ def main() -> None:
                       f" {len(rep.during)} tx, max {max(rep.during):.1f} ms (outside: max {max(rep.outside):.1f} ms)",
                       flush=True)
 
-    print(f"\n{args.expired:,} expired reservations, {args.clients} writers (record_delivery), batches of"
-          f" {args.batch:,}; medians over {args.reps} reps\n")
+    print(f"\n{args.expired:,} expired reservations beside {args.live:,} live ones, {args.clients} writers"
+          f" (record_delivery), batches of {args.batch:,}; medians over {args.reps} reps\n")
     print("| cleanup | duration s | writer tx during | latency during: median / p99 / max ms"
           " | outside: median / p99 / max ms |\n|---|---|---|---|---|")
     for name, runs in reps.items():

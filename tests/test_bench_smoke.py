@@ -29,7 +29,7 @@ RUNS = {
     "retention.py": ["--sizes", "2000", "--reps", "1", "--live", "500"],
     "rls_force.py": [*SMALL_PAGES, "--rounds", "1", "--seconds", "1", "--clients", "1"],
     "schema_forms.py": ["--rounds", "1", "--seconds", "1"],
-    "sidecar_cleanup.py": ["--expired", "2000", "--reps", "1", "--clients", "1", "--batch", "500",
+    "sidecar_cleanup.py": ["--expired", "2000", "--live", "500", "--reps", "1", "--clients", "1", "--batch", "500",
                            "--seconds", "2", "--warmup", "1"],
     "wal_per_delivery.py": ["--rows", "2000", "--tenants", "5", "--transactions", "50", "--reps", "1"],
 }
