@@ -134,15 +134,20 @@ RETURN (
     OR pg_catalog.char_length(p_category) > 200
 ) IS NOT TRUE;
 
--- Reserves the key, then stores the row: two statements of one function call, so an error in either
--- undoes both (never a reservation without its row). A miss (key already reserved) reads the
--- reservation in a later statement, whose fresh snapshot also sees one that a concurrent writer
--- committed while our INSERT waited for it. created_at is now(), the transaction start, as the
--- original's column default.
+-- Stores the row, then reserves its key, in one function call: an error in either undoes both (never a
+-- reservation without its row). The row comes first so that the call takes its lock on the table
+-- before it holds a key: a call that waits for that lock (`maintain` attaching a month holds it) has
+-- reserved nothing another writer could wait for. Reserving first would let maintain wait for a writer
+-- that waits for this call's key while this call waits for maintain: on plain PostgreSQL maintain's
+-- lock_timeout ends that cycle, on Citus the distributed deadlock detector cancels its youngest member,
+-- a writer. A miss (key already reserved) deletes the row again and reads the reservation in a later
+-- statement, whose fresh snapshot also sees one that a concurrent writer committed while our INSERT
+-- waited for it. created_at is now(), the transaction start, as the original's column default.
 -- Written for the hot path (docs/benchmarks.md): PL/pgSQL builds the state of every expression afresh
 -- in each transaction, so the arguments are normalised into scalar variables (no row value), the ids
--- are drawn before the reservation (no RETURNING), and the result is a named row type (no tuple
--- descriptor built from OUT parameters on each call).
+-- are drawn before the inserts (no RETURNING), and the result is a named row type (no tuple descriptor
+-- built from OUT parameters on each call); each statement is a single-row INSERT, which Citus routes
+-- straight to the tenant's shard.
 CREATE FUNCTION teams_obs.record_delivery(
     p_tenant uuid,
     p_destination_type text,
@@ -185,23 +190,26 @@ BEGIN
     v_key := teams_obs.delivery_key_digest(
         p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
 
+    INSERT INTO teams_obs.notification_deliveries (
+        tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
+        attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
+        retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
+    VALUES (
+        p_tenant, v_delivery_id, p_internal_notification_id, v_category,
+        v_destination_type, v_destination_id, v_attempt_number,
+        v_key, teams_obs.clean_text(p_provider_message_id), v_status, v_error_code,
+        pg_catalog.left(teams_obs.clean_text(p_error_message), 1024), p_retryable, teams_obs.clean_text(p_provider_request_id),
+        p_sent_at, p_delivered_at, p_responded_at, v_created_at);
+
     INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id, created_at)
     VALUES (p_tenant, v_key, v_delivery_id, v_created_at)
     ON CONFLICT DO NOTHING;
-
     IF FOUND THEN
-        INSERT INTO teams_obs.notification_deliveries (
-            tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
-            attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
-            retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
-        VALUES (
-            p_tenant, v_delivery_id, p_internal_notification_id, v_category,
-            v_destination_type, v_destination_id, v_attempt_number,
-            v_key, teams_obs.clean_text(p_provider_message_id), v_status, v_error_code,
-            pg_catalog.left(teams_obs.clean_text(p_error_message), 1024), p_retryable, teams_obs.clean_text(p_provider_request_id),
-            p_sent_at, p_delivered_at, p_responded_at, v_created_at);
         RETURN ROW(true, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
     END IF;
+
+    DELETE FROM teams_obs.notification_deliveries AS d
+    WHERE d.tenant = p_tenant AND d.delivery_id = v_delivery_id AND d.created_at = v_created_at;
     SELECT s.delivery_id, s.created_at INTO v_delivery_id, v_created_at
     FROM teams_obs.notification_delivery_idempotency AS s
     WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import psycopg
+import pytest
 
 from teams_obs.partitions import add_months, utc_literal
 
@@ -52,3 +54,13 @@ def insert_rows(db: psycopg.Connection, months: list[datetime], per_month: int, 
             "        %s + (g * interval '1 second')"
             "   FROM generate_series(1, %s) g",
             [tag, f"{tag}-{month:%Y-%m}", month, per_month])
+
+
+def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str) -> None:
+    """Until a session running a query LIKE ``query_like`` waits for a lock of kind ``wait_event``."""
+    for _ in range(600):
+        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = %s"
+                      " AND query LIKE %s", [wait_event, query_like]).fetchone()[0]:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"no session running {query_like} waited for a lock of kind {wait_event}")

@@ -2312,23 +2312,26 @@ BEGIN
     v_key := teams_obs.delivery_key_digest(
         p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
 
+    INSERT INTO teams_obs.notification_deliveries (
+        tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
+        attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
+        retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
+    VALUES (
+        p_tenant, v_delivery_id, p_internal_notification_id, v_category,
+        v_destination_type, v_destination_id, v_attempt_number,
+        v_key, teams_obs.clean_text(p_provider_message_id), v_status, v_error_code,
+        pg_catalog.left(teams_obs.clean_text(p_error_message), 1024), p_retryable, teams_obs.clean_text(p_provider_request_id),
+        p_sent_at, p_delivered_at, p_responded_at, v_created_at);
+
     INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id, created_at)
     VALUES (p_tenant, v_key, v_delivery_id, v_created_at)
     ON CONFLICT DO NOTHING;
-
     IF FOUND THEN
-        INSERT INTO teams_obs.notification_deliveries (
-            tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
-            attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
-            retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
-        VALUES (
-            p_tenant, v_delivery_id, p_internal_notification_id, v_category,
-            v_destination_type, v_destination_id, v_attempt_number,
-            v_key, teams_obs.clean_text(p_provider_message_id), v_status, v_error_code,
-            pg_catalog.left(teams_obs.clean_text(p_error_message), 1024), p_retryable, teams_obs.clean_text(p_provider_request_id),
-            p_sent_at, p_delivered_at, p_responded_at, v_created_at);
         RETURN ROW(true, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
     END IF;
+
+    DELETE FROM teams_obs.notification_deliveries AS d
+    WHERE d.tenant = p_tenant AND d.delivery_id = v_delivery_id AND d.created_at = v_created_at;
     SELECT s.delivery_id, s.created_at INTO v_delivery_id, v_created_at
     FROM teams_obs.notification_delivery_idempotency AS s
     WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;

@@ -18,9 +18,11 @@ import psycopg
 import pytest
 
 from teams_obs.deploy import deploy_and_maintain
-from teams_obs.partitions import maintain
+from teams_obs.partitions import add_months, current_month, maintain
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import project_root
+from tests.operations_together import Scenario, check, prepare, run_together
+from tests.partition_helpers import fingerprint
 
 CITUS_URL = os.environ.get("TEAMS_OBS_CITUS_URL")
 needs_citus = pytest.mark.skipif(not CITUS_URL, reason="TEAMS_OBS_CITUS_URL names no Citus coordinator")
@@ -222,6 +224,20 @@ def test_concurrent_writers_store_each_key_once(citus: str, tenant: str) -> None
         stored = connection.execute("SELECT destination_id, delivery_id FROM teams_obs.notification_deliveries "
                                     "WHERE tenant = %s", (tenant,)).fetchall()
     assert dict(stored) == seen[0] and len(stored) == 20
+
+
+@needs_citus
+def test_maintain_retention_and_purge_at_once_while_writers_race_on_the_same_keys(citus: str,
+                                                                                  conn: psycopg.Connection) -> None:
+    """tests/operations_together.py on Citus, the waiting month a future one: the database is shared with
+    the other tests, whose months stay. The writers log in as an application would (a delegated call
+    reaches the worker as the caller), with a role that is a member of teams_obs_writer."""
+    scenario = Scenario(f"citus-{uuid.uuid4()}", writer_role="teams_obs_citus_writer")
+    if not conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", [scenario.writer_role]).fetchone()[0]:
+        conn.execute(f"CREATE ROLE {scenario.writer_role} LOGIN IN ROLE teams_obs_writer")
+    prepare(conn, scenario, waiting=add_months(current_month(conn), 11), rows=2000)
+    kept_before = fingerprint(conn, scenario.kept())
+    check(conn, scenario, run_together(citus, scenario), kept_before)
 
 
 @needs_citus

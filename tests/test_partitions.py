@@ -4,7 +4,6 @@ no row lost while writers keep writing, idempotent also when run concurrently, d
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -22,21 +21,12 @@ from tests.partition_helpers import (
     fingerprint,
     insert_rows,
     partitions,
+    wait_until_blocked,
 )
 
 
 def no_sleep(_seconds: float) -> None:
     """Retries in tests need no real pauses."""
-
-
-def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str) -> None:
-    """Until a session running a query LIKE ``query_like`` waits for a lock of kind ``wait_event``."""
-    for _ in range(600):
-        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = %s"
-                      " AND query LIKE %s", [wait_event, query_like]).fetchone()[0]:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"no session running {query_like} waited for a lock of kind {wait_event}")
 
 
 def month_names(months: list[datetime]) -> set[str]:
