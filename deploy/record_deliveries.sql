@@ -62,6 +62,13 @@ BEGIN
             MESSAGE = 'p_rows: must be a JSON array of objects, got ' || coalesce(jsonb_typeof(p_rows), 'NULL');
     END IF;
 
+    -- The lock on the deliveries table first, before any key is reserved (why: record_delivery). The
+    -- statement below takes it at its start on plain PostgreSQL, but Citus runs its data-modifying CTEs
+    -- one after the other, the reservations first; this DELETE of nothing (no row has that created_at)
+    -- is routed to the tenant's shard and locks it as the row inserts will.
+    DELETE FROM teams_obs.notification_deliveries AS d
+    WHERE d.tenant = p_tenant AND d.created_at = '-infinity';
+
     RETURN QUERY
     WITH parsed AS MATERIALIZED (
         SELECT e.ord::integer AS ord,
