@@ -1,8 +1,11 @@
-"""Helpers shared by the partition maintenance and retention tests."""
+"""Helpers shared by the tests of partition maintenance, retention and what writers hold while they wait."""
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import psycopg
@@ -12,6 +15,12 @@ from teams_obs.partitions import add_months, utc_literal
 
 DELIVERIES = "teams_obs.notification_deliveries"
 DEFAULT = "teams_obs.notification_deliveries_default"
+# One call of each recorder, for a tenant given as its parameter.
+WAITING_CALLS = {
+    "record_delivery": "SELECT * FROM teams_obs.record_delivery(%s, 'chat', 'waiting', 'sent')",
+    "record_deliveries": "SELECT * FROM teams_obs.record_deliveries(%s, '[{\"destination_type\": \"chat\","
+                         " \"destination_id\": \"waiting\", \"status\": \"sent\"}]')",
+}
 
 
 def create_partition_of(db: psycopg.Connection, month: datetime, parent: str = DELIVERIES) -> str:
@@ -64,3 +73,23 @@ def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str)
             return
         time.sleep(0.05)
     pytest.fail(f"no session running {query_like} waited for a lock of kind {wait_event}")
+
+
+def written_while_waiting(observer: psycopg.Connection, release: Callable[[], None], url: str, recorder: str,
+                          tenant: uuid.UUID | str) -> int:
+    """Calls ``recorder`` (of WAITING_CALLS) for ``tenant`` through ``url`` while the deliveries table is
+    locked by the caller, who lets go with ``release`` once the call waits: how many waiting calls
+    ``observer`` (on the node the call waits on) saw holding a transaction id, i.e. having written."""
+    def call() -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(WAITING_CALLS[recorder], [tenant])
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    waiting = f"%{recorder}(%"
+    wait_until_blocked(observer, waiting, "relation")
+    written = observer.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s"
+                               " AND wait_event = 'relation' AND backend_xid IS NOT NULL", [waiting]).fetchone()[0]
+    release()
+    thread.join()
+    return written

@@ -22,7 +22,7 @@ from teams_obs.partitions import add_months, current_month, maintain
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import project_root
 from tests.operations_together import Scenario, check, prepare, run_together
-from tests.partition_helpers import fingerprint, wait_until_blocked
+from tests.partition_helpers import WAITING_CALLS, fingerprint, written_while_waiting
 
 CITUS_URL = os.environ.get("TEAMS_OBS_CITUS_URL")
 needs_citus = pytest.mark.skipif(not CITUS_URL, reason="TEAMS_OBS_CITUS_URL names no Citus coordinator")
@@ -111,7 +111,7 @@ def test_a_call_runs_on_the_worker_holding_the_tenant(conn: psycopg.Connection, 
 
 
 @needs_citus
-@pytest.mark.parametrize("recorder", ["record_delivery", "record_deliveries"])
+@pytest.mark.parametrize("recorder", WAITING_CALLS)
 def test_a_call_waiting_for_the_tenants_shard_has_reserved_no_key(citus: str, conn: psycopg.Connection,
                                                                   tenant: str, recorder: str) -> None:
     """tests/test_record_delivery.py's check on the worker: while the tenant's deliveries shard is locked
@@ -120,25 +120,10 @@ def test_a_call_waiting_for_the_tenants_shard_has_reserved_no_key(citus: str, co
         "SELECT shard_name, nodename, nodeport FROM pg_catalog.citus_shards WHERE shardid ="
         " get_shard_id_for_distribution_column('teams_obs.notification_deliveries', %s::uuid)", [tenant]).fetchone()
     worker_url = psycopg.conninfo.make_conninfo(citus, host=host, port=port)
-    calls = {"record_delivery": "SELECT * FROM teams_obs.record_delivery(%s, 'chat', 'waiting', 'sent')",
-             "record_deliveries": "SELECT * FROM teams_obs.record_deliveries(%s, '[{\"destination_type\": \"chat\","
-                                  " \"destination_id\": \"waiting\", \"status\": \"sent\"}]')"}
-
-    def call() -> None:
-        with psycopg.connect(citus, autocommit=True) as caller:
-            caller.execute(calls[recorder], [tenant])
-
     with psycopg.connect(worker_url) as maintenance, psycopg.connect(worker_url, autocommit=True) as worker:
         maintenance.execute("SET LOCAL citus.enable_manual_changes_to_shards = on")
         maintenance.execute(f"LOCK TABLE {shard} IN EXCLUSIVE MODE")
-        thread = threading.Thread(target=call)
-        thread.start()
-        waiting = f"%{recorder}(%"
-        wait_until_blocked(worker, waiting, "relation")
-        written = worker.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s"
-                                 " AND wait_event = 'relation' AND backend_xid IS NOT NULL", [waiting]).fetchone()[0]
-        maintenance.rollback()
-        thread.join()
+        written = written_while_waiting(worker, maintenance.rollback, citus, recorder, tenant)
     assert written == 0, "the waiting call had already reserved its key"
 
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from teams_obs.taxonomy import DELIVERY_DESTINATION_TYPES, DELIVERY_ERROR_CODES, DELIVERY_STATUSES
-from tests.partition_helpers import wait_until_blocked
+from tests.partition_helpers import WAITING_CALLS, written_while_waiting
 
 # JavaScript's String.prototype.trim() set (the original's trimming), which teams_obs.clean_text follows.
 JS_WHITESPACE = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -241,18 +241,6 @@ def test_eight_batch_writers_racing_on_overlapping_keys_neither_duplicate_nor_de
     assert_each_key_once(db, results, stored)
 
 
-WAITING_CALLS = {
-    "record_delivery": "SELECT * FROM teams_obs.record_delivery(%s, 'chat', 'waiting', 'sent')",
-    "record_deliveries": "SELECT * FROM teams_obs.record_deliveries(%s, '[{\"destination_type\": \"chat\","
-                         " \"destination_id\": \"waiting\", \"status\": \"sent\"}]')",
-}
-
-
-def call_once(url: str, statement: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(statement, (TENANT,))
-
-
 @pytest.mark.parametrize("recorder", WAITING_CALLS)
 def test_a_call_waiting_for_the_table_has_reserved_no_key(db_url: str, db: psycopg.Connection, recorder: str) -> None:
     """The recorders take their lock on the deliveries table before they reserve a key. A call that waits
@@ -262,14 +250,7 @@ def test_a_call_waiting_for_the_table_has_reserved_no_key(db_url: str, db: psyco
     writer as its victim (docs/maintenance.md)."""
     with psycopg.connect(db_url) as maintenance:
         maintenance.execute("LOCK TABLE ONLY teams_obs.notification_deliveries IN EXCLUSIVE MODE")
-        call = threading.Thread(target=call_once, args=(db_url, WAITING_CALLS[recorder]))
-        call.start()
-        waiting = f"%{recorder}(%"
-        wait_until_blocked(db, waiting, "relation")
-        written = db.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s"
-                             " AND wait_event = 'relation' AND backend_xid IS NOT NULL", [waiting]).fetchone()[0]
-        maintenance.rollback()
-    call.join()
+        written = written_while_waiting(db, maintenance.rollback, db_url, recorder, TENANT)
     assert written == 0, "the waiting call had already reserved its key"
     assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries WHERE destination_id = 'waiting'"
                       ).fetchone()[0] == 1
