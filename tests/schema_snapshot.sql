@@ -2176,10 +2176,11 @@ BEGIN
 
     -- The lock on the deliveries table first, before any key is reserved (why: record_delivery). The
     -- statement below takes it at its start on plain PostgreSQL, but Citus runs its data-modifying CTEs
-    -- one after the other, the reservations first; this DELETE of nothing (no row has that created_at)
-    -- is routed to the tenant's shard and locks it as the row inserts will.
+    -- one after the other, the reservations first; this DELETE of nothing (delivery_id is NOT NULL; the
+    -- created_at prunes every monthly partition) is routed to the tenant's shard and locks it as the row
+    -- inserts will.
     DELETE FROM teams_obs.notification_deliveries AS d
-    WHERE d.tenant = p_tenant AND d.created_at = '-infinity';
+    WHERE d.tenant = p_tenant AND d.created_at = '-infinity' AND d.delivery_id IS NULL;
 
     RETURN QUERY
     WITH parsed AS MATERIALIZED (

@@ -256,6 +256,17 @@ def test_a_call_waiting_for_the_table_has_reserved_no_key(db_url: str, db: psyco
                       ).fetchone()[0] == 1
 
 
+def test_the_batch_lock_statement_deletes_no_row(db: psycopg.Connection) -> None:
+    """record_deliveries' first statement only locks: a row however odd (created_at -infinity, in DEFAULT)
+    survives it."""
+    db.execute("INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id,"
+               " idempotency_key, status, created_at) VALUES (%s, 'chat', 'odd', 'k', 'sent', '-infinity')", (TENANT,))
+    db.execute("SELECT * FROM teams_obs.record_deliveries(%s, %s)", (TENANT, psycopg.types.json.Jsonb([
+        {"destination_type": "chat", "destination_id": "fine", "status": "sent"}])))
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries WHERE destination_id = 'odd'"
+                      ).fetchone()[0] == 1
+
+
 def test_a_failing_row_insert_leaves_no_reservation(db: psycopg.Connection) -> None:
     """The reservation and the row are one statement: when the row is refused, so is the reservation."""
     db.execute("ALTER TABLE teams_obs.notification_deliveries"
