@@ -80,6 +80,17 @@ def as_role(url: str, role: str) -> psycopg.Connection:
     return conn
 
 
+def record(conn: psycopg.Connection, tenant: uuid.UUID, keys: list[str]) -> list[tuple[uuid.UUID]]:
+    """One key through record_delivery, several through one record_deliveries call: the delivery_ids."""
+    if len(keys) == 1:
+        return conn.execute("SELECT delivery_id FROM teams_obs.record_delivery(%s, 'user_activity', %s,"
+                            " 'delivered')", [tenant, keys[0]]).fetchall()
+    batch = Jsonb([{"destination_type": "user_activity", "destination_id": key, "status": "delivered"}
+                   for key in keys])
+    return conn.execute("SELECT delivery_id FROM teams_obs.record_deliveries(%s, %s) ORDER BY ordinality",
+                        [tenant, batch]).fetchall()
+
+
 def write(url: str, scenario: Scenario, seed: int, stop: threading.Event, seen: dict, failures: list) -> None:
     """Records outcomes of random keys until stopped, one at a time or (odd seeds) in batches with
     duplicates: ``seen[(tenant, key)]`` gets every delivery_id a call returned for that key."""
@@ -92,13 +103,7 @@ def write(url: str, scenario: Scenario, seed: int, stop: threading.Event, seen: 
                 calls += 1
                 tenant = rng.choice(scenario.writers)
                 keys = [f"user-{rng.randrange(KEYS)}" for _ in range(BATCH if batched else 1)]
-                rows = conn.execute(
-                    "SELECT delivery_id FROM teams_obs.record_deliveries(%s, %s) ORDER BY ordinality",
-                    [tenant, Jsonb([{"destination_type": "user_activity", "destination_id": key,
-                                     "status": "delivered"} for key in keys])]).fetchall() if batched else \
-                    conn.execute("SELECT delivery_id FROM teams_obs.record_delivery(%s, 'user_activity', %s,"
-                                 " 'delivered')", [tenant, keys[0]]).fetchall()
-                for key, (delivery_id,) in zip(keys, rows, strict=True):
+                for key, (delivery_id,) in zip(keys, record(conn, tenant, keys), strict=True):
                     seen[(tenant, key)].add(delivery_id)
     except Exception as exc:  # any error is a failure of the test
         failures.append(exc)
