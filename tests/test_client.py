@@ -8,10 +8,12 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from teams_obs.client import AsyncClient, Client, InvalidArgument, Page, RecordedDelivery
+from tests.tenant_data import activity
 
 TENANT = str(uuid.uuid4())
 
@@ -41,6 +43,33 @@ def test_record_and_list_roundtrip(client):
 def test_audit_event_hashes_payload(client):
     event = client.record_audit_event(TENANT, "bot", "add_note", "success", payload={"b": 1, "a": [1.0, "x"]})
     assert len(event.payload_hash) == 64
+
+
+def test_conversation_references_are_looked_up_as_stored(client):
+    """The reader's lookups give the stored rows as dicts, the conversation id trimmed as recording trims it;
+    a user, type or tenant with none gives an empty list."""
+    tenant = str(uuid.uuid4())
+    assert client.record_conversation_reference(tenant, activity("aad-7", "a:conversation-7").obj) is True
+    latest = client.latest_conversation_reference(tenant, "aad-7")
+    assert [(row["microsoft_user_id"], row["conversation_id"], row["conversation_type"]) for row in latest] == [
+        ("aad-7", "a:conversation-7", "personal")]
+    assert client.find_conversation_reference(tenant, " a:conversation-7 ") == latest
+    assert client.latest_conversation_reference(tenant, "aad-7", conversation_type="groupChat") == []
+    assert client.latest_conversation_reference(str(uuid.uuid4()), "aad-7") == []
+    assert client.find_conversation_reference(tenant, "a:conversation-8") == []
+
+
+@pytest.mark.parametrize(("http_status", "error_code", "retryable"), [
+    (None, "transient", True), (429, "graph_throttled", True), (403, "graph_unauthorized", False),
+    (404, "graph_not_found", False), (503, "graph_server_error", True), (400, "unknown", False),
+])
+def test_graph_status_error_maps_a_status_to_one_outcome(client, http_status, error_code, retryable):
+    assert client.graph_status_error(http_status) == {"error_code": error_code, "retryable": retryable}
+
+
+def test_graph_status_error_refuses_what_is_no_http_status(client):
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match=r"^http_status: not an HTTP status code: 42;"):
+        client.graph_status_error(42)
 
 
 def test_never_raise_logs_and_returns_neutral(db_url, caplog):
