@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from teams_obs.partitions import DEFAULT_MONTHS_AHEAD, maintain
 from teams_obs.sqitch import Engine
-from teams_obs.sqitch.engine import Echo
+from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, Echo
 
 
 def deploy_and_maintain(url: str, *, echo: Echo = print, to: str | None = None, verify: bool = False,
-                        mode: str = "all", months_ahead: int = DEFAULT_MONTHS_AHEAD) -> None:
+                        mode: str = "all", months_ahead: int = DEFAULT_MONTHS_AHEAD,
+                        lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S) -> None:
     """Deploy (whose last change makes this month's partitions and the next 3), then maintain: the
     partitions from this month through ``months_ahead``, and the months of rows sitting in DEFAULT."""
-    Engine(url, echo=echo).deploy(to, verify=verify, mode=mode)
+    Engine(url, echo=echo, lock_timeout_s=lock_timeout_s).deploy(to, verify=verify, mode=mode)
     for action in maintain(url, months_ahead):
         moved = f" ({action.rows_moved} rows moved from DEFAULT)" if action.rows_moved else ""
         echo(f"  + partition {action.partition} .. {action.status}{moved}")

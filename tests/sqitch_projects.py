@@ -33,9 +33,13 @@ def sqitch_target(url: str) -> str:
     return "db:pg:" + url.removeprefix("postgresql:")
 
 
+def sqitch_env() -> dict[str, str]:
+    """The environment sqitch runs in: the committer the registry tests expect."""
+    return {**os.environ, "SQITCH_FULLNAME": "Sqitch Tester", "SQITCH_EMAIL": "sqitch@example.com"}
+
+
 def run_sqitch(top: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SQITCH_FULLNAME": "Sqitch Tester", "SQITCH_EMAIL": "sqitch@example.com"}
-    run = subprocess.run(["sqitch", *args], cwd=top, capture_output=True, text=True, env=env, timeout=120)
+    run = subprocess.run(["sqitch", *args], cwd=top, capture_output=True, text=True, env=sqitch_env(), timeout=120)
     if check and run.returncode != 0:
         raise AssertionError(f"sqitch {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}")
     return run

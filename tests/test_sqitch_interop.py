@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +16,8 @@ from click.testing import CliRunner
 
 from teams_obs.cli import main
 from teams_obs.sqitch import Engine, load_plan, project_root
-from tests.sqitch_projects import PLANNER, run_sqitch, sqitch_target, table_scripts, write_project
+from teams_obs.sqitch.registry import ADVISORY_LOCK
+from tests.sqitch_projects import PLANNER, run_sqitch, sqitch_env, sqitch_target, table_scripts, write_project
 
 pytestmark = pytest.mark.usefixtures("sqitch_bin")
 
@@ -152,3 +156,40 @@ def test_the_project_itself_round_trips_between_the_tools(empty_db_url: str, mon
     run_sqitch(top, "revert", "-y", target)
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regnamespace('teams_obs')").fetchone()[0] is None
+
+
+def deploy_command(tool: str, top: Path, url: str, *options: str) -> list[str]:
+    if tool == "sqitch":
+        return ["sqitch", "deploy", *options, sqitch_target(url)]
+    return [sys.executable, "-m", "teams_obs", "--db", url, "deploy", *options]
+
+
+def wait_for_the_deploy_lock(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(200):
+            if conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted",
+                            [ADVISORY_LOCK]).fetchone()[0]:
+                return
+            time.sleep(0.05)
+    pytest.fail("no deploy took the advisory lock")
+
+
+@pytest.mark.parametrize(("holder", "waiter"), [("sqitch", "teams-obs"), ("teams-obs", "sqitch")])
+def test_each_tool_waits_for_the_others_deploy_and_gives_up_after_its_lock_timeout(
+        holder: str, waiter: str, tmp_path: Path, empty_db_url: str) -> None:
+    """One advisory lock (sqitch's) keeps the two tools from deploying at once; --lock-timeout bounds the wait."""
+    top = write_project(tmp_path / "p", f"slow 2026-01-01T00:00:01Z {PLANNER} # takes a while\n", {
+        "slow": ("SELECT pg_sleep(4); CREATE TABLE slow (id int);", "DROP TABLE slow;", "SELECT id FROM slow;")})
+    env = {**sqitch_env(), "TEAMS_OBS_TOP_DIR": str(top)}
+    deploying = subprocess.Popen(deploy_command(holder, top, empty_db_url), cwd=top, env=env, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_for_the_deploy_lock(empty_db_url)
+    started = time.monotonic()
+    refused = subprocess.run(deploy_command(waiter, top, empty_db_url, "--lock-timeout", "1"), cwd=top, env=env,
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    waited = time.monotonic() - started
+    assert deploying.communicate(timeout=60)[0] and deploying.returncode == 0
+    assert refused.returncode != 0 and 1 <= waited < 4, refused.stdout
+    assert re.search(r"Blocked by another instance of [Ss]qitch.*waiting 1 seconds", refused.stdout), refused.stdout
+    assert re.search(r"Timed out waiting 1 seconds for another instance", refused.stdout), refused.stdout
+    assert changes_in_registry(empty_db_url) == ["slow"]

@@ -8,15 +8,20 @@ from rich.table import Table
 from teams_obs.cli.context import Session, pass_session
 from teams_obs.deploy import deploy_and_maintain
 from teams_obs.sqitch import Engine, EngineError, load_plan, project_root
-from teams_obs.sqitch.engine import DEPLOY_MODES
+from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, DEPLOY_MODES
 from teams_obs.sqitch.registry import Declined
 
 _to_option = click.option("--to", "to", metavar="CHANGE",
                           help="Stop at this change (name, @tag, name@tag or change id).")
+# sqitch's option: at least a second, as 0 would make PostgreSQL's lock_timeout wait forever.
+_lock_timeout_option = click.option(
+    "--lock-timeout", "lock_timeout_s", type=click.IntRange(min=1), default=DEFAULT_LOCK_TIMEOUT_S, show_default=True,
+    metavar="SECONDS",
+    help="How long to wait while another instance of sqitch or teams-obs works on the database.")
 
 
-def _engine(session: Session) -> Engine:
-    return Engine(session.url(deployed=False), echo=session.console.print)
+def _engine(session: Session, lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S) -> Engine:
+    return Engine(session.url(deployed=False), echo=session.console.print, lock_timeout_s=lock_timeout_s)
 
 
 @click.command()
@@ -24,22 +29,24 @@ def _engine(session: Session) -> Engine:
 @click.option("--verify/--no-verify", default=False, help="Run each change's verify script after deploying it.")
 @click.option("--mode", type=click.Choice(DEPLOY_MODES), default="all", show_default=True,
               help="On failure revert all changes of this run, back to the last tag, or only the failed one.")
+@_lock_timeout_option
 @pass_session
-def deploy(session: Session, to: str | None, verify: bool, mode: str) -> None:
+def deploy(session: Session, to: str | None, verify: bool, mode: str, lock_timeout_s: int) -> None:
     """Deploy the changes of sqitch.plan not yet in the database."""
     deploy_and_maintain(session.url(deployed=False), echo=session.console.print, to=to, verify=verify,
-                        mode=mode)
+                        mode=mode, lock_timeout_s=lock_timeout_s)
 
 
 @click.command()
 @_to_option
 @click.option("-y", "yes", is_flag=True, help="Do not ask for confirmation.")
+@_lock_timeout_option
 @pass_session
-def revert(session: Session, to: str | None, yes: bool) -> None:
+def revert(session: Session, to: str | None, yes: bool, lock_timeout_s: int) -> None:
     """Revert deployed changes (all of them, or those after --to)."""
     confirm = None if yes else (lambda question: click.confirm(question, default=False))
     try:
-        _engine(session).revert(to, confirm=confirm)
+        _engine(session, lock_timeout_s).revert(to, confirm=confirm)
     except Declined as declined:
         session.console.print(str(declined))
         raise SystemExit(1) from declined

@@ -25,6 +25,8 @@ from teams_obs.sqitch.registry import ADVISORY_LOCK, Declined, EngineError, Iden
 
 Echo = Callable[[str], None]
 DEPLOY_MODES = ("all", "tag", "change")
+# sqitch's default wait, in seconds, for the advisory lock another sqitch or teams-obs run holds.
+DEFAULT_LOCK_TIMEOUT_S = 60
 
 
 def project_root() -> Path:
@@ -54,7 +56,7 @@ class VerifyReport:
 
 class Engine:
     def __init__(self, url: str, top_dir: Path | None = None, *, echo: Echo = print,
-                 registry: str = "sqitch", lock_timeout_s: int = 60):
+                 registry: str = "sqitch", lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S):
         self.top_dir = top_dir or project_root()
         self.plan: Plan = load_plan(self.top_dir / "sqitch.plan")
         self.url = url
