@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 
 import psycopg
@@ -12,7 +11,15 @@ from click.testing import CliRunner
 
 from teams_obs import purge
 from teams_obs.cli import main
-from tests.tenant_data import counts, record_deliveries, record_sample, snapshot, tenant_tables
+from tests.partition_helpers import wait_until_blocked
+from tests.tenant_data import (
+    counts,
+    record_conversation_references,
+    record_deliveries,
+    record_sample,
+    snapshot,
+    tenant_tables,
+)
 
 A = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 B = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
@@ -99,6 +106,26 @@ def test_python_purge_keeps_a_reservation_and_its_row_together_under_a_concurren
     assert dict(purge.purge_tenant(db, A))["teams_obs.notification_deliveries"] == 1
 
 
+def test_python_purge_starts_again_when_a_row_of_the_tenant_changes_meanwhile(
+        db: psycopg.Connection, db_url: str) -> None:
+    """REPEATABLE READ cannot delete a row that another transaction changed after the purge's snapshot:
+    the serialization failure rolls back what the attempt deleted, and the purge starts again."""
+    expected = record_sample(db, A)
+    first_table, last_table = tenant_tables(db)[0], tenant_tables(db)[-1]
+    assert last_table == "teams_obs.conversation_references"
+    retries = []
+
+    def refresh_a_reference_once(table: str, _rows: int) -> None:
+        if table == first_table and not retries:
+            with psycopg.connect(db_url, autocommit=True) as writer:
+                record_conversation_references(writer, A, 1)  # a newer activity: an UPDATE of a stored row
+
+    result = purge.purge_tenant(db, A, on_table=refresh_a_reference_once, on_retry=lambda: retries.append(1))
+    assert retries == [1]
+    assert result == list(expected.items())
+    assert counts(db, A) == dict.fromkeys(expected, 0)
+
+
 def test_sql_purge_keeps_a_reservation_and_its_row_together_under_read_committed(
         db: psycopg.Connection, db_url: str) -> None:
     """The sidecar DELETE waits on a row lock while a writer commits a new delivery; in READ COMMITTED a
@@ -109,7 +136,7 @@ def test_sql_purge_keeps_a_reservation_and_its_row_together_under_read_committed
                        (A,))
         purging = threading.Thread(target=lambda: purge_rows(purger, A))
         purging.start()
-        wait_until_blocked(db, purger.info.backend_pid)
+        wait_until_blocked(db, "%purge_tenant(%", "transactionid")  # on the held row
         with psycopg.connect(db_url, autocommit=True) as writer:
             record_deliveries(writer, A, 1, prefix="late")
         holder.commit()
@@ -122,15 +149,6 @@ def test_sql_purge_keeps_a_reservation_and_its_row_together_under_read_committed
     assert orphans == 0
     assert counts(db, A) == {**dict.fromkeys(tenant_tables(db), 0),
                              "teams_obs.notification_delivery_idempotency": 1, "teams_obs.notification_deliveries": 1}
-
-
-def wait_until_blocked(db: psycopg.Connection, pid: int) -> None:
-    for _ in range(200):
-        if db.execute("SELECT wait_event_type = 'Lock' FROM pg_catalog.pg_stat_activity WHERE pid = %s",
-                      (pid,)).fetchone() == (True,):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"backend {pid} never waited on a lock")
 
 
 def test_cli_asks_first_and_deletes_nothing_when_declined(db: psycopg.Connection, db_url: str) -> None:
