@@ -193,3 +193,45 @@ def test_each_tool_waits_for_the_others_deploy_and_gives_up_after_its_lock_timeo
     assert re.search(r"Blocked by another instance of [Ss]qitch.*waiting 1 seconds", refused.stdout), refused.stdout
     assert re.search(r"Timed out waiting 1 seconds for another instance", refused.stdout), refused.stdout
     assert changes_in_registry(empty_db_url) == ["slow"]
+
+
+A_PLANNER = "2026-01-01T00:00:01Z A <a@b>"
+PLANS_SQITCH_REFUSES = {
+    "tag without a change": f"@v1 {A_PLANNER}",
+    "reserved change name": f"HEAD {A_PLANNER}",
+    "reserved tag name": f"one {A_PLANNER}\n@ROOT {A_PLANNER}",
+    "name like a change id": f"abcdef0123456789abcdef0123456789abcdef01 {A_PLANNER}",
+    "blank in a name": f"one two {A_PLANNER}",
+    "slash in a tag": f"one {A_PLANNER}\n@v/1 {A_PLANNER}",
+    "tag twice": f"one {A_PLANNER}\n@v1 {A_PLANNER}\n@v1 {A_PLANNER}",
+    "tag with dependencies": f"one {A_PLANNER}\n@v1 [one] {A_PLANNER}",
+    "change twice without a tag between": f"one {A_PLANNER}\none {A_PLANNER}",
+    "dependency twice": f"one {A_PLANNER}\ntwo [one one] {A_PLANNER}",
+    "no timestamp": "one A <a@b>",
+    "no planner": "one 2026-01-01T00:00:01Z",
+    "requires itself": f"one [one] {A_PLANNER}",
+    "requires an unknown change": f"one [nope] {A_PLANNER}",
+    "requires later changes and tags": f"one [two three] {A_PLANNER}\ntwo {A_PLANNER}\nthree [four] {A_PLANNER}\n"
+                                       f"four [two@v1 @v1] {A_PLANNER}\n@v1 {A_PLANNER}",
+}
+
+
+@pytest.mark.parametrize("body", PLANS_SQITCH_REFUSES.values(), ids=PLANS_SQITCH_REFUSES.keys())
+def test_a_plan_sqitch_refuses_is_refused_with_sqitchs_message(body: str, tmp_path: Path, monkeypatch) -> None:
+    top = write_project(tmp_path / "p", body + "\n", {})
+    refused = run_sqitch(top, "plan", check=False)
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    ours = CliRunner().invoke(main, ["plan"])
+    assert refused.returncode != 0 and ours.exit_code == 2
+    assert ours.output.replace(str(top / "sqitch.plan"), "sqitch.plan") == f"teams-obs: {refused.stderr}"
+
+
+def test_a_deploy_refuses_a_conflict_naming_no_change_of_the_plan_as_sqitch_does(
+        tmp_path: Path, empty_db_url: str, monkeypatch) -> None:
+    top = write_project(tmp_path / "p", f"one [!nope] {A_PLANNER}\n", {"one": table_scripts("one")})
+    refused = run_sqitch(top, "deploy", sqitch_target(empty_db_url), check=False)
+    ours = teams_obs(top, empty_db_url, "deploy", monkeypatch=monkeypatch)
+    assert 'Unable to find change "nope" in plan sqitch.plan' in refused.stderr and refused.returncode != 0
+    assert ours.exit_code == 2 and f'Unable to find change "nope" in plan {top / "sqitch.plan"}' in ours.output
+    assert changes_in_registry(empty_db_url) == []
+    assert teams_obs(top, empty_db_url, "plan", monkeypatch=monkeypatch).exit_code == 0

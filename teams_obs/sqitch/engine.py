@@ -174,6 +174,8 @@ class Engine:
         for change in pending:
             for dep in change.conflicts:
                 target = self.plan.find(dep.key_name) if not dep.is_external(self.plan.project) else None
+                if target is None and not dep.is_external(self.plan.project) and not dep.id:
+                    raise EngineError(f'Unable to find change "{dep.key_name}" in plan {self.plan.path}')
                 if (target and target.id in seen) or reg.change_id_for(dep):
                     conflicts.append(dep.as_string(self.plan.project))
             for dep in change.requires:

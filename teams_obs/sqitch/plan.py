@@ -208,6 +208,7 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
     changes: list[Change] = []
     by_name: dict[str, Change] = {}
     since_tag: dict[str, int] = {}
+    tag_lines: dict[str, int] = {}
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -265,8 +266,9 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
                 raise error(lineno, f'Tag "{name}" contains illegal character /')
             if not changes:
                 raise error(lineno, f'Tag "{name}" declared without a preceding change')
-            if any(t.name == name for c in changes for t in c.tags):
-                raise error(lineno, f'Tag "{name}" duplicates earlier declaration')
+            if name in tag_lines:
+                raise error(lineno, f'Tag "{name}" duplicates earlier declaration on line {tag_lines[name]}')
+            tag_lines[name] = lineno
             if m["deps"]:
                 raise error(lineno, "Tags may not specify dependencies")
             changes[-1].tags.append(Tag(name, note, planned_at, *planner, change=changes[-1]))
@@ -304,21 +306,33 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
 
 
 def _check_dependencies(plan: Plan) -> None:
-    """Requires must name earlier changes; conflicts must name known changes (sqitch's rules)."""
+    """Each change must require only changes planned before it: sqitch's check, with its messages, every
+    error at once. Conflicts are not checked here: as sqitch, a deploy refuses one naming no change."""
+    errors: list[str] = []
     for index, change in enumerate(plan.changes):
-        for dep in change.requires + change.conflicts:
+        furthest = 0
+        for dep in change.requires:
             if dep.is_external(plan.project) or (dep.id and not dep.project):
                 continue
             target = plan.index_of(dep.key_name)
-            if target is None:
-                if dep.conflicts:
-                    raise PlanError(f'Unable to find change "{dep.key_name}" in plan {plan.path}')
-                raise PlanError(
-                    f'Unknown change "{dep.key_name}" required by change "{change.name}" '
-                    f"(line {change.line} of {plan.path})"
-                )
-            if not dep.conflicts and target >= index:
-                raise PlanError(
-                    f'Change "{change.name}" planned before required change "{dep.key_name}" '
-                    f"(line {change.line} of {plan.path})"
-                )
+            tag = dep.key_name.partition("@")[2]
+            declared = plan.index_of(f"@{tag}") if tag else target  # a tag must come before the change too
+            if target is not None and declared is not None and declared < index:
+                continue
+            if dep.key_name == change.name:
+                errors.append(f'Change "{change.name}" cannot require itself')
+            elif target is None or "@" in dep.key_name:
+                errors.append(f'Unknown change "{dep.key_name}" required by change "{change.name}"')
+            else:
+                furthest = max(furthest, target - index)
+                errors.append(f'Change "{change.name}" planned {_counted(target - index, "change")} before '
+                              f'required change "{dep.key_name}"')
+        if furthest:
+            errors[-1] += f'\n    HINT: move "{change.name}" down {_counted(furthest, "line")} in {plan.path}'
+    if errors:
+        heading = "Dependency error detected:" if len(errors) == 1 else "Dependency errors detected:"
+        raise PlanError("\n  ".join([heading, *errors]))
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
