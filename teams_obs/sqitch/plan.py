@@ -96,7 +96,6 @@ class Change:
     requires: list[Depend]
     conflicts: list[Depend]
     parent: Change | None
-    line: int
     tags: list[Tag] = field(default_factory=list)
     rework_tags: list[Tag] = field(default_factory=list)
     id: str = ""
@@ -287,7 +286,7 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
             dep = Depend(bool(d["conflict"]), d["project"], d["change"], d["ctag"] or d["tag"], d["id"])
             (conflicts if dep.conflicts else requires).append(dep)
         change = Change(name, note, planned_at, *planner, requires, conflicts,
-                        changes[-1] if changes else None, lineno)
+                        changes[-1] if changes else None)
         if name in by_name:  # a rework: the older instance's files carry a tag suffix
             older = by_name[name]
             later = changes[changes.index(older) + 1:]
