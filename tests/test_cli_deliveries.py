@@ -8,8 +8,10 @@ import uuid
 import psycopg
 from click.testing import CliRunner, Result
 
+from teams_obs import partitions
 from teams_obs.cli import main
 from teams_obs.partitions import add_months, current_month
+from tests.partition_helpers import DEFAULT, create_partition_of, drop_partitions_from
 
 TENANT = "00000000-0000-4000-8000-0000000000a1"
 
@@ -50,6 +52,20 @@ def test_maintain_refuses_a_lock_timeout_that_is_no_duration(db_url):
     result = CliRunner().invoke(main, ["--db", db_url, "maintain", "--lock-timeout", "1s;\nDROP TABLE x"])
     assert result.exit_code == 2
     assert "lock_timeout: expected a duration such as 500ms or 2s" in result.output
+
+
+def test_maintain_exits_1_and_shows_the_month_whose_locks_it_never_got(db, db_url, monkeypatch):
+    """What a cron job or CronJob needs to alert on: a month left unattached is a failure, not a notice."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    monkeypatch.setattr(partitions, "_backoff", lambda _attempt: 0)
+    with psycopg.connect(db_url) as reader:
+        reader.execute(f"SELECT count(*) FROM {DEFAULT}")  # held until the end of the run
+        result = run(db_url, "maintain", "--months-ahead", "0", "--lock-timeout", "20ms")
+    assert result.exit_code == 1, result.output
+    (line,) = [line for line in result.output.splitlines() if f"notification_deliveries_p{first:%Y_%m}" in line]
+    assert "failed" in line and "locks not granted after 8 attempts" in line
+    assert f"teams_obs.notification_deliveries_p{first:%Y_%m}" not in partition_names(db)
 
 
 def test_deliveries_list_pages_through_json(db, db_url):
@@ -94,3 +110,16 @@ def test_cleanup_commits_batch_by_batch_and_reports_the_total(db, db_url):
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.output.splitlines() if "reservations_deleted" in line]
     assert " 600 " in line
+
+
+def test_cleanup_keeps_a_partition_in_use_says_so_and_succeeds(db, db_url):
+    """A busy expired month is left to the next run by design: a warning, not a failed job."""
+    expired = create_partition_of(db, add_months(current_month(db), -6))
+    with psycopg.connect(db_url) as reader:
+        reader.execute("SELECT count(*) FROM teams_obs.notification_deliveries")  # ACCESS SHARE until the end
+        result = run(db_url, "cleanup")
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if "partitions_busy" in line]
+    assert expired.removeprefix("teams_obs.") in line
+    assert "Some expired partitions were in use and are kept until the next run." in result.output
+    assert expired in partition_names(db)
