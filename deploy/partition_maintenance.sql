@@ -10,72 +10,6 @@ BEGIN;
 -- nothing else (a month of a table of this schema). missing_month_partitions says which months are
 -- needed; teams_obs/partitions.py attaches them one per transaction and retries on lock timeouts.
 
--- The tables the upkeep covers: every table of schema teams_obs partitioned BY RANGE on one timestamptz
--- column (a table added later is covered without code changes), with the quoted names the DDL needs.
-CREATE TYPE teams_obs.month_partitioned_table AS (
-    parent_oid oid,
-    parent text,
-    schema_name name,
-    table_name name,
-    key_column text,
-    default_partition text,
-    column_names text[]
-);
-
-COMMENT ON TYPE teams_obs.month_partitioned_table IS
-    'A table that monthly partition upkeep covers, with the quoted names its partition DDL needs.';
-
-CREATE FUNCTION teams_obs.month_partitioned_tables()
-RETURNS SETOF teams_obs.month_partitioned_table
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT c.oid,
-           pg_catalog.format('%I.%I', n.nspname, c.relname),
-           n.nspname,
-           c.relname,
-           pg_catalog.quote_ident(a.attname),
-           (SELECT pg_catalog.format('%I.%I', dn.nspname, d.relname)
-              FROM pg_catalog.pg_class AS d
-              JOIN pg_catalog.pg_namespace AS dn ON dn.oid = d.relnamespace
-             WHERE d.oid = pt.partdefid),
-           (SELECT pg_catalog.array_agg(pg_catalog.quote_ident(col.attname) ORDER BY col.attnum)
-              FROM pg_catalog.pg_attribute AS col
-             WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped AND col.attgenerated = '')
-      FROM pg_catalog.pg_partitioned_table AS pt
-      JOIN pg_catalog.pg_class AS c ON c.oid = pt.partrelid
-      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
-     WHERE n.nspname = 'teams_obs' AND NOT c.relispartition
-       AND pt.partstrat = 'r' AND pt.partnatts = 1 AND a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype
-     ORDER BY c.relname
-$function$;
-
-COMMENT ON FUNCTION teams_obs.month_partitioned_tables() IS
-    'Tables of schema teams_obs partitioned by range on one timestamptz column, with the quoted names of their key, DEFAULT partition and columns: what monthly partition upkeep covers.';
-
--- The table of month_partitioned_tables() that p_parent names, or 22023 naming the argument.
-CREATE FUNCTION teams_obs.month_partitioned_table_of(p_parent regclass)
-RETURNS teams_obs.month_partitioned_table
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    v_table teams_obs.month_partitioned_table;
-BEGIN
-    SELECT * INTO v_table FROM teams_obs.month_partitioned_tables() AS t WHERE t.parent_oid = p_parent;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
-            'parent: %s is not a table of schema teams_obs partitioned by range on one timestamptz column',
-            coalesce(p_parent::text, 'NULL'));
-    END IF;
-    RETURN v_table;
-END
-$function$;
-
-COMMENT ON FUNCTION teams_obs.month_partitioned_table_of(regclass) IS
-    'The row of month_partitioned_tables() for p_parent; 22023 when p_parent is not one of them.';
-
 -- <parent>_pYYYY_MM (Citus's naming), quoted and schema-qualified; 22023 for a name PostgreSQL would cut.
 CREATE FUNCTION teams_obs.month_partition_name(p_parent regclass, p_month_start timestamptz)
 RETURNS text
@@ -293,16 +227,13 @@ $procedure$;
 COMMENT ON PROCEDURE teams_obs.maintain_partitions(integer, text, integer) IS
     'teams-obs maintain from SQL (pg_cron): creates every missing monthly partition, one transaction per month; a busy month is left to the next run. p_created: months made.';
 
-REVOKE ALL ON FUNCTION teams_obs.month_partitioned_tables() FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.month_partitioned_table_of(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partition_name(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.default_partition_months(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.missing_month_partitions(regclass, integer) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE teams_obs.maintain_partitions(integer, text, integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE teams_obs.maintain_partitions(integer, text, integer) TO teams_obs_maintainer;
-GRANT EXECUTE ON FUNCTION teams_obs.month_partitioned_tables(), teams_obs.month_partitioned_table_of(regclass),
-    teams_obs.month_partition_name(regclass, timestamptz), teams_obs.default_partition_months(regclass),
+GRANT EXECUTE ON FUNCTION teams_obs.month_partition_name(regclass, timestamptz), teams_obs.default_partition_months(regclass),
     teams_obs.attach_month_partition(regclass, timestamptz), teams_obs.missing_month_partitions(regclass, integer)
     TO teams_obs_maintainer;
 

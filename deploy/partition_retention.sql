@@ -25,26 +25,6 @@ $function$;
 COMMENT ON FUNCTION teams_obs.retention_cutoff(interval) IS
     'now() - p_retention for the cleanup_* functions; 22023 unless p_retention is a positive interval.';
 
--- The retention functions granted to the maintainer act on the partitioned tables of teams_obs only: the
--- owner they run as may own other tables too.
-CREATE FUNCTION teams_obs.check_retention_parent(p_parent regclass)
-RETURNS void
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
-                    WHERE c.oid = p_parent AND c.relkind = 'p'
-                      AND c.relnamespace = 'teams_obs'::regnamespace) THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('parent: %s is not a partitioned table of teams_obs', p_parent);
-    END IF;
-END
-$function$;
-
-COMMENT ON FUNCTION teams_obs.check_retention_parent(regclass) IS
-    '22023 unless p_parent is a partitioned table in schema teams_obs.';
-
 -- A cutoff in the future would delete current rows and drop the current month: 22023 unless p_cutoff is
 -- a finite time not after now().
 CREATE FUNCTION teams_obs.check_retention_cutoff(p_cutoff timestamptz)
@@ -74,7 +54,9 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    PERFORM teams_obs.check_retention_parent(p_parent);
+    -- A month-partitioned table of teams_obs only: the owner that the cleanup_* functions run as may own
+    -- other tables too.
+    PERFORM teams_obs.month_partitioned_table_of(p_parent);
     IF p_parent = 'teams_obs.notification_deliveries'::regclass THEN
         RETURN QUERY SELECT 'reservations_deleted', 'teams_obs.notification_delivery_idempotency'::regclass,
                             'created_at'::name, false;
@@ -208,7 +190,7 @@ DECLARE
     v_busy text[] := '{}';
 BEGIN
     PERFORM teams_obs.check_retention_cutoff(p_cutoff);
-    PERFORM teams_obs.check_retention_parent(p_parent);
+    PERFORM teams_obs.month_partitioned_table_of(p_parent);  -- as in retention_row_tables
     -- A row move by `teams-obs maintain` may hold the maintenance lock for a while: wait longer for it.
     PERFORM set_config('lock_timeout', '60s', true);
     PERFORM teams_obs.lock_partition_maintenance(p_parent);
@@ -325,7 +307,6 @@ COMMENT ON PROCEDURE teams_obs.run_retention(regclass, interval, integer, teams_
 -- Building blocks of the cleanup_* functions, which run them as the owner. run_retention runs as its
 -- caller, the maintainer: what it calls is granted to that role, and checks its arguments.
 REVOKE ALL ON FUNCTION teams_obs.retention_cutoff(interval) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.check_retention_parent(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.check_retention_cutoff(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.retention_row_tables(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.retention_row_batches(regclass, integer) FROM PUBLIC;
@@ -335,7 +316,6 @@ REVOKE ALL ON FUNCTION teams_obs.drop_expired_partitions(regclass, timestamptz) 
 REVOKE ALL ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, integer) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE teams_obs.run_retention(regclass, interval, integer, teams_obs.cleanup_result[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.retention_cutoff(interval),
-    teams_obs.check_retention_parent(regclass),
     teams_obs.retention_row_tables(regclass),
     teams_obs.retention_row_batches(regclass, integer),
     teams_obs.delete_retention_batch(regclass, regclass, timestamptz, bigint, bigint),

@@ -7,8 +7,5 @@ DROP FUNCTION teams_obs.missing_month_partitions(regclass, integer);
 DROP FUNCTION teams_obs.attach_month_partition(regclass, timestamptz);
 DROP FUNCTION teams_obs.default_partition_months(regclass);
 DROP FUNCTION teams_obs.month_partition_name(regclass, timestamptz);
-DROP FUNCTION teams_obs.month_partitioned_table_of(regclass);
-DROP FUNCTION teams_obs.month_partitioned_tables();
-DROP TYPE teams_obs.month_partitioned_table;
 
 COMMIT;

@@ -10,7 +10,6 @@ DROP FUNCTION teams_obs.delete_retention_batch(regclass, regclass, timestamptz, 
 DROP FUNCTION teams_obs.retention_row_batches(regclass, integer);
 DROP FUNCTION teams_obs.retention_row_tables(regclass);
 DROP FUNCTION teams_obs.check_retention_cutoff(timestamptz);
-DROP FUNCTION teams_obs.check_retention_parent(regclass);
 DROP FUNCTION teams_obs.retention_cutoff(interval);
 
 COMMIT;

@@ -40,7 +40,6 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     # run_retention runs as its caller (it commits), so what it calls is the maintainer's too.
     "run_retention": ({MAINTAINER}, "CALL teams_obs.run_retention('teams_obs.audit_events', '365 days')"),
     "retention_cutoff": ({MAINTAINER}, "SELECT teams_obs.retention_cutoff('1 day')"),
-    "check_retention_parent": ({MAINTAINER}, "SELECT teams_obs.check_retention_parent('teams_obs.audit_events')"),
     "retention_row_tables": ({MAINTAINER}, "SELECT * FROM teams_obs.retention_row_tables('teams_obs.audit_events')"),
     "retention_row_batches": ({MAINTAINER},
                               "SELECT * FROM teams_obs.retention_row_batches('teams_obs.audit_events')"),

@@ -589,32 +589,6 @@ COMMENT ON FUNCTION teams_obs.check_retention_cutoff(p_cutoff timestamp with tim
 
 
 --
--- Name: check_retention_parent(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
---
-
-CREATE FUNCTION teams_obs.check_retention_parent(p_parent regclass) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
-                    WHERE c.oid = p_parent AND c.relkind = 'p'
-                      AND c.relnamespace = 'teams_obs'::regnamespace) THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('parent: %s is not a partitioned table of teams_obs', p_parent);
-    END IF;
-END
-$$;
-
-
---
--- Name: FUNCTION check_retention_parent(p_parent regclass); Type: COMMENT; Schema: teams_obs; Owner: -
---
-
-COMMENT ON FUNCTION teams_obs.check_retention_parent(p_parent regclass) IS '22023 unless p_parent is a partitioned table in schema teams_obs.';
-
-
---
 -- Name: citus_installed(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -1075,7 +1049,7 @@ DECLARE
     v_busy text[] := '{}';
 BEGIN
     PERFORM teams_obs.check_retention_cutoff(p_cutoff);
-    PERFORM teams_obs.check_retention_parent(p_parent);
+    PERFORM teams_obs.month_partitioned_table_of(p_parent);  -- as in retention_row_tables
     -- A row move by `teams-obs maintain` may hold the maintenance lock for a while: wait longer for it.
     PERFORM set_config('lock_timeout', '60s', true);
     PERFORM teams_obs.lock_partition_maintenance(p_parent);
@@ -2436,7 +2410,9 @@ CREATE FUNCTION teams_obs.retention_row_tables(p_parent regclass) RETURNS TABLE(
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-    PERFORM teams_obs.check_retention_parent(p_parent);
+    -- A month-partitioned table of teams_obs only: the owner that the cleanup_* functions run as may own
+    -- other tables too.
+    PERFORM teams_obs.month_partitioned_table_of(p_parent);
     IF p_parent = 'teams_obs.notification_deliveries'::regclass THEN
         RETURN QUERY SELECT 'reservations_deleted', 'teams_obs.notification_delivery_idempotency'::regclass,
                             'created_at'::name, false;
@@ -3286,14 +3262,6 @@ GRANT ALL ON FUNCTION teams_obs.canonical_json(p_doc json) TO teams_obs_maintain
 --
 
 REVOKE ALL ON FUNCTION teams_obs.check_retention_cutoff(p_cutoff timestamp with time zone) FROM PUBLIC;
-
-
---
--- Name: FUNCTION check_retention_parent(p_parent regclass); Type: ACL; Schema: teams_obs; Owner: -
---
-
-REVOKE ALL ON FUNCTION teams_obs.check_retention_parent(p_parent regclass) FROM PUBLIC;
-GRANT ALL ON FUNCTION teams_obs.check_retention_parent(p_parent regclass) TO teams_obs_maintainer;
 
 
 --

@@ -69,7 +69,6 @@ SCENARIO = [
     (MAINTAINER, "SELECT kind, table_name, partitions, rows_removed FROM teams_obs.cleanup_audit_events()"),
     (MAINTAINER, "CALL teams_obs.run_retention('teams_obs.audit_events', '365 days')"),  # no batch: no COMMIT
     (MAINTAINER, "SELECT teams_obs.retention_cutoff('1 day') < now()"),
-    (MAINTAINER, "SELECT teams_obs.check_retention_parent('teams_obs.audit_events') IS NULL"),
     (MAINTAINER, "SELECT kind, table_name::text "
                  "FROM teams_obs.retention_row_tables('teams_obs.notification_deliveries')"),
     (MAINTAINER, "SELECT count(*) > 0 FROM teams_obs.retention_row_batches('teams_obs.notification_deliveries')"),

@@ -7,7 +7,6 @@ SELECT pg_catalog.has_function_privilege('teams_obs_maintainer', 'teams_obs.defa
 SELECT pg_catalog.has_function_privilege('teams_obs_maintainer', 'teams_obs.month_partition_name(regclass, timestamptz)', 'execute');
 SELECT pg_catalog.has_function_privilege('teams_obs_maintainer', 'teams_obs.missing_month_partitions(regclass, integer)', 'execute');
 SELECT pg_catalog.has_function_privilege('teams_obs_maintainer', 'teams_obs.maintain_partitions(integer, text, integer)', 'execute');
-SELECT parent, key_column, default_partition FROM teams_obs.month_partitioned_tables() WHERE false;
 
 DO $verify$
 BEGIN

@@ -87,7 +87,7 @@ SELECT throws_ok($$SELECT * FROM teams_obs.cleanup_notification_deliveries('90 d
 SELECT throws_ok($$SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.notification_deliveries', now() + interval '1 day')$$,
                  '22023', 'cutoff: must be a finite time not after now()', 'a future cutoff is refused');
 SELECT throws_ok($$SELECT * FROM teams_obs.cleanup_partitioned_table('teams_obs.notification_delivery_idempotency', now())$$,
-                 '22023', 'parent: teams_obs.notification_delivery_idempotency is not a partitioned table of teams_obs',
+                 '22023', 'parent: teams_obs.notification_delivery_idempotency is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'an unpartitioned table is refused');
 
 -- Roles

@@ -74,20 +74,20 @@ CREATE TABLE public.retention_victim_2019 PARTITION OF public.retention_victim
     FOR VALUES FROM ('2019-01-01 00:00:00+00') TO ('2019-02-01 00:00:00+00');
 INSERT INTO public.retention_victim VALUES ('2019-01-02 00:00:00+00'), ('2018-01-02 00:00:00+00');
 SELECT throws_ok($$SELECT * FROM teams_obs.retention_row_tables('public.retention_victim')$$,
-                 '22023', 'parent: public.retention_victim is not a partitioned table of teams_obs',
+                 '22023', 'parent: public.retention_victim is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'retention_row_tables: a table outside teams_obs is refused');
 SELECT throws_ok($$SELECT * FROM teams_obs.retention_row_batches('public.retention_victim')$$,
-                 '22023', 'parent: public.retention_victim is not a partitioned table of teams_obs',
+                 '22023', 'parent: public.retention_victim is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'retention_row_batches: a table outside teams_obs is refused');
 SELECT throws_ok($$SELECT teams_obs.delete_retention_batch('public.retention_victim', 'public.retention_victim_default',
                        now(), 0, 100)$$,
-                 '22023', 'parent: public.retention_victim is not a partitioned table of teams_obs',
+                 '22023', 'parent: public.retention_victim is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'delete_retention_batch: a table outside teams_obs is refused');
 SELECT throws_ok($$SELECT * FROM teams_obs.drop_expired_partitions('public.retention_victim', now())$$,
-                 '22023', 'parent: public.retention_victim is not a partitioned table of teams_obs',
+                 '22023', 'parent: public.retention_victim is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'drop_expired_partitions: a table outside teams_obs is refused');
 SELECT throws_ok($$CALL teams_obs.run_retention('public.retention_victim', '1 day')$$,
-                 '22023', 'parent: public.retention_victim is not a partitioned table of teams_obs',
+                 '22023', 'parent: public.retention_victim is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'run_retention: a table outside teams_obs is refused');
 SELECT throws_ok($$CALL teams_obs.run_retention('teams_obs.audit_events', '0')$$,
                  '22023', 'retention: must be a positive interval, not 00:00:00',
