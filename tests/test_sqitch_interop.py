@@ -236,3 +236,29 @@ def test_a_deploy_refuses_a_conflict_naming_no_change_of_the_plan_as_sqitch_does
     assert ours.exit_code == 2 and f'Unable to find change "nope" in plan {top / "sqitch.plan"}' in ours.output
     assert changes_in_registry(empty_db_url) == []
     assert teams_obs(top, empty_db_url, "plan", monkeypatch=monkeypatch).exit_code == 0
+
+
+@pytest.mark.parametrize("mode", ["all", "tag", "change"])
+def test_a_failed_deploy_is_rolled_back_as_sqitch_rolls_it_back(mode: str, tmp_path: Path, pg_cluster,
+                                                               monkeypatch) -> None:
+    """--mode all reverts the whole run, tag back to the run's last tag, change only the failed change."""
+    scripts = {name: table_scripts(name) for name in ("one", "two", "three")}
+    scripts["four"] = ("SELECT 1/0;", "SELECT 1;", "SELECT 1;")
+    top = write_project(tmp_path / "p", "".join(f"{line} {A_PLANNER}\n" for line in
+                                                ("one", "two", "@v1", "three", "four")), scripts)
+    urls = {}
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+        for tool in ("sqitch", "teams_obs"):
+            admin.execute(f"CREATE DATABASE mode_{mode}_{tool}")
+            urls[tool] = pg_cluster.url(f"mode_{mode}_{tool}")
+    assert run_sqitch(top, "deploy", "--mode", mode, sqitch_target(urls["sqitch"]), check=False).returncode != 0
+    assert teams_obs(top, urls["teams_obs"], "deploy", "--mode", mode, monkeypatch=monkeypatch).exit_code == 2
+    outcome = {}
+    for tool, url in urls.items():
+        with psycopg.connect(url) as conn:
+            outcome[tool] = (
+                conn.execute("SELECT event, change FROM sqitch.events ORDER BY committed_at").fetchall(),
+                conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall())
+    assert outcome["teams_obs"] == outcome["sqitch"]
+    kept = {"all": [], "tag": ["one", "two"], "change": ["one", "three", "two"]}[mode]
+    assert outcome["sqitch"][1] == [(name,) for name in kept]
