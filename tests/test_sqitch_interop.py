@@ -92,7 +92,7 @@ def test_teams_obs_continues_after_sqitch(tmp_path: Path, empty_db_url: str, mon
     status = teams_obs(top, empty_db_url, "status", monkeypatch=monkeypatch)
     assert "# Name:     exclusive" in status.output and "* base @v1.1" in status.output
     verified = teams_obs(top, empty_db_url, "verify", monkeypatch=monkeypatch)
-    assert verified.exit_code == 0 and "Undeployed changes:\n  * base @v1.1" in verified.output
+    assert verified.exit_code == 0 and "Undeployed change:\n  * base @v1.1" in verified.output
     deployed = teams_obs(top, empty_db_url, "deploy", monkeypatch=monkeypatch)
     assert deployed.exit_code == 0, deployed.output
     assert changes_in_registry(empty_db_url) == ["base", "uses_base", "exclusive", "base"]

@@ -9,6 +9,7 @@ from teams_obs.cli.context import Session, pass_session
 from teams_obs.deploy import deploy_and_maintain
 from teams_obs.sqitch import Engine, EngineError, load_plan, project_root
 from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, DEPLOY_MODES
+from teams_obs.sqitch.plan import Change
 from teams_obs.sqitch.registry import Declined
 
 _to_option = click.option("--to", "to", metavar="CHANGE",
@@ -52,6 +53,14 @@ def revert(session: Session, to: str | None, yes: bool, lock_timeout_s: int) -> 
         raise SystemExit(1) from declined
 
 
+def _print_undeployed(session: Session, pending: list[Change]) -> None:
+    """The plan's changes not in the database, headed as sqitch heads them."""
+    if pending:
+        session.console.print("Undeployed change:" if len(pending) == 1 else "Undeployed changes:")
+    for change in pending:
+        session.console.print(f"  * {change.format_name_with_tags}")
+
+
 @click.command()
 @pass_session
 def verify(session: Session) -> None:
@@ -59,10 +68,7 @@ def verify(session: Session) -> None:
     report = _engine(session).verify()
     for error in report.errors:
         session.console.print(f"  # {error}")
-    if report.pending:
-        session.console.print("Undeployed changes:")
-        for change in report.pending:
-            session.console.print(f"  * {change.format_name_with_tags}")
+    _print_undeployed(session, report.pending)
     if report.errors:
         raise EngineError(f"Verify failed: {len(report.errors)} error(s) in {report.checked} change(s)")
     session.console.print(f"Verify successful ({report.checked} changes)")
@@ -83,11 +89,8 @@ def status(session: Session) -> None:
                       f"# By:       {latest.committer_name} <{latest.committer_email}>")
     else:
         console.print("No changes deployed")
-    if pending:
-        console.print("Undeployed changes:")
-        for change in pending:
-            console.print(f"  * {change.format_name_with_tags}")
-    else:
+    _print_undeployed(session, pending)
+    if not pending:
         console.print("Nothing to deploy (up-to-date)")
 
 
