@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from teams_obs.cli import main
+from teams_obs.sqitch.engine import sqitch_destination
 from tests.sqitch_projects import PLANNER, table_scripts, write_project
 
 PLAN = f"""\
@@ -115,14 +116,14 @@ def test_dependency_and_conflict_checks(tmp_path, empty_db_url):
             f"two [other:thing] 2026-01-01T00:00:02Z {PLANNER}\n")
     top = write_project(tmp_path / "a", plan, {"one": table_scripts("one"), "two": table_scripts("two")})
     result = cli(top, empty_db_url, "deploy")
-    assert result.exit_code == 2 and "Missing required change(s): other:thing" in result.output
+    assert result.exit_code == 2 and "Missing required change: other:thing" in result.output
     assert deployed(empty_db_url) == []
 
     plan = (f"one 2026-01-01T00:00:01Z {PLANNER}\n"
             f"two [!one] 2026-01-01T00:00:02Z {PLANNER}\n")
     top = write_project(tmp_path / "b", plan, {"one": table_scripts("one"), "two": table_scripts("two")})
     result = cli(top, empty_db_url, "deploy")
-    assert result.exit_code == 2 and "Conflicts with previously deployed change(s): one" in result.output
+    assert result.exit_code == 2 and "Conflicts with previously deployed change: one" in result.output
     assert deployed(empty_db_url) == []
 
 
@@ -133,7 +134,7 @@ def test_revert_refuses_to_break_a_dependency_of_another_project(tmp_path, empty
                           {"uses": table_scripts("uses")}, project="other")
     assert cli(other, empty_db_url, "deploy").exit_code == 0
     result = cli(top, empty_db_url, "revert", "-y")
-    assert result.exit_code == 2 and 'required by currently deployed change(s): uses' in result.output
+    assert result.exit_code == 2 and 'required by currently deployed change: uses' in result.output
     assert deployed(empty_db_url) == ["one", "two", "three", "uses"]
 
 
@@ -156,7 +157,7 @@ def test_unreachable_database_is_one_line_and_status_2(tmp_path):
                           "status"], env={**os.environ, "TEAMS_OBS_TOP_DIR": str(top)},
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
-    assert run.stdout == ""
+    assert run.stdout == "# On database db:pg://nobody@127.0.0.1:1/none\n"  # as sqitch heads status
     assert len(run.stderr.strip().splitlines()) == 1 and "cannot reach the database" in run.stderr
 
 
@@ -189,3 +190,12 @@ def test_demo_runs_on_embedded_postgres():
     assert "Verify successful" in run.stdout
     for seen in ("graph_throttled", "skipped", "delivered", "sent", "add_note", "a:personal-chat"):
         assert seen in run.stdout
+
+
+@pytest.mark.parametrize(("url", "named"), [
+    ("postgresql://ops:s3cret@db.example:5433/app?sslmode=require", "db:pg://ops@db.example:5433/app?sslmode=require"),
+    ("postgres://db.example/app", "db:pg://db.example/app"),
+    ("host=db.example port=5433 user=ops password=s3cret dbname=app", "db:pg://ops@db.example:5433/app"),
+])
+def test_messages_name_the_database_as_sqitch_does_without_its_password(url: str, named: str) -> None:
+    assert sqitch_destination(url) == named

@@ -262,3 +262,39 @@ def test_a_failed_deploy_is_rolled_back_as_sqitch_rolls_it_back(mode: str, tmp_p
     assert outcome["teams_obs"] == outcome["sqitch"]
     kept = {"all": [], "tag": ["one", "two"], "change": ["one", "three", "two"]}[mode]
     assert outcome["sqitch"][1] == [(name,) for name in kept]
+
+
+# Each state of a database in which there is nothing to revert, verify, show or log: the steps that make it.
+NOTHING_DEPLOYED = {
+    "no registry": [],
+    "registry without events": [("deploy",)],  # refused once the registry is made: other:thing is missing
+    "everything reverted": [("deploy", "--to", "one"), ("revert", "-y")],
+}
+
+
+@pytest.mark.parametrize("steps", NOTHING_DEPLOYED.values(), ids=NOTHING_DEPLOYED.keys())
+def test_a_database_with_nothing_deployed_is_reported_as_sqitch_reports_it(
+        steps: list[tuple[str, ...]], tmp_path: Path, pg_cluster, monkeypatch) -> None:
+    """Each tool makes the state in its own database, then is asked to revert, verify, show and log it:
+    same exit statuses, same words (the database's name aside)."""
+    top = write_project(tmp_path / "p", f"one {A_PLANNER}\ntwo [other:thing] {A_PLANNER}\n",
+                        {"one": table_scripts("one"), "two": table_scripts("two")})
+    commands = [("revert", "-y"), ("verify",), ("status",)]
+    if ("revert", "-y") not in steps:  # else each tool draws its own table of the events
+        commands.append(("log",))
+    said = {}
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+        for tool in ("sqitch", "teams_obs"):
+            database = f"nothing_{len(steps)}_{tool}"
+            admin.execute(f"CREATE DATABASE {database}")
+            url = pg_cluster.url(database)
+            said[tool] = []
+            for command in [*steps, *commands]:
+                if tool == "sqitch":
+                    run = run_sqitch(top, *command, sqitch_target(url), check=False)
+                    exit_code, output = run.returncode, run.stdout + run.stderr
+                else:
+                    run = teams_obs(top, url, *command, monkeypatch=monkeypatch)
+                    exit_code, output = run.exit_code, run.output.replace("teams-obs: ", "")
+                said[tool].append((command, exit_code, output.replace(database, "DATABASE")))
+    assert said["teams_obs"] == said["sqitch"]

@@ -10,14 +10,19 @@ import psycopg
 from teams_obs.cli.context import Session
 from teams_obs.partitions import MaintenanceError
 from teams_obs.sqitch import EngineError, PlanError
+from teams_obs.sqitch.registry import Notice
 
 
 class _Group(click.Group):
-    """Turns the expected failures into one clear line and exit status 2."""
+    """Turns the expected failures into one clear line and exit status 2; sqitch's notices (nothing
+    deployed, a declined confirmation) into a line on standard output and exit status 1."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except Notice as notice:
+            click.echo(str(notice))
+            raise SystemExit(1) from notice
         except psycopg.OperationalError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise _Failure(f"cannot reach the database: {first}") from exc

@@ -10,7 +10,7 @@ from teams_obs.deploy import deploy_and_maintain
 from teams_obs.sqitch import Engine, EngineError, load_plan, project_root
 from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, DEPLOY_MODES
 from teams_obs.sqitch.plan import Change
-from teams_obs.sqitch.registry import Declined
+from teams_obs.sqitch.registry import Notice
 
 _to_option = click.option("--to", "to", metavar="CHANGE",
                           help="Stop at this change (name, @tag, name@tag or change id).")
@@ -46,11 +46,7 @@ def deploy(session: Session, to: str | None, verify: bool, mode: str, lock_timeo
 def revert(session: Session, to: str | None, yes: bool, lock_timeout_s: int) -> None:
     """Revert deployed changes (all of them, or those after --to)."""
     confirm = None if yes else (lambda question: click.confirm(question, default=False))
-    try:
-        _engine(session, lock_timeout_s).revert(to, confirm=confirm)
-    except Declined as declined:
-        session.console.print(str(declined))
-        raise SystemExit(1) from declined
+    _engine(session, lock_timeout_s).revert(to, confirm=confirm)
 
 
 def _print_undeployed(session: Session, pending: list[Change]) -> None:
@@ -65,7 +61,12 @@ def _print_undeployed(session: Session, pending: list[Change]) -> None:
 @pass_session
 def verify(session: Session) -> None:
     """Run the verify script of every deployed change and check the deployed order."""
-    report = _engine(session).verify()
+    engine = _engine(session)
+    report = engine.verify()
+    if not report.checked:
+        session.console.print("No changes deployed" if engine.plan.changes
+                              else "Nothing to verify (no planned or deployed changes)")
+        return
     for error in report.errors:
         session.console.print(f"  # {error}")
     _print_undeployed(session, report.pending)
@@ -78,17 +79,18 @@ def verify(session: Session) -> None:
 @pass_session
 def status(session: Session) -> None:
     """Show the latest deployed change and what remains to deploy."""
-    deployed, pending = _engine(session).status()
+    engine = _engine(session)
     console = session.console
-    if deployed:
-        latest = deployed[-1]
-        console.print(f"# Change:   {latest.change_id}\n# Name:     {latest.change}")
-        if latest.tags:
-            console.print(f"# Tag:      {', '.join(latest.tags)}")
-        console.print(f"# Deployed: {latest.committed_at:%Y-%m-%d %H:%M:%S %z}\n"
-                      f"# By:       {latest.committer_name} <{latest.committer_email}>")
-    else:
-        console.print("No changes deployed")
+    console.print(f"# On database {engine.destination}")
+    deployed, pending = engine.status()
+    if not deployed:
+        raise Notice("No changes deployed")
+    latest = deployed[-1]
+    console.print(f"# Change:   {latest.change_id}\n# Name:     {latest.change}")
+    if latest.tags:
+        console.print(f"# Tag:      {', '.join(latest.tags)}")
+    console.print(f"# Deployed: {latest.committed_at:%Y-%m-%d %H:%M:%S %z}\n"
+                  f"# By:       {latest.committer_name} <{latest.committer_email}>")
     _print_undeployed(session, pending)
     if not pending:
         console.print("Nothing to deploy (up-to-date)")

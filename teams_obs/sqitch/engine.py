@@ -12,6 +12,7 @@ import configparser
 import getpass
 import os
 import socket
+import urllib.parse
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import psycopg
 
 from teams_obs.project_files import project_dir
 from teams_obs.sqitch.plan import Change, Plan, load_plan
-from teams_obs.sqitch.registry import ADVISORY_LOCK, Declined, EngineError, Identity, Registry
+from teams_obs.sqitch.registry import ADVISORY_LOCK, EngineError, Identity, Notice, Registry
 
 Echo = Callable[[str], None]
 DEPLOY_MODES = ("all", "tag", "change")
@@ -47,6 +48,24 @@ def user_identity(top_dir: Path) -> Identity:
     return Identity(name, email)
 
 
+def sqitch_destination(url: str) -> str:
+    """How sqitch names the database in its messages: the target URI (``db:pg:...``) without a password."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres"):
+        userinfo, at, hostport = parts.netloc.rpartition("@")
+        netloc = userinfo.partition(":")[0] + at + hostport
+        return "db:pg:" + urllib.parse.urlunsplit(("", netloc, parts.path, parts.query, parts.fragment))
+    given = psycopg.conninfo.conninfo_to_dict(url)
+    user = f"{given['user']}@" if "user" in given else ""
+    port = f":{given['port']}" if "port" in given else ""
+    return f"db:pg://{user}{given.get('host', '')}{port}/{given.get('dbname', '')}"
+
+
+def _listed(lead: str, names: list[str]) -> str:
+    """sqitch's "<lead>: a" or "<lead>s: a b" (lead ends in the singular noun)."""
+    return f"{lead}{'s' if len(names) > 1 else ''}: {' '.join(names)}"
+
+
 @dataclass(frozen=True)
 class VerifyReport:
     checked: int
@@ -64,6 +83,7 @@ class Engine:
         self.identity = user_identity(self.top_dir)
         self.registry_schema = registry
         self.lock_timeout_s = lock_timeout_s
+        self.destination = sqitch_destination(url)
 
     # -- connections and locking ------------------------------------------------------------------
     @contextmanager
@@ -84,13 +104,15 @@ class Engine:
     def _lock(self, conn: psycopg.Connection) -> None:
         if conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK,)).fetchone()[0]:
             return
-        self.echo(f"Blocked by another instance of sqitch or teams-obs; waiting {self.lock_timeout_s} seconds...")
+        self.echo(f"Blocked by another instance of sqitch or teams-obs working on {self.destination}; "
+                  f"waiting {self.lock_timeout_s} seconds...")
         conn.execute(f"SET lock_timeout = '{int(self.lock_timeout_s)}s'")
         try:
             conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))
         except psycopg.errors.LockNotAvailable as exc:
             raise EngineError(
-                f"Timed out waiting {self.lock_timeout_s} seconds for another instance to finish work"
+                f"Timed out waiting {self.lock_timeout_s} seconds for another instance to finish work on "
+                f"{self.destination}"
             ) from exc
         conn.execute("RESET lock_timeout")
 
@@ -118,6 +140,12 @@ class Engine:
             )
         return index
 
+    def _check_registry(self, reg: Registry) -> None:
+        """What sqitch checks before revert and verify: a registry exists, at the release it writes."""
+        if not reg.initialized():
+            raise EngineError(f"No registry found in {self.destination}. Have you ever deployed?")
+        reg.check_release()
+
     def _index(self, spec: str) -> int:
         index = self.plan.index_of(spec)
         if index is None:
@@ -142,22 +170,24 @@ class Engine:
                 if reg.initialized():
                     reg.check_release()
                 else:
-                    self.echo(f"Adding registry tables to {self.registry_schema}")
+                    self.echo(f"Adding registry tables to {self.destination}")
                     reg.initialize(self.identity)
                 reg.register_project(self.identity)
             else:
                 reg.check_release()
                 self._log_new_tags(reg, self.plan.changes[position])
             pending = self.plan.changes[position + 1 : to_index + 1]
+            through = f" through {pending[-1].format_name_with_tags}" if to else ""
+            self.echo(f"Deploying changes{through} to {self.destination}")
             resolved = self._check_deploy_dependencies(reg, pending)
-            self.echo("Deploying changes" + (f" through {pending[-1].format_name_with_tags}" if to else ""))
             done: list[Change] = []
             try:
                 for change in pending:
                     self._deploy_change(reg, scripts, change, resolved, verify)
                     done.append(change)
             except EngineError:
-                self._rollback(reg, scripts, done, mode)
+                start = self.plan.changes[position] if position >= 0 else None
+                self._rollback(reg, scripts, start, done, mode)
                 raise
             return done
 
@@ -187,15 +217,16 @@ class Engine:
             seen[change.id] = change
         messages = []
         if conflicts:
-            messages.append("Conflicts with previously deployed change(s): " + " ".join(dict.fromkeys(conflicts)))
+            messages.append(_listed("Conflicts with previously deployed change", list(dict.fromkeys(conflicts))))
         if missing:
-            messages.append("Missing required change(s): " + " ".join(dict.fromkeys(missing)))
+            messages.append(_listed("Missing required change", list(dict.fromkeys(missing))))
         if messages:
             raise EngineError("\n".join(messages))
-        already = [c for c in pending if c.id in deployed_ids]
+        already = [f"{c.format_name_with_tags} ({c.id})" for c in pending if c.id in deployed_ids]
+        if len(already) == 1:
+            raise EngineError(f'Change "{already[0]}" has already been deployed')
         if already:
-            raise EngineError("Changes have already been deployed: "
-                              + ", ".join(f"{c.format_name_with_tags} ({c.id})" for c in already))
+            raise EngineError(f"Changes have already been deployed: {', '.join(already)}")
         return resolved
 
     def _deploy_change(self, reg: Registry, scripts, change: Change, resolved: dict, verify: bool) -> None:
@@ -228,21 +259,24 @@ class Engine:
         reg.log_event("fail", change, self.identity)
         reg.conn.commit()
 
-    def _rollback(self, reg: Registry, scripts, done: list[Change], mode: str) -> None:
-        if mode == "change" or not done:
-            return
+    def _rollback(self, reg: Registry, scripts, start: Change | None, done: list[Change], mode: str) -> None:
+        """Reverts this run's changes after ``start``, the change deployed before the run (None: none was),
+        or with mode tag after the run's last tagged change; named in the message as sqitch names them."""
+        back_to = start and start.name + (start.tags[-1].format_name if start.tags else "")
         if mode == "tag":
             tagged = [i for i, c in enumerate(done) if c.tags]
-            done = done[tagged[-1] + 1 :] if tagged else done
-        self.echo("Reverting changes deployed in this run")
+            if tagged:
+                back_to, done = done[tagged[-1]].format_name_with_tags, done[tagged[-1] + 1 :]
+        if mode == "change" or not done:
+            return
+        self.echo(f"Reverting to {back_to}" if back_to else "Reverting all changes")
         for change in reversed(done):
             self._revert_change(reg, scripts, change)
 
     # -- revert ----------------------------------------------------------------------------------
     def revert(self, to: str | None = None, *, confirm: Callable[[str], bool] | None = None) -> list[Change]:
         with self._session(lock=True) as (reg, scripts):
-            if not reg.initialized():
-                raise EngineError(f"Database has not been initialized for sqitch (no {self.registry_schema} registry)")
+            self._check_registry(reg)
             self._position(reg)  # refuses, like sqitch, when the latest deployed change left the plan
             deployed = reg.deployed()
             if to is not None:
@@ -256,14 +290,16 @@ class Engine:
                 if not deployed:
                     self.echo(f'No changes deployed since: "{to}"')
                     return []
-                question = f"Revert changes to {target.format_name_with_tags}?"
+                whither = f"changes to {target.format_name_with_tags}"
             elif not deployed:
                 self.echo("Nothing to revert (nothing deployed)")
                 return []
             else:
-                question = "Revert all changes?"
-            if confirm is not None and not confirm(question):
-                raise Declined("Nothing reverted")
+                whither = "all changes"
+            if confirm is None:
+                self.echo(f"Reverting {whither} from {self.destination}")
+            elif not confirm(f"Revert {whither} from {self.destination}?"):
+                raise Notice("Nothing reverted")
             changes = [self._planned(d.change_id, d.change) for d in reversed(deployed)]
             self._check_revert_dependencies(reg, changes)
             for change in changes:
@@ -282,8 +318,8 @@ class Engine:
         for change in changes:
             requiring = [name for cid, _project, name in reg.dependents(change.id) if cid not in reverting]
             if requiring:
-                problems.append(f'Change "{change.format_name_with_tags}" required by currently deployed '
-                                f"change(s): {' '.join(requiring)}")
+                problems.append(_listed(f'Change "{change.format_name_with_tags}" required by currently deployed '
+                                        "change", requiring))
         if problems:
             raise EngineError("\n".join(problems))
 
@@ -303,7 +339,9 @@ class Engine:
     def verify(self) -> VerifyReport:
         """Verify scripts of the deployed changes; gaps and disorder are errors, later changes pending."""
         with self._session(lock=False) as (reg, _):
-            deployed = reg.deployed() if reg.initialized() else []
+            self._check_registry(reg)
+            self.echo(f"Verifying {self.destination}")
+            deployed = reg.deployed()
             errors: list[str] = []
             seen: set[int] = set()
             with psycopg.connect(self.url, autocommit=True) as scripts:
@@ -339,5 +377,11 @@ class Engine:
             return reg.deployed(), self.plan.changes[position + 1 :]
 
     def log(self) -> list[tuple]:
+        """The events, newest first; like sqitch, a Notice when there is no registry or no event."""
         with self._session(lock=False) as (reg, _):
-            return reg.events() if reg.initialized() else []
+            if not reg.initialized():
+                raise Notice(f"Database {self.destination} has not been initialized for Sqitch")
+            events = reg.events()
+        if not events:
+            raise Notice(f"No events logged for {self.destination}")
+        return events

@@ -22,8 +22,9 @@ class EngineError(Exception):
     """A refusal with sqitch's meaning; the CLI prints it on one line and exits 2."""
 
 
-class Declined(EngineError):
-    """The user answered no to a confirmation; like sqitch, exit status 1."""
+class Notice(EngineError):
+    """An outcome sqitch reports on standard output with exit status 1, as probably not what the user
+    wanted: a declined confirmation, nothing deployed, no events logged."""
 
 
 @dataclass(frozen=True)
