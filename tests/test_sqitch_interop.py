@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import subprocess
 import sys
@@ -264,6 +265,44 @@ def test_a_failed_deploy_is_rolled_back_as_sqitch_rolls_it_back(mode: str, tmp_p
     assert outcome["sqitch"][1] == [(name,) for name in kept]
 
 
+def what_each_tool_says(top: Path, pg_cluster, commands: list[tuple[str, ...]], monkeypatch) -> dict[str, list]:
+    """Each tool runs the commands in a database of its own: per command, the exit status and the output
+    (standard output and error), with the database's name and the deploy times masked."""
+    said: dict[str, list] = {}
+    for name in ("SQITCH_FULLNAME", "SQITCH_EMAIL"):  # the same committer in both registries
+        monkeypatch.setenv(name, sqitch_env()[name])
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+        for tool in ("sqitch", "teams_obs"):
+            database = f"says_{next(_databases)}"
+            admin.execute(f"CREATE DATABASE {database}")
+            url = pg_cluster.url(database)
+            said[tool] = []
+            for command in commands:
+                if tool == "sqitch":
+                    run = run_sqitch(top, *command, sqitch_target(url), check=False)
+                    exit_code, output = run.returncode, run.stdout + run.stderr
+                else:
+                    run = teams_obs(top, url, *command, monkeypatch=monkeypatch)
+                    exit_code, output = run.exit_code, run.output.replace("teams-obs: ", "")
+                output = re.sub(r"(?m)^# Deployed: .*$", "# Deployed: (time)", output.replace(database, "DATABASE"))
+                said[tool].append((command, exit_code, output))
+    return said
+
+
+_databases = itertools.count()
+
+
+def test_deploy_status_verify_and_revert_read_as_sqitchs(tmp_path: Path, pg_cluster, monkeypatch) -> None:
+    top = write_project(tmp_path / "p", f"one {A_PLANNER}\ntwo [one] {A_PLANNER}\n@v1 {A_PLANNER}\nthree {A_PLANNER}\n",
+                        {name: table_scripts(name) for name in ("one", "two", "three")})
+    commands = [("deploy", "--to", "two"), ("status",), ("verify",), ("deploy",), ("status",), ("verify",),
+                ("revert", "-y", "--to", "@v1"), ("revert", "-y", "--to", "@v1"), ("deploy", "--to", "one"),
+                ("revert", "-y")]
+    said = what_each_tool_says(top, pg_cluster, commands, monkeypatch)
+    assert said["teams_obs"] == said["sqitch"]
+    assert "  + one ...... ok\n  + two @v1 .. ok\n" in said["sqitch"][0][2]  # the padding is compared
+
+
 # Each state of a database in which there is nothing to revert, verify, show or log: the steps that make it.
 NOTHING_DEPLOYED = {
     "no registry": [],
@@ -275,26 +314,10 @@ NOTHING_DEPLOYED = {
 @pytest.mark.parametrize("steps", NOTHING_DEPLOYED.values(), ids=NOTHING_DEPLOYED.keys())
 def test_a_database_with_nothing_deployed_is_reported_as_sqitch_reports_it(
         steps: list[tuple[str, ...]], tmp_path: Path, pg_cluster, monkeypatch) -> None:
-    """Each tool makes the state in its own database, then is asked to revert, verify, show and log it:
-    same exit statuses, same words (the database's name aside)."""
     top = write_project(tmp_path / "p", f"one {A_PLANNER}\ntwo [other:thing] {A_PLANNER}\n",
                         {"one": table_scripts("one"), "two": table_scripts("two")})
     commands = [("revert", "-y"), ("verify",), ("status",)]
     if ("revert", "-y") not in steps:  # else each tool draws its own table of the events
         commands.append(("log",))
-    said = {}
-    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
-        for tool in ("sqitch", "teams_obs"):
-            database = f"nothing_{len(steps)}_{tool}"
-            admin.execute(f"CREATE DATABASE {database}")
-            url = pg_cluster.url(database)
-            said[tool] = []
-            for command in [*steps, *commands]:
-                if tool == "sqitch":
-                    run = run_sqitch(top, *command, sqitch_target(url), check=False)
-                    exit_code, output = run.returncode, run.stdout + run.stderr
-                else:
-                    run = teams_obs(top, url, *command, monkeypatch=monkeypatch)
-                    exit_code, output = run.exit_code, run.output.replace("teams-obs: ", "")
-                said[tool].append((command, exit_code, output.replace(database, "DATABASE")))
+    said = what_each_tool_says(top, pg_cluster, [*steps, *commands], monkeypatch)
     assert said["teams_obs"] == said["sqitch"]

@@ -71,8 +71,10 @@ def verify(session: Session) -> None:
         session.console.print(f"  # {error}")
     _print_undeployed(session, report.pending)
     if report.errors:
-        raise EngineError(f"Verify failed: {len(report.errors)} error(s) in {report.checked} change(s)")
-    session.console.print(f"Verify successful ({report.checked} changes)")
+        session.console.print(f"\nVerify Summary Report\n---------------------\n"
+                              f"Changes: {report.checked}\nErrors:  {len(report.errors)}")
+        raise EngineError("Verify failed")
+    session.console.print("Verify successful")
 
 
 @click.command()
@@ -86,11 +88,11 @@ def status(session: Session) -> None:
     if not deployed:
         raise Notice("No changes deployed")
     latest = deployed[-1]
-    console.print(f"# Change:   {latest.change_id}\n# Name:     {latest.change}")
+    console.print(f"# Project:  {engine.plan.project}\n# Change:   {latest.change_id}\n# Name:     {latest.change}")
     if latest.tags:
         console.print(f"# Tag:      {', '.join(latest.tags)}")
     console.print(f"# Deployed: {latest.committed_at:%Y-%m-%d %H:%M:%S %z}\n"
-                  f"# By:       {latest.committer_name} <{latest.committer_email}>")
+                  f"# By:       {latest.committer_name} <{latest.committer_email}>\n# ")
     _print_undeployed(session, pending)
     if not pending:
         console.print("Nothing to deploy (up-to-date)")

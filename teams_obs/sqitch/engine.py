@@ -84,6 +84,7 @@ class Engine:
         self.registry_schema = registry
         self.lock_timeout_s = lock_timeout_s
         self.destination = sqitch_destination(url)
+        self._name_width = 0  # sqitch's max_name_length: the dots after each change line up
 
     # -- connections and locking ------------------------------------------------------------------
     @contextmanager
@@ -140,6 +141,13 @@ class Engine:
             )
         return index
 
+    def _align_names(self, names: list[str]) -> None:
+        self._name_width = max(map(len, names), default=0)
+
+    def _report(self, sign: str, name: str, outcome: str) -> None:
+        """One change's line as sqitch writes it: "  + name ..... ok", the dots padded to the longest name."""
+        self.echo(f"  {sign} {name} ..{'.' * (self._name_width - len(name))} {outcome}")
+
     def _check_registry(self, reg: Registry) -> None:
         """What sqitch checks before revert and verify: a registry exists, at the release it writes."""
         if not reg.initialized():
@@ -177,6 +185,7 @@ class Engine:
                 reg.check_release()
                 self._log_new_tags(reg, self.plan.changes[position])
             pending = self.plan.changes[position + 1 : to_index + 1]
+            self._align_names([c.format_name_with_tags for c in pending])
             through = f" through {pending[-1].format_name_with_tags}" if to else ""
             self.echo(f"Deploying changes{through} to {self.destination}")
             resolved = self._check_deploy_dependencies(reg, pending)
@@ -252,10 +261,10 @@ class Engine:
                 self.echo(f"  {revert_exc}")
             self._log_fail(reg, change, exc)
             raise EngineError("Deploy failed") from exc
-        self.echo(f"  + {change.format_name_with_tags} .. ok")
+        self._report("+", change.format_name_with_tags, "ok")
 
     def _log_fail(self, reg: Registry, change: Change, exc: Exception) -> None:
-        self.echo(f"  + {change.format_name_with_tags} .. not ok: {exc}")
+        self._report("+", change.format_name_with_tags, f"not ok: {exc}")
         reg.log_event("fail", change, self.identity)
         reg.conn.commit()
 
@@ -301,6 +310,7 @@ class Engine:
             elif not confirm(f"Revert {whither} from {self.destination}?"):
                 raise Notice("Nothing reverted")
             changes = [self._planned(d.change_id, d.change) for d in reversed(deployed)]
+            self._align_names([c.format_name_with_tags for c in changes])
             self._check_revert_dependencies(reg, changes)
             for change in changes:
                 self._revert_change(reg, scripts, change)
@@ -331,9 +341,9 @@ class Engine:
             reg.conn.commit()
         except (EngineError, psycopg.Error) as exc:
             reg.conn.rollback()
-            self.echo(f"  - {change.format_name_with_tags} .. not ok: {exc}")
+            self._report("-", change.format_name_with_tags, f"not ok: {exc}")
             raise EngineError("Revert failed") from exc
-        self.echo(f"  - {change.format_name_with_tags} .. ok")
+        self._report("-", change.format_name_with_tags, "ok")
 
     # -- verify, status, log ---------------------------------------------------------------------
     def verify(self) -> VerifyReport:
@@ -342,12 +352,15 @@ class Engine:
             self._check_registry(reg)
             self.echo(f"Verifying {self.destination}")
             deployed = reg.deployed()
+            names = [" ".join([row.change, *row.tags]) for row in deployed]
+            latest = self.plan.index_of(deployed[-1].change_id) if deployed else None
+            through = len(self.plan.changes) if latest is None else latest + 1
+            self._align_names(names + [c.format_name_with_tags for c in self.plan.changes[:through]])
             errors: list[str] = []
             seen: set[int] = set()
             with psycopg.connect(self.url, autocommit=True) as scripts:
-                for position, row in enumerate(deployed):
+                for position, (row, name) in enumerate(zip(deployed, names, strict=True)):
                     index = self.plan.index_of(row.change_id)
-                    name = " ".join([row.change, *row.tags])
                     problems = []
                     if index is None:
                         problems.append("Not present in the plan")
@@ -361,11 +374,13 @@ class Engine:
                                 self._run_script(scripts, self.plan.script(change, "verify"))
                             except EngineError as exc:
                                 problems.append(str(exc))
-                    self.echo(f"  * {name} .. {'not ok' if problems else 'ok'}")
+                    self._report("*", name, "not ok" if problems else "ok")
                     errors += [f"{name}: {problem}" for problem in problems]
             last = max(seen, default=-1)
-            errors += [f"{c.format_name_with_tags}: Not deployed"
-                       for i, c in enumerate(self.plan.changes[: last + 1]) if i not in seen]
+            for index, change in enumerate(self.plan.changes[: last + 1]):
+                if index not in seen:
+                    self._report("*", change.format_name_with_tags, "not ok")
+                    errors.append(f"{change.format_name_with_tags}: Not deployed")
             return VerifyReport(len(deployed), errors, self.plan.changes[last + 1 :])
 
     def status(self) -> tuple[list, list[Change]]:
