@@ -239,10 +239,18 @@ def test_a_deploy_refuses_a_conflict_naming_no_change_of_the_plan_as_sqitch_does
     assert teams_obs(top, empty_db_url, "plan", monkeypatch=monkeypatch).exit_code == 0
 
 
-@pytest.mark.parametrize("mode", ["all", "tag", "change"])
-def test_a_failed_deploy_is_rolled_back_as_sqitch_rolls_it_back(mode: str, tmp_path: Path, pg_cluster,
-                                                               monkeypatch) -> None:
-    """--mode all reverts the whole run, tag back to the run's last tag, change only the failed change."""
+# (mode, what was deployed before the run): the tables left after the run's last change fails
+ROLLED_BACK = {
+    ("all", None): [], ("tag", None): ["one", "two"], ("change", None): ["one", "three", "two"],
+    ("all", "one"): ["one"], ("tag", "two"): ["one", "two"],
+}
+
+
+@pytest.mark.parametrize(("mode", "before"), ROLLED_BACK.keys(), ids=[f"{m}-after-{b}" for m, b in ROLLED_BACK])
+def test_a_failed_deploy_is_rolled_back_as_sqitch_rolls_it_back(mode: str, before: str | None, tmp_path: Path,
+                                                               pg_cluster, monkeypatch) -> None:
+    """--mode all reverts the whole run, tag back to the run's last tag, change only the failed change;
+    each names where it goes back to as sqitch does."""
     scripts = {name: table_scripts(name) for name in ("one", "two", "three")}
     scripts["four"] = ("SELECT 1/0;", "SELECT 1;", "SELECT 1;")
     top = write_project(tmp_path / "p", "".join(f"{line} {A_PLANNER}\n" for line in
@@ -250,10 +258,17 @@ def test_a_failed_deploy_is_rolled_back_as_sqitch_rolls_it_back(mode: str, tmp_p
     urls = {}
     with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
         for tool in ("sqitch", "teams_obs"):
-            admin.execute(f"CREATE DATABASE mode_{mode}_{tool}")
-            urls[tool] = pg_cluster.url(f"mode_{mode}_{tool}")
-    assert run_sqitch(top, "deploy", "--mode", mode, sqitch_target(urls["sqitch"]), check=False).returncode != 0
-    assert teams_obs(top, urls["teams_obs"], "deploy", "--mode", mode, monkeypatch=monkeypatch).exit_code == 2
+            database = f"mode_{mode}_after_{before or 'nothing'}_{tool}"
+            admin.execute(f"CREATE DATABASE {database}")
+            urls[tool] = pg_cluster.url(database)
+    if before:
+        run_sqitch(top, "deploy", "--to", before, sqitch_target(urls["sqitch"]))
+        assert teams_obs(top, urls["teams_obs"], "deploy", "--to", before, monkeypatch=monkeypatch).exit_code == 0
+    theirs = run_sqitch(top, "deploy", "--mode", mode, sqitch_target(urls["sqitch"]), check=False)
+    ours = teams_obs(top, urls["teams_obs"], "deploy", "--mode", mode, monkeypatch=monkeypatch)
+    assert theirs.returncode != 0 and ours.exit_code == 2
+    for line in (r"Reverting .*", r"  - .*"):  # sqitch writes the first to standard error, the others to output
+        assert re.findall(f"(?m)^{line}$", ours.output) == re.findall(f"(?m)^{line}$", theirs.stdout + theirs.stderr)
     outcome = {}
     for tool, url in urls.items():
         with psycopg.connect(url) as conn:
@@ -261,8 +276,7 @@ def test_a_failed_deploy_is_rolled_back_as_sqitch_rolls_it_back(mode: str, tmp_p
                 conn.execute("SELECT event, change FROM sqitch.events ORDER BY committed_at").fetchall(),
                 conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall())
     assert outcome["teams_obs"] == outcome["sqitch"]
-    kept = {"all": [], "tag": ["one", "two"], "change": ["one", "three", "two"]}[mode]
-    assert outcome["sqitch"][1] == [(name,) for name in kept]
+    assert outcome["sqitch"][1] == [(name,) for name in ROLLED_BACK[mode, before]]
 
 
 def what_each_tool_says(top: Path, pg_cluster, commands: list[tuple[str, ...]], monkeypatch) -> dict[str, list]:
