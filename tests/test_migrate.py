@@ -195,6 +195,7 @@ def test_demo_runs_on_embedded_postgres():
 @pytest.mark.parametrize(("url", "named"), [
     ("postgresql://ops:s3cret@db.example:5433/app?sslmode=require", "db:pg://ops@db.example:5433/app?sslmode=require"),
     ("postgres://db.example/app", "db:pg://db.example/app"),
+    ("postgresql:///app?host=/run/postgresql", "db:pg:///app?host=/run/postgresql"),
     ("host=db.example port=5433 user=ops password=s3cret dbname=app", "db:pg://ops@db.example:5433/app"),
 ])
 def test_messages_name_the_database_as_sqitch_does_without_its_password(url: str, named: str) -> None:

@@ -53,8 +53,8 @@ def sqitch_destination(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme in ("postgresql", "postgres"):
         userinfo, at, hostport = parts.netloc.rpartition("@")
-        netloc = userinfo.partition(":")[0] + at + hostport
-        return "db:pg:" + urllib.parse.urlunsplit(("", netloc, parts.path, parts.query, parts.fragment))
+        query = f"?{parts.query}" if parts.query else ""
+        return f"db:pg://{userinfo.partition(':')[0]}{at}{hostport}{parts.path}{query}"
     given = psycopg.conninfo.conninfo_to_dict(url)
     user = f"{given['user']}@" if "user" in given else ""
     port = f":{given['port']}" if "port" in given else ""
