@@ -309,9 +309,10 @@ _databases = itertools.count()
 def test_deploy_status_verify_and_revert_read_as_sqitchs(tmp_path: Path, pg_cluster, monkeypatch) -> None:
     top = write_project(tmp_path / "p", f"one {A_PLANNER}\ntwo [one] {A_PLANNER}\n@v1 {A_PLANNER}\nthree {A_PLANNER}\n",
                         {name: table_scripts(name) for name in ("one", "two", "three")})
-    commands = [("deploy", "--to", "two"), ("status",), ("verify",), ("deploy",), ("status",), ("verify",),
-                ("revert", "-y", "--to", "@v1"), ("revert", "-y", "--to", "@v1"), ("deploy", "--to", "one"),
-                ("revert", "-y")]
+    commands = [("deploy", "--to", "two"), ("status",), ("verify",), ("deploy", "--to", "@v1"),
+                ("deploy", "--to", "one"), ("deploy",), ("deploy",), ("status",), ("verify",),
+                ("revert", "-y", "--to", "nope"), ("revert", "-y", "--to", "three"), ("revert", "-y", "--to", "@v1"),
+                ("revert", "-y", "--to", "@v1"), ("revert", "-y", "--to", "three"), ("revert", "-y"), ("revert", "-y")]
     said = what_each_tool_says(top, pg_cluster, commands, monkeypatch)
     assert said["teams_obs"] == said["sqitch"]
     assert "  + one ...... ok\n  + two @v1 .. ok\n" in said["sqitch"][0][2]  # the padding is compared
