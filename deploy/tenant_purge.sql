@@ -14,7 +14,7 @@ BEGIN;
 -- this order is the contract, published to host applications that delete tenants table by table
 -- (the original's TENANT_TABLES_DELETION_ORDER), and the order purge_tenant follows. Names are
 -- schema-qualified so that they can be used as they are. Partitions are never listed: deleting through
--- the parent covers them. tests/test_tenant_purge.py fails when a table with a tenant column is missing.
+-- the parent covers them. tests/pgtap/tenant_purge.sql fails when a table with a tenant column is missing.
 CREATE FUNCTION teams_obs.tenant_deletion_order()
 RETURNS TABLE (step integer, table_name text)
 LANGUAGE sql
@@ -66,6 +66,9 @@ DECLARE
 BEGIN
     IF p_tenant IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
+    END IF;
+    IF p_table_name IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'table_name: required';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM teams_obs.tenant_deletion_order() AS o WHERE o.table_name = p_table_name) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',

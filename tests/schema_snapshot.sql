@@ -1948,6 +1948,9 @@ BEGIN
     IF p_tenant IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
     END IF;
+    IF p_table_name IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'table_name: required';
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM teams_obs.tenant_deletion_order() AS o WHERE o.table_name = p_table_name) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('table_name: invalid value %s; expected one of %s', to_json(p_table_name),

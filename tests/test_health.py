@@ -1,24 +1,20 @@
-"""delivery_health, maintenance_status (SPEC §4 Health) and `teams-obs health`."""
+"""`teams-obs health` (SPEC §4 Health). The SQL contracts of delivery_health and maintenance_status are
+checked by tests/pgtap/delivery_health.sql and tests/pgtap/maintenance_status.sql."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import psycopg
-import pytest
 from click.testing import CliRunner
-from psycopg.rows import dict_row
 
 from teams_obs.cli import main
 from teams_obs.partitions import maintain
 
 A = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
-B = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
 D0 = datetime(2026, 5, 10, tzinfo=UTC)
-DAY = timedelta(days=1)
 S = timedelta(seconds=1)
 
 
@@ -31,90 +27,6 @@ def insert(db: psycopg.Connection, tenant: uuid.UUID, at: datetime, status: str,
                (tenant, status, error_code, sent, sent + latency if sent else None, at))
 
 
-def health(db: psycopg.Connection, tenant: uuid.UUID, since: datetime, until: datetime) -> list[dict]:
-    with db.cursor(row_factory=dict_row) as cursor:
-        return cursor.execute("SELECT * FROM teams_obs.delivery_health(%s, %s, %s)", (tenant, since, until)).fetchall()
-
-
-@pytest.fixture
-def three_days(db: psycopg.Connection) -> psycopg.Connection:
-    """Day 0: 3 delivered (1, 2, 3 s), 1 failed, 2 skipped; day 1: nothing; day 2: delivered (10 s),
-    failed, sent. Outside the window or of tenant B: rows that must not count."""
-    for latency in (1, 2, 3):
-        insert(db, A, D0 + latency * timedelta(hours=1), "delivered", latency=latency * S)
-    insert(db, A, D0 + timedelta(hours=5), "failed", "graph_throttled")
-    insert(db, A, D0, "skipped", "user_not_mapped")  # exactly at since: inclusive
-    insert(db, A, D0 + DAY - timedelta(microseconds=1), "skipped", "user_not_mapped")
-    insert(db, A, D0 + 2 * DAY, "delivered", latency=10 * S)
-    insert(db, A, D0 + 2 * DAY + S, "failed", "transient")
-    insert(db, A, D0 + 2 * DAY + 2 * S, "sent")
-    insert(db, A, D0 - timedelta(microseconds=1), "failed", "unknown")  # before since
-    insert(db, A, D0 + 3 * DAY, "failed", "unknown")  # at until: exclusive
-    insert(db, B, D0 + timedelta(hours=1), "failed", "unknown")  # another tenant
-    return db
-
-
-def counts(row: dict) -> tuple:
-    return (row["total"], row["skipped"], row["sent"], row["delivered"], row["failed"])
-
-
-def test_counts_rates_and_latencies_per_utc_day_and_for_the_window(three_days: psycopg.Connection) -> None:
-    rows = health(three_days, A, D0, D0 + 3 * DAY)
-    assert [row["day"] for row in rows] == [D0.date(), (D0 + DAY).date(), (D0 + 2 * DAY).date(), None]
-    day0, day1, day2, window = rows
-
-    assert counts(day0) == (6, 2, 0, 3, 1)
-    assert day0["error_codes"] == {"graph_throttled": 1, "user_not_mapped": 2}
-    assert day0["success_rate"] == Decimal("0.7500")
-    assert (day0["latency_samples"], day0["latency_p50"], day0["latency_p95"]) == (3, 2 * S, 2.9 * S)
-
-    assert counts(day1) == (0, 0, 0, 0, 0)
-    assert (day1["error_codes"], day1["success_rate"], day1["latency_samples"], day1["latency_p50"]) == (
-        {}, None, 0, None)
-
-    assert counts(day2) == (3, 0, 1, 1, 1)
-    assert (day2["error_codes"], day2["success_rate"], day2["latency_p50"], day2["latency_p95"]) == (
-        {"transient": 1}, Decimal("0.5000"), 10 * S, 10 * S)
-
-    assert counts(window) == (9, 2, 1, 4, 2)
-    assert window["error_codes"] == {"graph_throttled": 1, "user_not_mapped": 2, "transient": 1}
-    assert window["success_rate"] == Decimal("0.6667")
-    assert (window["latency_samples"], window["latency_p50"], window["latency_p95"]) == (4, 2.5 * S, 8.95 * S)
-
-
-def test_a_window_cutting_days_counts_only_their_covered_part(three_days: psycopg.Connection) -> None:
-    rows = health(three_days, A, D0 + timedelta(hours=2), D0 + DAY + timedelta(hours=1))
-    assert [(row["day"], row["total"]) for row in rows] == [(D0.date(), 4), ((D0 + DAY).date(), 0), (None, 4)]
-
-
-def test_the_default_window_is_the_last_seven_days(db: psycopg.Connection) -> None:
-    insert(db, A, datetime.now(UTC) - timedelta(minutes=1), "delivered")
-    with db.cursor(row_factory=dict_row) as cursor:
-        rows = cursor.execute("SELECT * FROM teams_obs.delivery_health(%s)", (A,)).fetchall()
-    assert len(rows) == 9 and rows[-1]["total"] == 1  # 8 days touched by the 7 x 24 h window, then the window
-
-
-@pytest.mark.parametrize(("tenant", "since", "until", "message"), [
-    (None, D0, D0 + DAY, r"^tenant: required"),
-    (A, None, D0 + DAY, r"^since: must be a finite timestamp, not NULL"),
-    (A, D0, None, r"^until: must be a finite timestamp, not NULL"),
-    (A, "-infinity", D0, r"^since: must be a finite timestamp"),
-    (A, D0, "infinity", r"^until: must be a finite timestamp"),
-    (A, D0, D0, r"^since: must be before until"),
-    (A, D0 + DAY, D0, r"^since: must be before until"),
-    (A, D0, D0 + 732 * DAY, r"^until: the window may span at most 731 days"),
-])
-def test_bad_windows_are_refused_naming_the_field(db: psycopg.Connection, tenant, since, until, message) -> None:
-    with pytest.raises(psycopg.errors.InvalidParameterValue, match=message):
-        db.execute("SELECT * FROM teams_obs.delivery_health(%s, %s::timestamptz, %s::timestamptz)",
-                   (tenant, since, until))
-
-
-def status(db: psycopg.Connection) -> dict[str, dict]:
-    with db.cursor(row_factory=dict_row) as cursor:
-        return {row["table_name"]: row for row in cursor.execute("SELECT * FROM teams_obs.maintenance_status()")}
-
-
 def month_start(months_from_now: int) -> datetime:
     now = datetime.now(UTC)
     index = now.year * 12 + now.month - 1 + months_from_now
@@ -125,43 +37,6 @@ def drop_partition_at(db: psycopg.Connection, table: str, lower: datetime) -> No
     (name,) = db.execute("SELECT partition_name FROM teams_obs.partition_bounds(%s::regclass) WHERE lower_bound = %s",
                          (table, lower)).fetchone()
     db.execute(f"DROP TABLE {name}")
-
-
-def test_maintenance_status_after_maintain(db: psycopg.Connection) -> None:
-    maintain(db)
-    rows = status(db)
-    assert set(rows) == {"teams_obs.notification_deliveries", "teams_obs.audit_events"}
-    for table, row in rows.items():
-        assert (row["partitions"], row["months_ahead"], row["covered_until"], row["default_rows"]) == (
-            4, 3, month_start(4), 0), table
-        assert (row["oldest_partition_start"], row["default_partition"]) == (month_start(0), f"{table}_default")
-    assert rows["teams_obs.audit_events"]["sidecar_table"] is None
-    assert rows["teams_obs.notification_deliveries"]["sidecar_table"] == "teams_obs.notification_delivery_idempotency"
-
-
-def test_maintenance_status_sees_default_rows_gaps_and_old_partitions(db: psycopg.Connection) -> None:
-    deliveries = "teams_obs.notification_deliveries"
-    insert(db, A, month_start(-10), "sent")
-    maintain(db)  # creates that old month too and moves its row out of DEFAULT
-    insert(db, A, month_start(30), "sent")  # far ahead: DEFAULT
-    drop_partition_at(db, deliveries, month_start(2))
-    row = status(db)[deliveries]
-    assert (row["default_rows"], row["months_ahead"], row["covered_until"]) == (1, 1, month_start(2))
-    assert (row["oldest_partition"], row["oldest_partition_start"]) == (
-        f"{deliveries}_p{month_start(-10):%Y_%m}", month_start(-10))
-    assert row["partitions"] == 4
-
-    drop_partition_at(db, deliveries, month_start(0))
-    row = status(db)[deliveries]
-    assert (row["months_ahead"], row["covered_until"]) == (0, None)
-
-
-def test_sidecar_size_is_the_planner_estimate(db: psycopg.Connection) -> None:
-    for n in range(3):
-        db.execute("SELECT teams_obs.record_delivery(%s, 'bot_dm', %s, 'delivered')", (A, f"u{n}"))
-    db.execute("ANALYZE teams_obs.notification_delivery_idempotency")
-    row = status(db)["teams_obs.notification_deliveries"]
-    assert row["sidecar_rows"] == 3
 
 
 def run_health(db_url: str, *args: str):

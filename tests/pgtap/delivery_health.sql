@@ -1,0 +1,97 @@
+-- delivery_health: a tenant's deliveries per UTC day of [since, until) (partly covered days count only their
+-- covered part, empty days give zeros), then one row (day NULL) for the whole window: counts by status and
+-- error code, success_rate = delivered / (delivered + failed), p50/p95 of delivered_at - sent_at; the default
+-- window is the last 7 days; a missing or unusable window is refused naming the field.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SELECT plan(16);
+SET LOCAL TimeZone = 'UTC';
+
+-- One delivery of p_tenant recorded at p_at; with p_latency, sent 1 minute before and delivered p_latency after.
+CREATE FUNCTION pg_temp.add_row(p_tenant uuid, p_at timestamptz, p_status text, p_error_code text DEFAULT NULL,
+                                p_latency interval DEFAULT NULL) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id, idempotency_key, status,
+                                                   error_code, sent_at, delivered_at, created_at)
+    VALUES (p_tenant, 'user_activity', 'u', md5(random()::text), p_status, p_error_code,
+            CASE WHEN p_latency IS NOT NULL THEN p_at - interval '1 minute' END,
+            p_at - interval '1 minute' + p_latency, p_at) $$;
+
+-- The default window: the last 7 x 24 hours touch 8 UTC days (tenant c3 has nothing else).
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000c3', now() - interval '1 minute', 'delivered');
+SELECT is((SELECT count(*) FROM teams_obs.delivery_health('00000000-0000-4000-8000-0000000000c3')), 9::bigint,
+          'without a window, the last 7 days give 8 day rows and the window row');
+SELECT is((SELECT total FROM teams_obs.delivery_health('00000000-0000-4000-8000-0000000000c3') WHERE day IS NULL),
+          1::bigint, 'the default window counts a delivery made a minute ago');
+
+-- Tenant a1, window [2026-05-10, 2026-05-13). Day 0: 3 delivered (1, 2, 3 s), 1 failed, 2 skipped (one exactly
+-- at since: inclusive); day 1: nothing; day 2: delivered (10 s), failed, sent. Rows that must not count: one
+-- just before since, one at until (exclusive), one of tenant b2.
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-10 00:00:00+00'::timestamptz + h * interval '1 hour',
+                       'delivered', NULL, h * interval '1 second')
+  FROM generate_series(1, 3) h;
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-10 05:00:00+00', 'failed', 'graph_throttled');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-10 00:00:00+00', 'skipped', 'user_not_mapped');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-10 23:59:59.999999+00', 'skipped', 'user_not_mapped');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-12 00:00:00+00', 'delivered', NULL, '10 seconds');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-12 00:00:01+00', 'failed', 'transient');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-12 00:00:02+00', 'sent');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-09 23:59:59.999999+00', 'failed', 'unknown');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000a1', '2026-05-13 00:00:00+00', 'failed', 'unknown');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000b2', '2026-05-10 01:00:00+00', 'failed', 'unknown');
+
+CREATE TEMP TABLE h AS
+SELECT * FROM teams_obs.delivery_health('00000000-0000-4000-8000-0000000000a1', '2026-05-10 00:00:00+00', '2026-05-13 00:00:00+00');
+
+SELECT is(ARRAY(SELECT day FROM h), ARRAY['2026-05-10', '2026-05-11', '2026-05-12', NULL]::date[],
+          'one row per UTC day of the window, the empty day included, then the window row (day NULL)');
+SELECT results_eq(
+    $$SELECT * FROM h WHERE day = '2026-05-10'$$,
+    $$VALUES ('2026-05-10'::date, 6::bigint, 2::bigint, 0::bigint, 3::bigint, 1::bigint,
+              '{"graph_throttled": 1, "user_not_mapped": 2}'::jsonb, 0.7500::numeric, 3::bigint, interval '2 seconds', interval '2.9 seconds')$$,
+    'day 0: 6 rows (2 skipped, 3 delivered, 1 failed), its error codes, success 3/4, p50 2 s and p95 2.9 s of 3 latencies');
+SELECT results_eq(
+    $$SELECT * FROM h WHERE day = '2026-05-11'$$,
+    $$VALUES ('2026-05-11'::date, 0::bigint, 0::bigint, 0::bigint, 0::bigint, 0::bigint, '{}'::jsonb,
+              NULL::numeric, 0::bigint, NULL::interval, NULL::interval)$$,
+    'day 1 without deliveries: zero counts, no error codes, no success rate, no latencies');
+SELECT results_eq(
+    $$SELECT * FROM h WHERE day = '2026-05-12'$$,
+    $$VALUES ('2026-05-12'::date, 3::bigint, 0::bigint, 1::bigint, 1::bigint, 1::bigint, '{"transient": 1}'::jsonb,
+              0.5000::numeric, 1::bigint, interval '10 seconds', interval '10 seconds')$$,
+    'day 2: sent counts apart and not in the rate (success 1/2), p50 = p95 = the one latency of 10 s');
+SELECT results_eq(
+    $$SELECT * FROM h WHERE day IS NULL$$,
+    $$VALUES (NULL::date, 9::bigint, 2::bigint, 1::bigint, 4::bigint, 2::bigint,
+              '{"graph_throttled": 1, "user_not_mapped": 2, "transient": 1}'::jsonb,
+              0.6667::numeric, 4::bigint, interval '2.5 seconds', interval '8.95 seconds')$$,
+    'the window row: 9 rows of tenant a1 in [since, until), all error codes, success 4/6 rounded to 0.6667, p50 2.5 s, p95 8.95 s');
+
+SELECT results_eq(
+    $$SELECT day, total FROM teams_obs.delivery_health('00000000-0000-4000-8000-0000000000a1',
+                                                        '2026-05-10 02:00:00+00', '2026-05-11 01:00:00+00')$$,
+    $$VALUES ('2026-05-10'::date, 4::bigint), ('2026-05-11', 0), (NULL, 4)$$,
+    'a window cutting days counts only their covered part');
+
+-- Bad windows, refused naming the field
+SELECT throws_ok(format('SELECT * FROM teams_obs.delivery_health(%s, %s::timestamptz, %s::timestamptz)', t, s, u), '22023', m,
+                 'refused: ' || why)
+  FROM (VALUES
+    ('NULL', '''2026-05-10 00:00:00+00''', '''2026-05-11 00:00:00+00''', 'tenant: required', 'no tenant'),
+    ('''00000000-0000-4000-8000-0000000000a1''', 'NULL', '''2026-05-11 00:00:00+00''',
+     'since: must be a finite timestamp, not NULL', 'since NULL'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', 'NULL',
+     'until: must be a finite timestamp, not NULL', 'until NULL'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''-infinity''', '''2026-05-10 00:00:00+00''',
+     'since: must be a finite timestamp, not -infinity', 'since -infinity'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''infinity''',
+     'until: must be a finite timestamp, not infinity', 'until infinity'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''2026-05-10 00:00:00+00''',
+     'since: must be before until (since 2026-05-10 00:00:00+00, until 2026-05-10 00:00:00+00)', 'an empty window'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-11 00:00:00+00''', '''2026-05-10 00:00:00+00''',
+     'since: must be before until (since 2026-05-11 00:00:00+00, until 2026-05-10 00:00:00+00)', 'since after until'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''2028-05-11 00:00:00+00''',
+     'until: the window may span at most 731 days, not 732 days', 'a window of 732 days')
+  ) AS bad(t, s, u, m, why);
+
+SELECT * FROM finish();
+ROLLBACK;
