@@ -27,6 +27,6 @@ def hash_command(path: str) -> None:
     except jcs.CanonicalJSONError as exc:
         click.echo(f"teams-obs: {path}: {exc}", err=True)
         sys.exit(2)
-    stdout = click.get_binary_stream("stdout")
-    stdout.write(canonical + b"\n")
-    stdout.write(hashlib.sha256(canonical).hexdigest().encode() + b"\n")
+    with click.open_file("-", "wb") as stdout:
+        stdout.write(canonical + b"\n")
+        stdout.write(hashlib.sha256(canonical).hexdigest().encode() + b"\n")
