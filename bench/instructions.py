@@ -12,9 +12,12 @@ WAL flush) and cache misses, so these ratios are lower than the throughput ratio
 --variant NAME OLD NEW counts an edited copy of record_delivery too, made as bench/record_delivery_variants.py
 makes it, and prints what the edit changes per call. --postgres counts another build of the same major
 version on the same data directory, for example one built with symbols (docs/benchmarks.md, session 15).
+--cache-sim also counts the misses of callgrind's simulated first-level instruction and data caches per
+call: what instructions leave out of a call's time (docs/benchmarks.md, session 16).
 Usage:
 
     python3 bench/instructions.py [--calls 1000] [--warm 200] [--variant NAME OLD NEW ...] [--postgres PATH]
+                                  [--cache-sim]
 """
 
 from __future__ import annotations
@@ -56,20 +59,25 @@ def as_server_user(command: list[str]) -> list[str]:
     return ["setpriv", f"--reuid={SERVER_USER}", f"--regid={SERVER_USER}", "--init-groups", "--", *command]
 
 
-def counted(postgres: str, snapshot: Path, dbname: str, script: str, calls: int) -> int:
-    """Instructions callgrind counts for a single-user backend running the statements on a copy of snapshot."""
+def counted(postgres: str, snapshot: Path, dbname: str, script: str, calls: int, cache_sim: bool) -> dict[str, int]:
+    """Callgrind's event totals (Ir, and with cache_sim I1mr, D1mr, D1mw ...) for a single-user backend
+    running the statements on a copy of snapshot."""
     with tempfile.TemporaryDirectory(dir=snapshot.parent) as scratch:
         os.chmod(scratch, 0o755)  # the server user reaches the copy, which keeps its owner and mode
-        data = Path(scratch) / "data"
+        data, out = Path(scratch) / "data", Path(scratch) / "callgrind.out"
         subprocess.run(["cp", "-a", str(snapshot), str(data)], check=True)
+        out.touch()
+        os.chmod(out, 0o666)  # callgrind writes it as the server user
         run = subprocess.run(
-            as_server_user(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                            postgres, "--single", "-D", str(data), dbname]),
+            as_server_user(["valgrind", "--tool=callgrind", f"--cache-sim={'yes' if cache_sim else 'no'}",
+                            f"--callgrind-out-file={out}", postgres, "--single", "-D", str(data), dbname]),
             input=statements(script, calls), capture_output=True, text=True, check=False)
-    found = re.search(r"Collected : (\d+)", run.stderr)
-    if run.returncode != 0 or found is None or "ERROR:" in run.stdout + run.stderr:
-        raise RuntimeError(f"postgres --single under valgrind failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
-    return int(found[1])
+        if run.returncode != 0 or "ERROR:" in run.stdout + run.stderr or not out.stat().st_size:
+            raise RuntimeError(f"postgres --single under valgrind failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+        output = out.read_text()
+    names = re.search(r"^events: (.+)$", output, re.MULTILINE)[1].split()
+    totals = re.search(r"^summary: (.+)$", output, re.MULTILINE)[1].split()
+    return dict(zip(names, map(int, totals), strict=True))
 
 
 def main() -> int:
@@ -78,6 +86,7 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=200)
     parser.add_argument("--variant", nargs=3, action="append", default=[], metavar=("NAME", "OLD", "NEW"))
     parser.add_argument("--postgres", help="the postgres binary to count (default: the embedded cluster's)")
+    parser.add_argument("--cache-sim", action="store_true", help="also count first-level cache misses per call")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (apt-get install valgrind)")
@@ -97,10 +106,14 @@ def main() -> int:
         scripts |= {name: contender(name).script for name, _old, _new in args.variant}
         per_call = {}
         for name, script in scripts.items():
-            warm = counted(postgres, snapshot, dbname, script, args.warm)
-            per_call[name] = (counted(postgres, snapshot, dbname, script, args.warm + args.calls) - warm) / args.calls
+            warm = counted(postgres, snapshot, dbname, script, args.warm, args.cache_sim)
+            total = counted(postgres, snapshot, dbname, script, args.warm + args.calls, args.cache_sim)
+            events = {event: (total[event] - warm[event]) / args.calls for event in total}
+            per_call[name] = events["Ir"]
             change = f" ({per_call[name] - per_call['record_delivery']:+,.0f})" if name not in BREAKDOWN else ""
-            print(f"  {name:32} {per_call[name]:>9,.0f} instructions per call{change}", flush=True)
+            misses = (f"; L1 misses: instructions {events['I1mr']:,.0f}, data {events['D1mr'] + events['D1mw']:,.0f}"
+                      if args.cache_sim else "")
+            print(f"  {name:32} {per_call[name]:>9,.0f} instructions per call{change}{misses}", flush=True)
     print("Ratios as throughputs compare: the baseline's instructions per call over the measured one's")
     for measured, baseline in RATIOS:
         print(f"  {measured} / {baseline}: {per_call[baseline] / per_call[measured]:.3f}x")

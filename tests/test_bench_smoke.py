@@ -19,7 +19,8 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 SMALL_PAGES = ["--rows", "2000", "--tenants", "5", "--big", "500", "--depth", "200", "--calls", "3"]
 RUNS = {
     "default_move.py": ["--rows", "2000", "--reps", "1", "--seconds", "4", "--warmup", "1"],
-    "instructions.py": ["--calls", "3", "--warm", "2", "--variant", "same", "v_key text;", "v_key text;"],
+    "instructions.py": ["--calls", "3", "--warm", "2", "--variant", "same", "v_key text;", "v_key text;",
+                        "--cache-sim"],
     "list_pages.py": [*SMALL_PAGES, "--rounds", "1", "--seconds", "1"],
     "payload_hash.py": ["--documents", "20", "--rounds", "1"],
     "record_audit_event.py": ["--rounds", "1", "--seconds", "1", "--calls", "3"],
