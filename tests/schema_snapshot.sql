@@ -1,3 +1,4 @@
+-- PostgreSQL 15
 --
 -- PostgreSQL database dump
 --
