@@ -13,7 +13,7 @@ WAL flush) and cache misses, so these ratios are lower than the throughput ratio
 makes it, and prints what the edit changes per call. --postgres counts another build of the same major
 version on the same data directory, for example one built with symbols (docs/benchmarks.md, session 15).
 --cache-sim also counts the misses of callgrind's simulated first-level instruction and data caches per
-call: what instructions leave out of a call's time (docs/benchmarks.md, session 16).
+call (docs/benchmarks.md, session 16: they rise with the instructions and explain no time of their own).
 Usage:
 
     python3 bench/instructions.py [--calls 1000] [--warm 200] [--variant NAME OLD NEW ...] [--postgres PATH]
