@@ -53,8 +53,24 @@ BEGIN
         PERFORM teams_obs.raise_invalid_parameter(
             pg_catalog.format('activity_at: must be a finite timestamp, not %s', v_activity_at));
     END IF;
+    -- The row keeps its newest activity, so one time far ahead would hold the reference until then.
+    IF v_activity_at > pg_catalog.now() + interval '1 hour' THEN
+        PERFORM teams_obs.raise_invalid_parameter(
+            pg_catalog.format('activity_at: more than an hour in the future, %s', v_activity_at));
+    END IF;
     IF v_user_id IS NULL OR v_conversation_id IS NULL OR v_service_url IS NULL THEN
         RETURN false;
+    END IF;
+    -- Both ids make up the primary key, whose entries may not exceed 2,704 bytes: 256 + 384 characters
+    -- of up to 4 bytes each fit.
+    IF pg_catalog.char_length(v_user_id) > 256 THEN
+        PERFORM teams_obs.raise_invalid_parameter(
+            CASE WHEN teams_obs.activity_text(p_activity, '{from,aadObjectId}') IS NULL
+                 THEN 'activity.from.id' ELSE 'activity.from.aadObjectId' END
+            || ': longer than 256 characters');
+    END IF;
+    IF pg_catalog.char_length(v_conversation_id) > 384 THEN
+        PERFORM teams_obs.raise_invalid_parameter('activity.conversation.id: longer than 384 characters');
     END IF;
     -- As the original: a known type is kept (case-sensitive), anything else, missing included, is personal.
     IF v_conversation_type IS NULL OR NOT v_conversation_type = ANY ('{"personal","groupChat","channel"}'::text[]) THEN

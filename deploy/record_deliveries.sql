@@ -62,115 +62,120 @@ BEGIN
             MESSAGE = 'p_rows: must be a JSON array of objects, got ' || coalesce(jsonb_typeof(p_rows), 'NULL');
     END IF;
 
-    -- The lock on the deliveries table first, before any key is reserved (why: record_delivery). The
-    -- statement below takes it at its start on plain PostgreSQL, but Citus runs its data-modifying CTEs
-    -- one after the other, the reservations first; this DELETE of nothing (delivery_id is NOT NULL; the
-    -- created_at prunes every monthly partition) is routed to the tenant's shard and locks it as the row
-    -- inserts will.
-    DELETE FROM teams_obs.notification_deliveries AS d
-    WHERE d.tenant = p_tenant AND d.created_at = '-infinity' AND d.delivery_id IS NULL;
+    -- The statement in a block of its own: the handler that names the element a conversion error came
+    -- from must not catch the refusals of the arguments above.
+    BEGIN
+        -- The lock on the deliveries table first, before any key is reserved (why: record_delivery). The
+        -- statement below takes it at its start on plain PostgreSQL, but Citus runs its data-modifying CTEs
+        -- one after the other, the reservations first; this DELETE of nothing (delivery_id is NOT NULL; the
+        -- created_at prunes every monthly partition) is routed to the tenant's shard and locks it as the row
+        -- inserts will.
+        DELETE FROM teams_obs.notification_deliveries AS d
+        WHERE d.tenant = p_tenant AND d.created_at = '-infinity' AND d.delivery_id IS NULL;
 
-    RETURN QUERY
-    WITH parsed AS MATERIALIZED (
-        SELECT e.ord::integer AS ord,
-               CASE
-                   WHEN jsonb_typeof(e.element) <> 'object'
-                       THEN 'must be a JSON object, got ' || jsonb_typeof(e.element)
-                   WHEN e.element - v_keys <> '{}'::jsonb
-                       THEN 'unknown keys ' || (
-                           SELECT string_agg('"' || k || '"', ', ' ORDER BY k)
-                           FROM jsonb_object_keys(e.element - v_keys) k)
-                           || '; expected ' || array_to_string(v_keys, ', ')
-               END AS shape_problem,
-               teams_obs.delivery_normalised(r) AS delivery
-        FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
-        CROSS JOIN LATERAL jsonb_populate_record(
-            NULL::teams_obs.delivery_input,
-            CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS r
-    ),
-    input AS MATERIALIZED (
-        SELECT p.ord, p.delivery,
-               CASE WHEN c.problem IS NOT NULL THEN teams_obs.raise_invalid_parameter(
-                   'p_rows[' || p.ord::text || ']' || CASE WHEN p.shape_problem IS NULL THEN '.' ELSE ': ' END
-                   || c.problem)
-               END AS refused,
-               teams_obs.delivery_key_digest(
-                   p_tenant, (p.delivery).internal_notification_id, (p.delivery).destination_type,
-                   (p.delivery).destination_id, (p.delivery).attempt_number, (p.delivery).nonce) AS key,
-               teams_obs.time_ordered_uuid() AS new_id
-        FROM parsed p
-        CROSS JOIN LATERAL (
-            SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(
-                p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce)) AS problem
-        ) c
-    ),
-    reserved AS (
-        INSERT INTO teams_obs.notification_delivery_idempotency AS s
-            (tenant, idempotency_key, delivery_id, created_at)
-        SELECT p_tenant, i.key, i.new_id, now()
-        FROM input i
-        -- One lock order for every writer, so two batches sharing keys wait instead of deadlocking.
-        ORDER BY i.key
-        ON CONFLICT DO NOTHING
-        RETURNING s.tenant, s.idempotency_key, s.delivery_id, s.created_at
-    ),
-    stored AS (
-        INSERT INTO teams_obs.notification_deliveries (
-            tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
+        RETURN QUERY
+        WITH parsed AS MATERIALIZED (
+            SELECT e.ord::integer AS ord,
+                   CASE
+                       WHEN jsonb_typeof(e.element) <> 'object'
+                           THEN 'must be a JSON object, got ' || jsonb_typeof(e.element)
+                       WHEN e.element - v_keys <> '{}'::jsonb
+                           THEN 'unknown keys ' || (
+                               SELECT string_agg('"' || k || '"', ', ' ORDER BY k)
+                               FROM jsonb_object_keys(e.element - v_keys) k)
+                               || '; expected ' || array_to_string(v_keys, ', ')
+                   END AS shape_problem,
+                   teams_obs.delivery_normalised(r) AS delivery
+            FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
+            CROSS JOIN LATERAL jsonb_populate_record(
+                NULL::teams_obs.delivery_input,
+                CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS r
+        ),
+        input AS MATERIALIZED (
+            SELECT p.ord, p.delivery,
+                   CASE WHEN c.problem IS NOT NULL THEN teams_obs.raise_invalid_parameter(
+                       'p_rows[' || p.ord::text || ']' || CASE WHEN p.shape_problem IS NULL THEN '.' ELSE ': ' END
+                       || c.problem)
+                   END AS refused,
+                   teams_obs.delivery_key_digest(
+                       p_tenant, (p.delivery).internal_notification_id, (p.delivery).destination_type,
+                       (p.delivery).destination_id, (p.delivery).attempt_number, (p.delivery).nonce) AS key,
+                   teams_obs.time_ordered_uuid() AS new_id
+            FROM parsed p
+            CROSS JOIN LATERAL (
+                SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(
+                    p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce)) AS problem
+            ) c
+        ),
+        reserved AS (
+            INSERT INTO teams_obs.notification_delivery_idempotency AS s
+                (tenant, idempotency_key, delivery_id, created_at)
+            SELECT p_tenant, i.key, i.new_id, now()
+            FROM input i
+            -- One lock order for every writer, so two batches sharing keys wait instead of deadlocking; among
+            -- a key's occurrences the first reserves it (the sort is not stable beyond a handful of rows).
+            ORDER BY i.key, i.ord
+            ON CONFLICT DO NOTHING
+            RETURNING s.tenant, s.idempotency_key, s.delivery_id, s.created_at
+        ),
+        stored AS (
+            INSERT INTO teams_obs.notification_deliveries (
+                tenant, delivery_id, internal_notification_id, category, destination_type, destination_id,
             attempt_number, idempotency_key, provider_message_id, status, error_code, error_message,
             retryable, provider_request_id, sent_at, delivered_at, responded_at, created_at)
-        SELECT r.tenant, r.delivery_id, (i.delivery).internal_notification_id, (i.delivery).category,
+            SELECT r.tenant, r.delivery_id, (i.delivery).internal_notification_id, (i.delivery).category,
             (i.delivery).destination_type, (i.delivery).destination_id, (i.delivery).attempt_number,
             r.idempotency_key, (i.delivery).provider_message_id, (i.delivery).status, (i.delivery).error_code,
             (i.delivery).error_message, (i.delivery).retryable, (i.delivery).provider_request_id,
             (i.delivery).sent_at, (i.delivery).delivered_at, (i.delivery).responded_at, r.created_at
-        FROM reserved r
-        JOIN input i ON i.new_id = r.delivery_id
-    )
-    SELECT j.ord, j.inserted,
-           coalesce(j.delivery_id, (j.existing).delivery_id),
-           j.key,
-           coalesce(j.created_at, (j.existing).created_at)
-    FROM (
-        SELECT i.ord, r.delivery_id IS NOT NULL AS inserted, i.key,
-               -- A key repeated inside the batch gets its first occurrence's reservation (f) ...
-               coalesce(r.delivery_id, f.delivery_id) AS delivery_id,
-               coalesce(r.created_at, f.created_at) AS created_at,
-               -- ... and a key reserved before this call is read, only then, from the sidecar.
-               CASE WHEN r.delivery_id IS NULL AND f.delivery_id IS NULL
-                    THEN teams_obs.delivery_reservation(p_tenant, i.key)
-               END AS existing
-        FROM input i
-        LEFT JOIN reserved r ON r.delivery_id = i.new_id
-        LEFT JOIN reserved f ON r.delivery_id IS NULL AND f.idempotency_key = i.key
-    ) j
-    ORDER BY j.ord;
-EXCEPTION
-    -- A value that does not convert to its field's type (jsonb_populate_record) stops the statement
-    -- without naming the element: find it and name it. Our own 22023 refusals pass through unchanged.
-    WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
-         OR numeric_value_out_of_range OR invalid_parameter_value THEN
-        GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
-        IF v_message LIKE 'p\_rows%' THEN
+            FROM reserved r
+            JOIN input i ON i.new_id = r.delivery_id
+        )
+        SELECT j.ord, j.inserted,
+               coalesce(j.delivery_id, (j.existing).delivery_id),
+               j.key,
+               coalesce(j.created_at, (j.existing).created_at)
+        FROM (
+            SELECT i.ord, r.delivery_id IS NOT NULL AS inserted, i.key,
+                   -- A key repeated inside the batch gets its first occurrence's reservation (f) ...
+                   coalesce(r.delivery_id, f.delivery_id) AS delivery_id,
+                   coalesce(r.created_at, f.created_at) AS created_at,
+                   -- ... and a key reserved before this call is read, only then, from the sidecar.
+                   CASE WHEN r.delivery_id IS NULL AND f.delivery_id IS NULL
+                        THEN teams_obs.delivery_reservation(p_tenant, i.key)
+                   END AS existing
+            FROM input i
+            LEFT JOIN reserved r ON r.delivery_id = i.new_id
+            LEFT JOIN reserved f ON r.delivery_id IS NULL AND f.idempotency_key = i.key
+        ) j
+        ORDER BY j.ord;
+    EXCEPTION
+        -- A value that does not convert to its field's type (jsonb_populate_record) stops the statement
+        -- without naming the element: find it and name it. Our own 22023 refusals pass through unchanged.
+        WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
+             OR numeric_value_out_of_range OR invalid_parameter_value THEN
+            GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+            IF v_message LIKE 'p\_rows%' THEN
+                RAISE;
+            END IF;
+            FOR v_position, v_key, v_value IN
+                SELECT e.ord, k.key, jsonb_build_object(k.key, k.value)
+                FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
+                CROSS JOIN LATERAL jsonb_each(
+                    CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS k
+                WHERE k.key = ANY (v_keys)
+                ORDER BY e.ord, k.key
+            LOOP
+                BEGIN
+                    PERFORM jsonb_populate_record(NULL::teams_obs.delivery_input, v_value);
+                EXCEPTION WHEN OTHERS THEN
+                    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+                    RAISE EXCEPTION USING ERRCODE = '22023',
+                        MESSAGE = format('p_rows[%s].%s: %s', v_position, v_key, v_message);
+                END;
+            END LOOP;
             RAISE;
-        END IF;
-        FOR v_position, v_key, v_value IN
-            SELECT e.ord, k.key, jsonb_build_object(k.key, k.value)
-            FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
-            CROSS JOIN LATERAL jsonb_each(
-                CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS k
-            WHERE k.key = ANY (v_keys)
-            ORDER BY e.ord, k.key
-        LOOP
-            BEGIN
-                PERFORM jsonb_populate_record(NULL::teams_obs.delivery_input, v_value);
-            EXCEPTION WHEN OTHERS THEN
-                GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
-                RAISE EXCEPTION USING ERRCODE = '22023',
-                    MESSAGE = format('p_rows[%s].%s: %s', v_position, v_key, v_message);
-            END;
-        END LOOP;
-        RAISE;
+    END;
 END
 $function$;
 

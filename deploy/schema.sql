@@ -2,6 +2,18 @@
 
 BEGIN;
 
+-- The functions trim Unicode whitespace and hash UTF-8 text: refuse another encoding here, before anything
+-- is created, rather than fail later on a character that encoding lacks.
+DO $encoding$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION USING ERRCODE = '55000',
+            MESSAGE = pg_catalog.format('teams_obs needs a UTF8 database, not %s', pg_catalog.getdatabaseencoding()),
+            HINT = 'CREATE DATABASE ... ENCODING ''UTF8'' TEMPLATE template0';
+    END IF;
+END
+$encoding$;
+
 CREATE SCHEMA teams_obs;
 COMMENT ON SCHEMA teams_obs IS 'Observability data of the Microsoft Teams integration (teams_obs).';
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner
+from psycopg import sql
 
 from teams_obs.cli import main
+from teams_obs.pytest_plugin import admin_execute
 from teams_obs.sqitch.engine import sqitch_destination
 from tests.sqitch_projects import PLANNER, table_scripts, write_project
 
@@ -200,3 +202,18 @@ def test_demo_runs_on_embedded_postgres():
 ])
 def test_messages_name_the_database_as_sqitch_does_without_its_password(url: str, named: str) -> None:
     assert sqitch_destination(url) == named
+
+
+def test_a_database_not_in_utf8_is_refused_before_anything_is_created(pg_cluster):
+    name = sql.Identifier("teams_obs_latin1")
+    admin_execute(pg_cluster, sql.SQL("CREATE DATABASE {} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+                                      "TEMPLATE template0").format(name))
+    try:
+        url = pg_cluster.url("teams_obs_latin1")
+        result = CliRunner().invoke(main, ["--db", url, "deploy"])
+        assert result.exit_code == 2 and "teams_obs needs a UTF8 database, not LATIN1" in result.output
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT to_regnamespace('teams_obs')").fetchone()[0] is None
+        assert deployed(url) == []
+    finally:
+        admin_execute(pg_cluster, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(name))

@@ -92,8 +92,12 @@ any_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00") | st.
 padding = st.text(st.sampled_from(JS_WHITESPACE), max_size=3)
 
 
+def padded(values: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.builds(lambda pad, value, pad2: pad + value + pad2, padding, st.sampled_from(values), padding)
+
+
 def taxonomy_or_noise(values: tuple[str, ...]) -> st.SearchStrategy[str | None]:
-    valid = st.builds(lambda pad, value, pad2: pad + value + pad2, padding, st.sampled_from(values), padding)
+    valid = padded(values)
     near_misses = st.sampled_from(values).map(str.upper) | st.sampled_from(values).map(lambda v: v + "|x")
     return st.one_of(valid, valid, valid, near_misses, any_text, st.none())
 
@@ -290,6 +294,37 @@ def test_a_batch_of_a_thousand_returns_every_element_in_order(db: psycopg.Connec
     assert sum(row[1] for row in rows) == 900
     assert rows[950][2] == rows[50][2], "element 951 repeats element 51's key and gets its delivery_id"
     assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 900
+
+
+# Valid outcomes over a few keys, so that a batch repeats keys at any distance.
+valid_elements = st.fixed_dictionaries({
+    "destination_type": padded(("chat", "bot_dm")),
+    "destination_id": st.sampled_from(["aad-1", " aad-1 ", "aad-2", "aad-3"]),
+    "status": padded(DELIVERY_STATUSES),
+}, optional={
+    "internal_notification_id": st.sampled_from([None, str(uuid.UUID(int=7))]),
+    "attempt_number": st.sampled_from([None, 1, 2]),
+    "nonce": st.sampled_from([None, "n-1", " n-1 ", ""]),
+})
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(batch=st.lists(valid_elements, min_size=1, max_size=80))
+def test_a_batch_records_what_the_same_calls_one_by_one_would(db: psycopg.Connection, batch: list[dict]) -> None:
+    """Element by element, record_deliveries answers and stores what record_delivery would for the same
+    outcomes in array order: above all, of a repeated key the first occurrence is stored."""
+    elements = [{**element, "error_message": f"element {n}"} for n, element in enumerate(batch, 1)]
+    batch_tenant, single_tenant = uuid.uuid4(), uuid.uuid4()
+    in_batch = db.execute("SELECT ordinality, inserted FROM teams_obs.record_deliveries(%s, %s)",
+                          (batch_tenant, psycopg.types.json.Jsonb(elements))).fetchall()
+    one_by_one = [db.execute(RECORD, {**dict.fromkeys(("tenant", *TEXT_FIELDS, *STORED_COLUMNS)), **element,
+                                      "tenant": single_tenant}).fetchone()[0] for element in elements]
+    assert in_batch == list(enumerate(one_by_one, 1))
+
+    def stored(tenant: uuid.UUID) -> list[tuple]:
+        return db.execute("SELECT destination_id, attempt_number, status, error_message"
+                          " FROM teams_obs.notification_deliveries WHERE tenant = %s ORDER BY 4", (tenant,)).fetchall()
+    assert stored(batch_tenant) == stored(single_tenant)
 
 
 def test_delivery_ids_grow_with_time_so_each_tenant_appends_to_its_primary_key(db: psycopg.Connection) -> None:

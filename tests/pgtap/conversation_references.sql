@@ -2,7 +2,7 @@
 -- latest_conversation_reference, find_conversation_reference.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(74);
+SELECT plan(80);
 
 -- Table
 SELECT has_table('teams_obs', 'conversation_references', 'table conversation_references exists');
@@ -53,6 +53,32 @@ SELECT throws_ok($$SELECT teams_obs.record_conversation_reference(NULL, (SELECT 
 SELECT throws_ok($$SELECT teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c1',
                         (SELECT v FROM t WHERE name = 'full'), 'infinity')$$,
                  '22023', 'activity_at: must be a finite timestamp, not infinity', 'infinite activity time is 22023');
+SELECT throws_ok($$SELECT teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c3',
+                        (SELECT v FROM t WHERE name = 'full'), now() + interval '61 minutes')$$,
+                 '22023', NULL, 'an activity more than an hour ahead is 22023 ...');
+SELECT throws_like($$SELECT teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c3',
+                          (SELECT v FROM t WHERE name = 'full'), '2126-01-01 00:00:00+00')$$,
+                   'activity_at: more than an hour in the future, 2126-%', '... naming activity_at');
+SELECT throws_ok(format($$SELECT teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c3', %L)$$,
+                        jsonb_set(v, p, to_jsonb(repeat('x', n)))),
+                 '22023', m, m)
+  FROM t, (VALUES ('{from,aadObjectId}'::text[], 257, 'activity.from.aadObjectId: longer than 256 characters'),
+                  ('{conversation,id}', 385, 'activity.conversation.id: longer than 384 characters')) AS x(p, n, m)
+ WHERE name = 'full';
+SELECT throws_ok(format($$SELECT teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c3', %L)$$,
+                        jsonb_set(v #- '{from,aadObjectId}', '{from,id}', to_jsonb(repeat('x', 257)))),
+                 '22023', 'activity.from.id: longer than 256 characters', 'a long from.id is named as such')
+  FROM t WHERE name = 'full';
+-- Characters of 4 bytes that do not repeat, so that nothing compresses the primary key's entry.
+SELECT is(teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c3',
+              jsonb_set(jsonb_set(v, '{from,aadObjectId}', to_jsonb(u.text)), '{conversation,id}', to_jsonb(c.text)),
+              now() + interval '59 minutes'),
+          true, 'the longest ids in 4-byte characters fit the primary key; 59 minutes ahead is accepted')
+  FROM t,
+       LATERAL (SELECT string_agg(chr(65536 + abs(hashint4(i)) % 60000), '') FROM generate_series(1, 256) i) AS u(text),
+       LATERAL (SELECT string_agg(chr(65536 + abs(hashint4(-i)) % 60000), '') FROM generate_series(1, 384) i) AS c(text)
+ WHERE name = 'full';
+DELETE FROM teams_obs.conversation_references WHERE tenant = '00000000-0000-0000-0000-0000000000c3';
 
 -- A complete activity: extraction and normalisation
 SELECT is(teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c1', v, '2026-03-01 10:00:00+00'),

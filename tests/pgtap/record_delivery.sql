@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(63);
+SELECT plan(66);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -123,6 +123,18 @@ SELECT is((SELECT count(*)::int FROM teams_obs.notification_deliveries
             WHERE tenant = '00000000-0000-4000-8000-0000000000c4'), 3, 'three rows stored');
 SELECT is((SELECT status FROM teams_obs.notification_deliveries d JOIN batch b USING (delivery_id)
             WHERE b.ordinality = 1), 'delivered', 'the first outcome of a key wins');
+-- PostgreSQL's sort is stable only for a handful of rows: the first occurrence must win in a long batch too.
+CREATE TEMPORARY TABLE long_batch AS
+SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c8',
+    (SELECT jsonb_agg(jsonb_build_object(
+                'destination_type', 'chat', 'status', 'failed', 'error_message', 'element ' || n,
+                'destination_id', CASE WHEN n % 3 = 1 THEN 'repeated' ELSE 'once ' || n END) ORDER BY n)
+       FROM generate_series(1, 60) AS n));
+SELECT is((SELECT array_agg(ordinality ORDER BY ordinality) FROM long_batch WHERE inserted AND ordinality % 3 = 1),
+          ARRAY[1], 'in a batch of 60, only the first of 20 occurrences of a key is stored');
+SELECT is((SELECT error_message FROM teams_obs.notification_deliveries
+            WHERE tenant = '00000000-0000-4000-8000-0000000000c8' AND destination_id = 'repeated'),
+          'element 1', '... with the first occurrence''s outcome');
 SELECT row_eq($$SELECT destination_id, error_code, retryable, error_message FROM teams_obs.notification_deliveries d
                   JOIN batch b USING (delivery_id) WHERE b.ordinality = 2$$,
               ROW('a'::text, 'user_not_mapped'::text, false, 'missing_conversation_reference'::text),
@@ -176,6 +188,9 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000
     '22023', 'p_rows: must be a JSON array of objects, got NULL', 'p_rows is required');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries(NULL, '[]')$$, '22023', 'tenant: required',
                  'batch tenant required');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries(NULL,
+    '[{"destination_type": "chat", "destination_id": "1", "status": "sent", "attempt_number": "x"}]')$$,
+    '22023', 'tenant: required', 'a missing tenant is named before any element');
 SELECT is((SELECT count(*)::int FROM teams_obs.notification_delivery_idempotency
             WHERE tenant = '00000000-0000-4000-8000-0000000000c5'), 0, 'refused batches wrote nothing');
 
