@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from teams_obs.partitions import DEFAULT_MONTHS_AHEAD, maintain
+import psycopg
+
+from teams_obs.partitions import DEFAULT_MONTHS_AHEAD, maintain, maintenance_deployed
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, Echo
 
@@ -13,6 +15,10 @@ def deploy_and_maintain(url: str, *, echo: Echo = print, to: str | None = None, 
     """Deploy (whose last change makes this month's partitions and the next 3), then maintain: the
     partitions from this month through ``months_ahead``, and the months of rows sitting in DEFAULT."""
     Engine(url, echo=echo, lock_timeout_s=lock_timeout_s).deploy(to, verify=verify, mode=mode)
-    for action in maintain(url, months_ahead):
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not maintenance_deployed(conn):  # deployed --to an earlier change
+            return
+        actions = maintain(conn, months_ahead)
+    for action in actions:
         moved = f" ({action.rows_moved} rows moved from DEFAULT)" if action.rows_moved else ""
         echo(f"  + partition {action.partition} .. {action.status}{moved}")

@@ -34,14 +34,24 @@ DEFAULT_MAX_ATTEMPTS = 8
 _RETRYABLE = (errors.LockNotAvailable, errors.DeadlockDetected)
 # A PostgreSQL duration as lock_timeout takes it. Checked before rendering: the rendered statements are
 # run one by one, split at ';' + newline, which a literal must therefore never hold.
-_DURATION = re.compile(r"[0-9]+(\.[0-9]+)? ?(us|ms|s|min|h|d)?")
+_DURATION = re.compile(r"(?P<number>[0-9]+(\.[0-9]+)?) ?(?P<unit>us|ms|s|min|h|d)?")
+_MILLISECONDS = {"us": 0.001, "ms": 1, None: 1, "s": 1_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 
 def check_lock_timeout(value: str) -> str:
-    """``value`` if it is a duration such as ``500ms`` or ``2s``, else ValueError naming the field."""
-    if not _DURATION.fullmatch(value):
+    """``value`` if it is a duration of at least 1ms such as ``500ms`` or ``2s``, else ValueError naming
+    the field. PostgreSQL rounds lock_timeout to whole milliseconds, and 0 waits for a lock without end:
+    the very wait that maintenance must not hold writers up for."""
+    duration = _DURATION.fullmatch(value)
+    if not duration:
         raise ValueError(f"lock_timeout: expected a duration such as 500ms or 2s, got {value!r}")
+    if float(duration["number"]) * _MILLISECONDS[duration["unit"]] < 1:
+        raise ValueError(f"lock_timeout: must be at least 1ms (0 waits for locks without end), got {value!r}")
     return value
+
+
+class NotDeployed(RuntimeError):
+    """The database lacks the change a command needs (nothing deployed, or a deploy --to an earlier one)."""
 
 
 _TABLES_QUERY = """
@@ -97,10 +107,13 @@ def utc_literal(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
 
 
+def maintenance_deployed(conn: psycopg.Connection) -> bool:
+    """Whether the plan's change partition_maintenance, whose functions maintain calls, is deployed."""
+    return conn.execute("SELECT to_regprocedure('teams_obs.attach_month_partition(regclass, timestamptz)')"
+                        " IS NOT NULL").fetchone()[0]
+
+
 def partitioned_tables(conn: psycopg.Connection) -> list[PartitionedTable]:
-    """Empty before the plan's change partition_maintenance is deployed (a partial deploy, another plan)."""
-    if conn.execute("SELECT to_regprocedure('teams_obs.month_partitioned_tables()')").fetchone()[0] is None:
-        return []
     rows = conn.execute(_TABLES_QUERY).fetchall()
     return [PartitionedTable(qualified, key, default, tuple(columns))
             for qualified, key, default, columns in rows]
@@ -204,13 +217,16 @@ def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_
 
     Returns one :class:`Action` per month created (``dry_run``: per month that would be, with its SQL,
     executing nothing). Idempotent: a second run, or a concurrent one, finds nothing to do. Raises
-    :class:`MaintenanceError` (after doing everything else) if some month could not be created.
+    :class:`MaintenanceError` (after doing everything else) if some month could not be created, and
+    :class:`NotDeployed` where the change partition_maintenance is not deployed.
     """
     if months_ahead < 0:
         raise ValueError("months_ahead must be zero or more")
     check_lock_timeout(lock_timeout)
     actions: list[Action] = []
     with _connection(conn_or_url) as conn:
+        if not maintenance_deployed(conn):
+            raise NotDeployed("partition maintenance is not deployed in this database: run teams-obs deploy")
         for table in partitioned_tables(conn):
             for month, overlapping in _needed_months(conn, table, months_ahead):
                 renderer = _Renderer(month, lock_timeout)

@@ -1556,6 +1556,12 @@ BEGIN
                 CONTINUE;
             END IF;
             PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout, true);
+            -- 0 (also what PostgreSQL rounds a timeout below 1ms to) would wait for the locks without end.
+            IF pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.=) '0' THEN
+                RAISE EXCEPTION USING ERRCODE = '22023',
+                    MESSAGE = pg_catalog.format('lock_timeout: must be at least 1ms (0 waits for locks without end), got %s',
+                                                p_lock_timeout);
+            END IF;
             BEGIN
                 v_moved := teams_obs.attach_month_partition(v_table.parent_oid::pg_catalog.regclass,
                                                             v_month.month_start);

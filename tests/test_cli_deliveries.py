@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 
 import psycopg
@@ -123,3 +126,43 @@ def test_cleanup_keeps_a_partition_in_use_says_so_and_succeeds(db, db_url):
     assert expired.removeprefix("teams_obs.") in line
     assert "Some expired partitions were in use and are kept until the next run." in result.output
     assert expired in partition_names(db)
+
+
+def test_maintain_and_cleanup_on_a_database_without_the_plan_exit_2(empty_db_url):
+    """A cron job pointed at the wrong database, or one reverted, must fail, not report nothing to do."""
+    for command in ("maintain", "cleanup"):
+        result = run(empty_db_url, command)
+        assert result.exit_code == 2, result.output
+        assert "is not deployed in this database: run teams-obs deploy" in result.output
+
+
+def test_maintain_refuses_a_lock_timeout_that_waits_without_end(db_url):
+    for timeout in ("0", "0s", "500us"):
+        result = CliRunner().invoke(main, ["--db", db_url, "maintain", "--lock-timeout", timeout])
+        assert result.exit_code == 2 and "lock_timeout: must be at least 1ms" in result.output
+
+
+def test_cleanup_checks_every_interval_before_it_deletes_anything(db, db_url):
+    db.execute(f"INSERT INTO {DEFAULT} (tenant, destination_type, destination_id, idempotency_key, status, created_at)"
+               " VALUES (%s, 'chat', 'old', 'k', 'sent', '2001-01-01')", [TENANT])
+    result = CliRunner().invoke(main, ["--db", db_url, "cleanup", "--audit-retention", "0"])
+    assert result.exit_code == 2 and "retention: must be a positive interval" in result.output
+    assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 1
+
+
+def test_integers_beyond_the_functions_range(db_url):
+    """A --limit past int4 is clamped as the list clamps it; larger sizes are refused by click, not by a
+    function lookup that finds no bigint version."""
+    assert run(db_url, "deliveries", "list", "--tenant", TENANT, "--limit", "1000000000000").exit_code == 0
+    for args in (("cleanup", "--batch-size", "100000000000"), ("maintain", "--months-ahead", "100000000000")):
+        result = CliRunner().invoke(main, ["--db", db_url, *args])
+        assert result.exit_code == 2 and "is not in the range" in result.output, result.output
+
+
+def test_json_output_is_one_document_with_an_embedded_cluster():
+    run = subprocess.run([sys.executable, "-m", "teams_obs", "deliveries", "list", "--tenant", TENANT, "--json"],
+                         capture_output=True, text=True, timeout=300,
+                         env={k: v for k, v in os.environ.items() if k != "TEAMS_OBS_DATABASE_URL"})
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {"rows": [], "next_cursor": None}
+    assert "starting an embedded throwaway PostgreSQL" in run.stderr

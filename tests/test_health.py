@@ -74,7 +74,8 @@ def test_cli_json_carries_both_reports_and_the_problems(db: psycopg.Connection, 
     insert(db, A, D0 + timedelta(hours=1), "delivered", latency=2 * S)
     insert(db, A, D0 + timedelta(hours=2), "failed", "graph_throttled")
     maintain(db)  # also moves those rows out of DEFAULT into their month
-    result = run_health(db_url, "--tenant", str(A), "--since", "2026-05-10", "--until", "2026-05-11", "--json")
+    result = run_health(db_url, "--tenant", str(A), "--since", "2026-05-10T02:00:00+02:00",
+                        "--until", "2026-05-11T00:00:00Z", "--json")  # offsets as the list commands take them
     assert result.exit_code == 1, result.output
     document = json.loads(result.output)
     assert [row["table_name"] for row in document["maintenance"]] == [

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -182,10 +184,16 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def test_demo_runs_on_embedded_postgres():
+def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db):
+    """The demo reverts everything it deployed: a database named by --db or TEAMS_OBS_DATABASE_URL (as
+    README's Deploying section exports it) must never be where it runs."""
+    db.execute("SELECT teams_obs.record_delivery('00000000-0000-4000-8000-0000000000d1', 'chat', 'kept', 'sent')")
+    named = psycopg.conninfo.make_conninfo(db.info.dsn, password=db.info.password)
     run = subprocess.run([sys.executable, "-m", "teams_obs", "demo"], capture_output=True, text=True,
-                         timeout=300, env={k: v for k, v in os.environ.items() if k != "TEAMS_OBS_DATABASE_URL"})
+                         timeout=300, env={**os.environ, "TEAMS_OBS_DATABASE_URL": named})
     assert run.returncode == 0, run.stdout + run.stderr
+    assert "the database named by --db or TEAMS_OBS_DATABASE_URL is not touched" in run.stderr
+    assert db.execute("SELECT destination_id FROM teams_obs.notification_deliveries").fetchall() == [("kept",)]
     for step in ("deploy --verify", "verify", "status", "log", "revert -y", "maintain --dry-run", "record:",
                  "deliveries list", "audit list", "conversations show", "health"):
         assert f"teams-obs {step}" in run.stdout
@@ -217,3 +225,18 @@ def test_a_database_not_in_utf8_is_refused_before_anything_is_created(pg_cluster
         assert deployed(url) == []
     finally:
         admin_execute(pg_cluster, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(name))
+
+
+def test_a_terminated_command_stops_its_embedded_cluster_and_removes_it():
+    """`timeout` or a CronJob's end sends SIGTERM: the throwaway cluster must not outlive the command."""
+    clusters = set(Path(tempfile.gettempdir()).glob("teams_obs_pg_*"))
+    env = {k: v for k, v in os.environ.items() if k != "TEAMS_OBS_DATABASE_URL"}
+    with subprocess.Popen([sys.executable, "-m", "teams_obs", "demo"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True, env={**env, "PYTHONUNBUFFERED": "1"}) as demo:
+        for line in demo.stdout:
+            if "Deploying changes" in line:  # the cluster is up
+                break
+        demo.send_signal(signal.SIGTERM)
+        demo.stdout.read()
+        assert demo.wait(timeout=60) == 128 + signal.SIGTERM
+    assert set(Path(tempfile.gettempdir()).glob("teams_obs_pg_*")) == clusters

@@ -10,7 +10,16 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
-from teams_obs.partitions import Action, MaintenanceError, add_months, check_lock_timeout, current_month, maintain
+from teams_obs.deploy import deploy_and_maintain
+from teams_obs.partitions import (
+    Action,
+    MaintenanceError,
+    NotDeployed,
+    add_months,
+    check_lock_timeout,
+    current_month,
+    maintain,
+)
 from teams_obs.sqitch import Engine
 from tests.partition_helpers import (
     DEFAULT,
@@ -379,6 +388,26 @@ def test_a_lock_timeout_that_is_no_duration_is_refused_before_anything_runs(db, 
 @pytest.mark.parametrize("lock_timeout", ["500ms", "2s", "1.5 s", "1min", "750"])
 def test_durations_pass(lock_timeout):
     assert check_lock_timeout(lock_timeout) == lock_timeout
+
+
+@pytest.mark.parametrize("lock_timeout", ["0", "0ms", "0.4ms", "500us", "0 s"])
+def test_a_lock_timeout_that_waits_without_end_is_refused(lock_timeout):
+    """PostgreSQL rounds lock_timeout to whole milliseconds, and 0 waits for a lock without end."""
+    with pytest.raises(ValueError, match="lock_timeout: must be at least 1ms"):
+        check_lock_timeout(lock_timeout)
+
+
+def test_maintain_partitions_refuses_a_lock_timeout_that_waits_without_end(db):
+    drop_partitions_from(db, add_months(current_month(db), 1))
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="lock_timeout: must be at least 1ms"):
+        db.execute("CALL teams_obs.maintain_partitions(1, '0')")
+
+
+def test_maintain_without_partition_maintenance_deployed_says_so(empty_db_url):
+    """A deploy --to an earlier change still succeeds (it has nothing to maintain); maintain itself refuses."""
+    deploy_and_maintain(empty_db_url, echo=lambda _line: None, to="partition_catalog")
+    with pytest.raises(NotDeployed, match="partition maintenance is not deployed in this database"):
+        maintain(empty_db_url)
 
 
 def test_the_maintainer_role_runs_maintain_without_touching_a_table(db):

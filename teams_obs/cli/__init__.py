@@ -8,7 +8,7 @@ import click
 import psycopg
 
 from teams_obs.cli.context import Session
-from teams_obs.partitions import MaintenanceError
+from teams_obs.partitions import MaintenanceError, NotDeployed
 from teams_obs.sqitch import EngineError, PlanError
 from teams_obs.sqitch.registry import Notice
 
@@ -26,7 +26,7 @@ class _Group(click.Group):
         except psycopg.OperationalError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise _Failure(f"cannot reach the database: {first}") from exc
-        except (EngineError, PlanError, MaintenanceError) as exc:
+        except (EngineError, PlanError, MaintenanceError, NotDeployed) as exc:
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
             # The primary message names the field; PL/pgSQL CONTEXT lines are noise on a terminal.

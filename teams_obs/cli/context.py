@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,10 +35,12 @@ class Session:
         if self._url is not None:
             return self._url
         if self._embedded is None:
-            self.console.print("[dim]No --db or TEAMS_OBS_DATABASE_URL given: starting an embedded "
-                               "throwaway PostgreSQL[/dim]")
+            # On standard error: standard output may be a --json document.
+            click.echo("No --db or TEAMS_OBS_DATABASE_URL given: starting an embedded throwaway PostgreSQL",
+                       err=True)
             self._embedded = EmbeddedPostgres()
             click.get_current_context().find_root().call_on_close(self._embedded.stop)
+            _exit_normally_when_terminated()
         url = self._embedded.url()
         if deployed and not self.deployed:
             from teams_obs.deploy import deploy_and_maintain
@@ -50,6 +53,17 @@ class Session:
     def connect(self, *, deployed: bool = True) -> Iterator[psycopg.Connection]:
         with psycopg.connect(self.url(deployed=deployed), autocommit=True) as conn:
             yield conn
+
+
+def _exit_normally_when_terminated() -> None:
+    """SIGTERM or SIGHUP (a `timeout`, the end of a CronJob, a closed terminal) would end the process
+    without the clean-up that stops the embedded cluster and removes its files; as a SystemExit it runs,
+    as it does on Ctrl-C."""
+    def exit_(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, exit_)
 
 
 pass_session = click.make_pass_decorator(Session)

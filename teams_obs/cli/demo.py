@@ -20,7 +20,12 @@ from teams_obs.client import Client
 @pass_session
 @click.pass_context
 def demo(ctx: click.Context, session: Session) -> None:
-    """Deploy, verify, show status and log, revert and deploy again; then record and read data."""
+    """Deploy, verify, show status and log, revert and deploy again; then record and read data. Always on
+    an embedded throwaway PostgreSQL: a database named by --db or TEAMS_OBS_DATABASE_URL is not touched."""
+    if not session.embedded:  # the demo reverts everything: never on a database someone named
+        click.echo("teams-obs demo runs on an embedded throwaway PostgreSQL; the database named by --db or "
+                   "TEAMS_OBS_DATABASE_URL is not touched", err=True)
+        session = ctx.obj = Session(None)
     contoso = demo_data.TENANTS["Contoso"]
     user = demo_data.conversation_user(contoso)
 

@@ -4,7 +4,7 @@ something needs attention (for monitoring), 0 otherwise (2: the check itself fai
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -14,13 +14,8 @@ from rich.table import Table
 
 from teams_obs import health
 from teams_obs.cli.context import Session, pass_session
-from teams_obs.cli.listing import json_option
+from teams_obs.cli.listing import IsoTime, json_option
 from teams_obs.taxonomy import DELIVERY_STATUS
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """click.DateTime gives naive datetimes: they mean UTC, never the session's time zone."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _text(value: object) -> str:
@@ -98,9 +93,9 @@ def _show(console: Console, maintenance: list[health.Row], deliveries: list[heal
 
 @click.command("health")
 @click.option("--tenant", type=click.UUID, help="Also show this tenant's deliveries per day.")
-@click.option("--since", type=click.DateTime(), metavar="TIME",
+@click.option("--since", type=IsoTime(),
               help="Start of the window (inclusive; ISO 8601, UTC without offset). Default: 7 days ago.")
-@click.option("--until", type=click.DateTime(), metavar="TIME", help="End of the window (exclusive). Default: now.")
+@click.option("--until", type=IsoTime(), help="End of the window (exclusive). Default: now.")
 @click.option("--failure-threshold", type=click.FloatRange(0, 1), default=health.DEFAULT_FAILURE_THRESHOLD,
               show_default=True, help="Failure rate (failed / (delivered + failed)) over the window that needs "
                                       "attention.")
@@ -114,7 +109,7 @@ def health_command(session: Session, tenant: UUID | None, since: datetime | None
         raise click.UsageError("--since and --until need --tenant")
     with session.connect() as conn:
         maintenance = health.maintenance_status(conn)
-        deliveries = health.delivery_health(conn, tenant, _utc(since), _utc(until)) if tenant else None
+        deliveries = health.delivery_health(conn, tenant, since, until) if tenant else None
     problems = health.problems(maintenance, deliveries, failure_threshold=failure_threshold)
     if as_json:
         document = {"maintenance": maintenance, "deliveries": deliveries,

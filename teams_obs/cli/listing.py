@@ -23,6 +23,10 @@ from rich.table import Table
 
 Row = dict[str, Any]
 
+# The largest value of the functions' integer parameters: a larger one would make the call a bigint and
+# name no function.
+INT4_MAX = 2**31 - 1
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
@@ -62,7 +66,8 @@ def page_options(command: Callable) -> Callable:
     for option in reversed((
         click.option("--since", type=IsoTime(), help="Inclusive lower bound."),
         click.option("--until", type=IsoTime(), help="Exclusive upper bound."),
-        click.option("--limit", type=int, default=50, show_default=True, help="Rows per page (clamped to 1..200)."),
+        click.option("--limit", type=click.IntRange(-INT4_MAX - 1, INT4_MAX, clamp=True), default=50,
+                     show_default=True, help="Rows per page (clamped to 1..200)."),
         click.option("--cursor", metavar="CURSOR", help="next_cursor of the previous page."),
         json_option,
     )):

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from teams_obs import partitions
 from teams_obs.cli.context import Session, pass_session
+from teams_obs.cli.listing import INT4_MAX
 
 
 def _lock_timeout(_context: click.Context, _option: click.Parameter, value: str) -> str:
@@ -22,7 +23,7 @@ def _lock_timeout(_context: click.Context, _option: click.Parameter, value: str)
 
 
 @click.command()
-@click.option("--months-ahead", type=click.IntRange(min=0), default=partitions.DEFAULT_MONTHS_AHEAD,
+@click.option("--months-ahead", type=click.IntRange(0, INT4_MAX), default=partitions.DEFAULT_MONTHS_AHEAD,
               show_default=True, help="Months after the current UTC month that must have a partition.")
 @click.option("--dry-run", is_flag=True, help="Print the SQL of each month to create; execute nothing.")
 @click.option("--lock-timeout", default=partitions.DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="DURATION",
@@ -67,6 +68,11 @@ class Retention:
     table: str
     default: str
 
+    @property
+    def parameter(self) -> str:
+        """The option's name as click passes it to the command."""
+        return self.option.lstrip("-").replace("-", "_")
+
 
 # The DEBUG message with which teams_obs.delete_retention_batch reports each batch it ran.
 BATCH_DONE = "delete_retention_batch: "
@@ -86,7 +92,7 @@ def _retention_options(command):
 
 @click.command()
 @_retention_options
-@click.option("--batch-size", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, INT4_MAX), default=10_000, show_default=True,
               help="About this many rows per DELETE of expired DEFAULT rows and reservations.")
 @pass_session
 def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
@@ -99,7 +105,13 @@ def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
     busy = False
     with session.connect() as conn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                              console=session.console, transient=True) as progress:
-        register_composite(CompositeInfo.fetch(conn, "teams_obs.cleanup_result"), conn)
+        result_type = CompositeInfo.fetch(conn, "teams_obs.cleanup_result")
+        if result_type is None:
+            raise partitions.NotDeployed("retention is not deployed in this database: run teams-obs deploy")
+        register_composite(result_type, conn)
+        # Every interval is checked before the first batch deletes anything.
+        for retention in RETENTIONS:
+            conn.execute("SELECT teams_obs.retention_cutoff(%s::interval)", [intervals[retention.parameter]])
         planned = sum(conn.execute("SELECT count(*) FROM teams_obs.retention_row_batches(%s::regclass, %s)",
                                    [retention.table, batch_size]).fetchone()[0] for retention in RETENTIONS)
         task = progress.add_task("retention batches", total=planned)
@@ -107,7 +119,7 @@ def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
         conn.add_notice_handler(lambda notice: progress.advance(task)
                                 if notice.message_primary.startswith(BATCH_DONE) else None)
         for retention in RETENTIONS:
-            interval = intervals[retention.option.lstrip("-").replace("-", "_")]
+            interval = intervals[retention.parameter]
             progress.update(task, description=retention.table)
             (removed,) = conn.execute("CALL teams_obs.run_retention(%s::regclass, %s::interval, %s)",
                                       [retention.table, interval, batch_size]).fetchone()
