@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-env -u TEAMS_OBS_DATABASE_URL teams-obs demo
+teams-obs demo  # always on an embedded throwaway PostgreSQL
