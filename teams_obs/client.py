@@ -1,79 +1,55 @@
 """A typed client over the SQL interface (SPEC §8), sync and async, on psycopg_pool pools.
 
 Every method is one ``SELECT * FROM teams_obs.<function>(p_name => value, ...)``: the database does the
-work, the client only names the parameters and types the answer. ``never_raise=True`` is for hot paths
-where observability must never break the business operation (as the original recorders did): a failed
-call logs one warning (never the payload) and returns the neutral value ``None`` (``False`` for
-conversation references). JSON arguments are encoded before any round trip, so one that cannot be sent
-(NaN, an object ``json`` cannot encode) is an ``InvalidArgument`` naming the field, never a half-sent call;
-so is text given for a uuid that is no UUID.
+work, the client only names the parameters and types the answer. Each function is declared once below, as
+a Python signature with the SPEC §8 parameter names without ``p_`` (teams_obs.sql_function), so both
+clients take exactly those names and types: an unknown keyword or a value of the wrong Python type
+(``limit="abc"``) is a ``TypeError`` naming it, raised before anything is sent. A value of the right type
+that cannot be sent (text for a uuid that is no UUID, JSON with NaN) is an ``InvalidArgument`` naming the
+field, never a half-sent call.
+
+``never_raise=True`` is for hot paths where observability must never break the business operation (as the
+original recorders did): a call that the database refuses or fails (SQLSTATE, outage, pool timeout), or
+whose argument value cannot be sent, logs one warning (never the payload) and returns the neutral value
+``None`` (``False`` for conversation references). Mistakes in the calling code still raise in that mode,
+because they fail every call alike and swallowing them would lose every record quietly: ``TypeError`` and
+``PoolClosed`` (a call through a pool the caller closed or never opened).
 """
 
 from __future__ import annotations
 
 import functools
-import json
+import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Json, Jsonb
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed
+
+from teams_obs.sql_function import Call, InvalidArgument, JsonDocument, Page, Row, SqlFunction, Uuid
+
+__all__ = ["CALLS", "NEVER_RAISE_POOL_TIMEOUT", "AsyncClient", "Client", "InvalidArgument", "Page",
+           "RecordedAuditEvent", "RecordedDelivery"]
 
 log = logging.getLogger("teams_obs")
 # What a failed call returns under never_raise when it is not None.
 _NEUTRAL = {"record_conversation_reference": False}
+# How long a call waits for a pooled connection under never_raise unless connect() is told otherwise:
+# psycopg_pool's 30 s would hold every hot-path call that long during a database outage before it
+# returns the neutral value; a healthy pool hands out a connection in milliseconds.
+NEVER_RAISE_POOL_TIMEOUT = 2.0
 
-
-class InvalidArgument(ValueError):
-    """An argument the client cannot send, refused before any round trip as the database refuses bad input."""
-
-    sqlstate = "22023"
-
-
-def _typed_value(value: Any) -> Any:
-    """JSON for the typed values a row or an activity may hold (its columns are uuid, timestamptz, ...)."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-# The uuid parameters of the SQL interface. Sent as text, a value that is no UUID would be refused by
-# PostgreSQL's uuid input (22P02) before the function runs, in a message that names no parameter (inside
-# record_deliveries' rows the function itself names the element and key).
-_UUID_PARAMETERS = frozenset({"tenant", "internal_notification_id", "actor_user_id"})
-
-
-def _uuid(field: str, value: Any) -> Any:
-    """Text given for a uuid as a UUID, or InvalidArgument naming ``field``; any other value unchanged."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidArgument(f'{field}: invalid value "{value[:100]}"; expected a UUID') from None
-
-
-def _json(field: str, value: Any, wrapper: type[Json] | type[Jsonb], *, typed: bool = True) -> Json | Jsonb:
-    """``value`` encoded now, or InvalidArgument naming ``field`` (the message never quotes the value's text).
-
-    ``typed=False`` for the audit payload: it is hashed as the JSON it is, so nothing is converted.
-    """
-    try:
-        text = json.dumps(value, allow_nan=False, default=_typed_value if typed else None)
-    except (TypeError, ValueError) as exc:
-        raise InvalidArgument(f"{field}: {exc}") from exc
-    return wrapper(text, dumps=str)
+# The Python types of the json/jsonb parameters.
+DeliveryRows = Annotated[Sequence[Mapping[str, Any]], JsonDocument(Jsonb, container=Sequence)]
+Activity = Annotated[Mapping[str, Any], JsonDocument(Jsonb)]
+# Hashed as the JSON it is (RFC 8785), so nothing in it is converted.
+Payload = Annotated[Any, JsonDocument(Json, typed=False)]
 
 
 @dataclass(frozen=True)
@@ -91,146 +67,153 @@ class RecordedAuditEvent:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list function; pass ``next_cursor`` back to get the next one (None: no more)."""
-
-    rows: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class _Call:
-    """A function call in named notation, and how to shape its rows."""
-
-    function: str
-    params: Mapping[str, Any]
-    shape: str  # "delivery" | "audit" (a dataclass), "rows", "first", "page", "scalar"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "params", {name: _uuid(name, value) if name in _UUID_PARAMETERS else value
-                                            for name, value in self.params.items()})
-
-    def query(self) -> sql.Composed:
-        arguments = sql.SQL(", ").join(
-            sql.SQL("{} => {}").format(sql.Identifier(f"p_{name}"), sql.Placeholder(name))
-            for name in self.params
-        )
-        return sql.SQL("SELECT * FROM teams_obs.{}({})").format(sql.Identifier(self.function), arguments)
-
-    def values(self) -> dict[str, Any]:
-        return dict(self.params)
-
-    def shape_rows(self, rows: list[dict[str, Any]]) -> Any:
-        if self.shape == "rows":
-            return rows
-        if self.shape == "first":
-            return rows[0]
-        if self.shape == "scalar":
-            return next(iter(rows[0].values()))
-        if self.shape == "page":
-            return Page([{k: v for k, v in r.items() if k != "next_cursor"} for r in rows],
-                        rows[-1]["next_cursor"] if rows else None)
-        cls = {"delivery": RecordedDelivery, "audit": RecordedAuditEvent}[self.shape]
-        return cls(**rows[0])
+@SqlFunction
+def record_delivery(tenant: Uuid, destination_type: str, destination_id: str, status: str, *,
+                    internal_notification_id: Uuid | None = None, category: str | None = None,
+                    attempt_number: int | None = None, error_code: str | None = None,
+                    error_message: str | None = None, retryable: bool | None = None,
+                    provider_message_id: str | None = None, provider_request_id: str | None = None,
+                    sent_at: datetime | None = None, delivered_at: datetime | None = None,
+                    responded_at: datetime | None = None, nonce: str | None = None) -> RecordedDelivery:
+    """Record one delivery outcome, idempotently: a repeat gives ``inserted=False`` and the original row."""
 
 
-def _given(**optional: Any) -> dict[str, Any]:
-    """Optional arguments the caller gave; the others keep the SQL function's defaults."""
-    return {name: value for name, value in optional.items() if value is not None}
+@SqlFunction
+def record_deliveries(tenant: Uuid, rows: DeliveryRows) -> list[Row]:
+    """Record many outcomes in one call; ``rows`` are dicts of record_delivery's parameters but tenant."""
 
 
-def _calls():
-    """The SQL interface, written once for both clients."""
-
-    def record_delivery(tenant, destination_type, destination_id, status, **fields) -> _Call:
-        return _Call("record_delivery", {"tenant": tenant, "destination_type": destination_type,
-                                         "destination_id": destination_id, "status": status, **_given(**fields)},
-                     "delivery")
-
-    def record_deliveries(tenant, rows: Sequence[Mapping[str, Any]]) -> _Call:
-        return _Call("record_deliveries", {"tenant": tenant, "rows": _json("rows", list(rows), Jsonb)}, "rows")
-
-    def record_audit_event(tenant, surface, action_id, result_status, *, payload: Any = None,
-                           **fields) -> _Call:
-        wrapped = None if payload is None else _json("payload", payload, Json, typed=False)
-        return _Call("record_audit_event", {"tenant": tenant, "surface": surface, "action_id": action_id,
-                                            "result_status": result_status,
-                                            **_given(payload=wrapped, **fields)},
-                     "audit")
-
-    def record_conversation_reference(tenant, activity: Mapping[str, Any],
-                                      activity_at: datetime | None = None) -> _Call:
-        return _Call("record_conversation_reference",
-                     {"tenant": tenant, "activity": _json("activity", activity, Jsonb),
-                      **_given(activity_at=activity_at)},
-                     "scalar")
-
-    def list_deliveries(tenant, **filters) -> _Call:
-        return _Call("list_deliveries", {"tenant": tenant, **_given(**filters)}, "page")
-
-    def list_audit_events(tenant, **filters) -> _Call:
-        return _Call("list_audit_events", {"tenant": tenant, **_given(**filters)}, "page")
-
-    def latest_conversation_reference(tenant, microsoft_user_id, conversation_type="personal") -> _Call:
-        return _Call("latest_conversation_reference", {"tenant": tenant, "microsoft_user_id": microsoft_user_id,
-                                                        "conversation_type": conversation_type}, "rows")
-
-    def find_conversation_reference(tenant, conversation_id) -> _Call:
-        return _Call("find_conversation_reference", {"tenant": tenant, "conversation_id": conversation_id}, "rows")
-
-    def graph_status_error(http_status: int | None) -> _Call:
-        """(error_code, retryable) for a Graph HTTP status; None for a request that threw."""
-        return _Call("graph_status_error", {"http_status": http_status}, "first")
-
-    def delivery_health(tenant, since: datetime | None = None, until: datetime | None = None) -> _Call:
-        return _Call("delivery_health", {"tenant": tenant, **_given(since=since, until=until)}, "rows")
-
-    return {f.__name__: f for f in (record_delivery, record_deliveries, record_audit_event,
-                                    record_conversation_reference, list_deliveries, list_audit_events,
-                                    latest_conversation_reference, find_conversation_reference,
-                                    graph_status_error, delivery_health)}
+@SqlFunction
+def record_audit_event(tenant: Uuid, surface: str, action_id: str, result_status: str, *,
+                       actor_user_id: Uuid | None = None, microsoft_user_id: str | None = None,
+                       target_type: str | None = None, target_id: str | None = None,
+                       idempotency_key: str | None = None, payload: Payload = None,
+                       payload_hash: str | None = None, error_code: str | None = None) -> RecordedAuditEvent:
+    """Record one executed Teams mutation. ``payload`` is the parsed JSON value (dict, list, ...): only its
+    RFC 8785 hash is stored. For raw JSON text pass ``payload_hash=teams_obs.jcs.payload_hash(text)``."""
 
 
-CALLS = _calls()
+@SqlFunction
+def record_conversation_reference(tenant: Uuid, activity: Activity, activity_at: datetime | None = None) -> bool:
+    """Upsert the conversation reference of a parsed Bot Framework activity; False when it lacks one."""
+
+
+@SqlFunction
+def list_deliveries(tenant: Uuid, *, status: str | None = None, category: str | None = None,
+                    destination_type: str | None = None, error_code: str | None = None,
+                    internal_notification_id: Uuid | None = None, since: datetime | None = None,
+                    until: datetime | None = None, limit: int | None = None, cursor: str | None = None) -> Page:
+    """One page of the tenant's deliveries, newest first."""
+
+
+@SqlFunction
+def list_audit_events(tenant: Uuid, *, surface: str | None = None, action_id: str | None = None,
+                      actor_user_id: Uuid | None = None, result_status: str | None = None,
+                      target_type: str | None = None, target_id: str | None = None,
+                      since: datetime | None = None, until: datetime | None = None, limit: int | None = None,
+                      cursor: str | None = None, error_code: str | None = None) -> Page:
+    """One page of the tenant's audit events, newest first."""
+
+
+@SqlFunction
+def latest_conversation_reference(tenant: Uuid, microsoft_user_id: str,
+                                  conversation_type: str | None = "personal") -> list[Row]:
+    """The user's most recently active conversation reference of that type (None: any); [] if none."""
+
+
+@SqlFunction
+def find_conversation_reference(tenant: Uuid, conversation_id: str) -> list[Row]:
+    """The references of one conversation, newest activity first; [] if unknown."""
+
+
+@SqlFunction
+def graph_status_error(http_status: int | None) -> Row:
+    """(error_code, retryable) for a Graph HTTP status; None for a request that threw."""
+
+
+@SqlFunction
+def delivery_health(tenant: Uuid, since: datetime | None = None, until: datetime | None = None) -> list[Row]:
+    """Per UTC day of [since, until) and then the whole window (``day`` None); default the last 7 days."""
+
+
+CALLS: dict[str, SqlFunction] = {function.__name__: function for function in (
+    record_delivery, record_deliveries, record_audit_event, record_conversation_reference, list_deliveries,
+    list_audit_events, latest_conversation_reference, find_conversation_reference, graph_status_error,
+    delivery_health)}
+
+
+def _pool_options(never_raise: bool, timeout: float | None, options: dict[str, Any]) -> dict[str, Any]:
+    if timeout is None and never_raise:
+        timeout = NEVER_RAISE_POOL_TIMEOUT
+    return options if timeout is None else {**options, "timeout": timeout}
 
 
 class _Base:
-    def __init__(self, never_raise: bool):
+    def __init__(self, pool: ConnectionPool | AsyncConnectionPool, *, never_raise: bool = False):
+        self.pool = pool
         self.never_raise = never_raise
 
     def _failed(self, function: str, exc: psycopg.Error | InvalidArgument) -> Any:
-        if not self.never_raise:
+        # A closed pool is the caller's bug (it closed what it still calls through), not an outage.
+        if not self.never_raise or isinstance(exc, PoolClosed):
             raise exc
-        # The message names the field and SQLSTATE; it never carries an audit payload (SPEC §5).
-        log.warning("teams_obs.%s failed [%s]: %s", function, exc.sqlstate, str(exc).splitlines()[0])
+        # The message names the field and SQLSTATE (the error class when there is none, as for a pool
+        # timeout); it never carries an audit payload (SPEC §5).
+        log.warning("teams_obs.%s failed [%s]: %s", function, exc.sqlstate or type(exc).__name__,
+                    str(exc).splitlines()[0])
         return _NEUTRAL.get(function)
 
 
+def _method(function: SqlFunction) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._run(function.__name__, functools.partial(function, *args, **kwargs))
+
+    functools.update_wrapper(method, function)
+    # With self first, inspect.signature() of a bound method drops self, not tenant.
+    self_parameter = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    method.__signature__ = function.signature.replace(
+        parameters=[self_parameter, *function.signature.parameters.values()])
+    return method
+
 
 def _with_calls(cls: type[_Base]) -> type[_Base]:
-    """Give a client one method per SQL function, with the factory's signature and docs."""
-    for name, factory in CALLS.items():
-        def method(self, *args, _factory=factory, **kwargs):
-            return self._run(_factory.__name__, functools.partial(_factory, *args, **kwargs))
-
-        setattr(cls, name, functools.update_wrapper(method, factory))
+    """Give a client one method per SQL function, with its declaration's signature and docs."""
+    for name, function in CALLS.items():
+        setattr(cls, name, _method(function))
     return cls
 
 
 @_with_calls
 class Client(_Base):
-    """Synchronous client: ``Client(ConnectionPool(url))`` or ``Client.connect(url)``."""
+    """Synchronous client: ``with Client.connect(url) as obs:``, or ``Client(pool)`` on a ConnectionPool.
 
-    def __init__(self, pool: ConnectionPool, *, never_raise: bool = False):
-        super().__init__(never_raise)
-        self.pool = pool
+    The client owns its pool: ``close()`` and the end of the ``with`` block close it.
+    """
+
+    pool: ConnectionPool
 
     @classmethod
-    def connect(cls, url: str, *, never_raise: bool = False, **pool_options) -> Client:
-        return cls(ConnectionPool(url, open=True, **pool_options), never_raise=never_raise)
+    def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
+                **pool_options: Any) -> Client:
+        """A client on a new open pool (``pool_options``: psycopg_pool's, such as min_size, max_size).
 
-    def _run(self, function: str, make_call: Callable[[], _Call]) -> Any:
+        ``timeout``: seconds a call waits for a pooled connection before it fails (logged and None under
+        never_raise); default NEVER_RAISE_POOL_TIMEOUT (2 s) under never_raise, else psycopg_pool's 30 s.
+        """
+        return cls(ConnectionPool(url, open=True, **_pool_options(never_raise, timeout, pool_options)),
+                   never_raise=never_raise)
+
+    def __enter__(self) -> Client:
+        self.pool.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def _run(self, function: str, make_call: Callable[[], Call]) -> Any:
         try:
             call = make_call()
             with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
@@ -239,19 +222,33 @@ class Client(_Base):
             return self._failed(function, exc)
         return call.shape_rows(rows)
 
-    def close(self) -> None:
-        self.pool.close()
-
 
 @_with_calls
 class AsyncClient(_Base):
-    """Asynchronous client over an ``AsyncConnectionPool``; the same methods, awaited."""
+    """Asynchronous client, the same methods awaited: ``async with await AsyncClient.connect(url) as obs:``,
+    or ``AsyncClient(pool)`` on an AsyncConnectionPool. The client owns its pool, as Client does."""
 
-    def __init__(self, pool: AsyncConnectionPool, *, never_raise: bool = False):
-        super().__init__(never_raise)
-        self.pool = pool
+    pool: AsyncConnectionPool
 
-    async def _run(self, function: str, make_call: Callable[[], _Call]) -> Any:
+    @classmethod
+    async def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
+                      **pool_options: Any) -> AsyncClient:
+        """A client on a new open pool; the options and ``timeout`` as for ``Client.connect``."""
+        pool = AsyncConnectionPool(url, open=False, **_pool_options(never_raise, timeout, pool_options))
+        await pool.open()
+        return cls(pool, never_raise=never_raise)
+
+    async def __aenter__(self) -> AsyncClient:
+        await self.pool.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def _run(self, function: str, make_call: Callable[[], Call]) -> Any:
         try:
             call = make_call()
             async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import logging
+import socket
+import time
+import typing
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import psycopg
 import pytest
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed, PoolTimeout
 
-from teams_obs.client import AsyncClient, Client, InvalidArgument, Page, RecordedDelivery
+from teams_obs import jcs
+from teams_obs.client import (
+    CALLS,
+    NEVER_RAISE_POOL_TIMEOUT,
+    AsyncClient,
+    Client,
+    InvalidArgument,
+    Page,
+    RecordedDelivery,
+)
 from tests.tenant_data import activity
 
 TENANT = str(uuid.uuid4())
@@ -179,3 +194,204 @@ def test_async_client(db_url):
     recorded, page, refused = asyncio.run(scenario())
     assert recorded.inserted and page.rows[0]["delivery_id"] == recorded.delivery_id
     assert refused is None
+
+
+@pytest.fixture(params=["Client", "AsyncClient"])
+def call_never_raise(request, db_url):
+    """``call(method, *args, **kwargs)``: one call through a never_raise Client or AsyncClient, its result."""
+    if request.param == "Client":
+        with Client.connect(db_url, never_raise=True, min_size=1, max_size=1) as client:
+            yield lambda method, *args, **kwargs: getattr(client, method)(*args, **kwargs)
+        return
+
+    def call(method, *args, **kwargs):
+        async def scenario():
+            async with await AsyncClient.connect(db_url, never_raise=True, min_size=1, max_size=1) as client:
+                return await getattr(client, method)(*args, **kwargs)
+
+        return asyncio.run(scenario())
+
+    yield call
+
+
+def stored_rows(db) -> int:
+    return db.execute("SELECT (SELECT count(*) FROM teams_obs.notification_deliveries)"
+                      " + (SELECT count(*) FROM teams_obs.audit_events)"
+                      " + (SELECT count(*) FROM teams_obs.conversation_references)").fetchone()[0]
+
+
+RECORD = (TENANT, "bot_dm", "x", "sent")
+
+
+@pytest.mark.parametrize(("method", "args", "keyword"), [
+    ("record_delivery", RECORD, "interal_notification_id"),
+    ("record_delivery", RECORD, "nonse"),
+    ("record_audit_event", (TENANT, "bot", "add_note", "success"), "payload_hsh"),
+    ("list_deliveries", (TENANT,), "stauts"),
+])
+def test_an_unknown_keyword_raises_even_under_never_raise(call_never_raise, db, method, args, keyword):
+    """A misspelt keyword on the hot path would otherwise lose every record quietly; nothing is sent."""
+    with pytest.raises(TypeError, match=rf"^{method}\(\) got an unexpected keyword argument '{keyword}'; "
+                                        r"its parameters: tenant, "):
+        call_never_raise(method, *args, **{keyword: "a"})
+    assert stored_rows(db) == 0
+
+
+def test_the_error_for_an_unknown_keyword_lists_the_spec_parameters(client):
+    with pytest.raises(TypeError) as raised:
+        client.list_deliveries(TENANT, stauts="failed")
+    assert str(raised.value) == (
+        "list_deliveries() got an unexpected keyword argument 'stauts'; its parameters: tenant, status, category, "
+        "destination_type, error_code, internal_notification_id, since, until, limit, cursor")
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs", "message"), [
+    ("list_deliveries", (TENANT,), {"limit": "abc"}, "list_deliveries() argument limit must be int, not str"),
+    ("list_audit_events", (TENANT,), {"limit": True}, "list_audit_events() argument limit must be int, not bool"),
+    ("list_deliveries", (TENANT,), {"since": "2026-01-01"},
+     "list_deliveries() argument since must be datetime, not str"),
+    ("record_delivery", RECORD, {"attempt_number": 2.0}, "record_delivery() argument attempt_number must be int, "
+                                                         "not float"),
+    ("record_delivery", RECORD, {"retryable": 1}, "record_delivery() argument retryable must be bool, not int"),
+    ("record_delivery", (TENANT, "bot_dm", 42, "sent"), {}, "record_delivery() argument destination_id must be "
+                                                            "str, not int"),
+    ("record_delivery", (1234, "bot_dm", "x", "sent"), {}, "record_delivery() argument tenant must be UUID or "
+                                                           "str, not int"),
+    ("record_delivery", ("tenant-1", "bot_dm", "x", "sent"), {"retryable": "no"},
+     "record_delivery() argument retryable must be bool, not str"),
+    ("graph_status_error", ("429",), {}, "graph_status_error() argument http_status must be int, not str"),
+    ("record_deliveries", (TENANT, {"destination_type": "chat", "destination_id": "c", "status": "sent"}), {},
+     "record_deliveries() argument rows must be Sequence, not dict"),
+    ("record_deliveries", (TENANT, ({"destination_type": "chat"} for _ in range(2))), {},
+     "record_deliveries() argument rows must be Sequence, not generator"),
+])
+def test_a_value_of_the_wrong_python_type_raises_even_under_never_raise(call_never_raise, db, method, args,
+                                                                         kwargs, message):
+    """Detected without the server, so never swallowed; checked before any value that cannot be sent (the
+    bad tenant text of one case), which never_raise would swallow."""
+    with pytest.raises(TypeError) as raised:
+        call_never_raise(method, *args, **kwargs)
+    assert str(raised.value) == message
+    assert stored_rows(db) == 0
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs", "field"), [
+    ("record_audit_event", (TENANT, "bot", "add_note", "success"), {"payload": '{"ticketId": "T-1"}'}, "payload"),
+    ("record_audit_event", (TENANT, "bot", "add_note", "success"), {"payload": b'{"ticketId": "T-1"}'}, "payload"),
+    ("record_conversation_reference", (TENANT, json.dumps(activity("aad-7", "a:c-7").obj)), {}, "activity"),
+    ("record_deliveries", (TENANT, '[{"destination_type": "chat", "destination_id": "c", "status": "sent"}]'), {},
+     "rows"),
+])
+def test_json_text_is_refused_where_the_parsed_value_belongs(call_never_raise, db, method, args, kwargs, field):
+    """Text would be sent as one JSON string value: hashed as that (a payload) or recording nothing."""
+    with pytest.raises(TypeError) as raised:
+        call_never_raise(method, *args, **kwargs)
+    assert str(raised.value) == (f"{method}() argument {field} takes the parsed JSON value (dict, list, ...), "
+                                 "not JSON text")
+    assert stored_rows(db) == 0
+
+
+def test_payload_text_is_hashed_as_teams_obs_jcs_hashes_it(client):
+    """The text is refused as payload; its parsed value, or its hash from teams_obs.jcs, gives the same hash."""
+    text = '{"b": 1, "a": [1.0, "x"], "note": "Customer called back"}'
+    with pytest.raises(TypeError, match="not JSON text"):
+        client.record_audit_event(TENANT, "bot", "add_note", "success", payload=text)
+    parsed = client.record_audit_event(TENANT, "bot", "add_note", "success", payload=json.loads(text))
+    hashed = client.record_audit_event(TENANT, "bot", "add_note", "success", payload_hash=jcs.payload_hash(text))
+    assert parsed.payload_hash == hashed.payload_hash == jcs.payload_hash(text)
+
+
+SQL_TYPES = {"uuid": {uuid.UUID, str}, "text": {str}, "integer": {int}, "boolean": {bool},
+             "timestamp with time zone": {datetime}}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_each_method_declares_its_sql_function_s_parameters(db, name):
+    """The deployed function's parameter names (in order, without p_), which of them have defaults, and their
+    types: the client accepts exactly the SPEC §8 names, each as the Python type of its SQL type."""
+    function = CALLS[name]
+    [(names, modes, defaults, sql_types)] = db.execute(
+        "SELECT proargnames, proargmodes::text[], pronargdefaults, proargtypes::oid[]::regtype[]::text[]"
+        " FROM pg_proc WHERE pronamespace = 'teams_obs'::regnamespace AND proname = %s", [name]).fetchall()
+    inputs = [arg.removeprefix("p_") for arg, mode in zip(names, modes or ["i"] * len(names), strict=True)
+              if mode in ("i", "b")]
+    parameters = function.signature.parameters
+    assert list(parameters) == inputs
+    assert [p for p in parameters if parameters[p].default is not inspect.Parameter.empty] == \
+        inputs[len(inputs) - defaults:]
+    hints = typing.get_type_hints(inspect.unwrap(function), include_extras=True)
+    for parameter, sql_type in zip(parameters, sql_types, strict=True):
+        hint = hints[parameter]
+        if sql_type in ("json", "jsonb"):
+            assert typing.get_origin(hint) is Annotated, parameter
+        else:
+            assert set(typing.get_args(hint) or (hint,)) - {type(None)} == SQL_TYPES[sql_type], parameter
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_a_bound_method_shows_its_sql_function_s_signature(client_class):
+    """help() and IDEs show the parameters a call takes: tenant first, not dropped as if it were self."""
+    client = client_class(None)
+    for name, function in CALLS.items():
+        assert inspect.signature(getattr(client, name)) == function.signature
+
+
+def test_a_closed_pool_raises_even_under_never_raise(db_url):
+    """Calling through a pool the caller closed (or never opened) is the caller's bug, not an outage."""
+    client = Client.connect(db_url, never_raise=True, min_size=1, max_size=1)
+    client.close()
+    with pytest.raises(PoolClosed):
+        client.record_delivery(*RECORD)
+
+    async def scenario():
+        never_opened = AsyncClient(AsyncConnectionPool(db_url, open=False), never_raise=True)
+        with pytest.raises(PoolClosed):
+            await never_opened.record_delivery(*RECORD)
+
+    asyncio.run(scenario())
+
+
+def test_clients_are_context_managers_owning_their_pool(db_url):
+    with Client.connect(db_url, min_size=1, max_size=1) as client:
+        assert client.record_delivery(*RECORD).inserted
+    assert client.pool.closed
+    with Client(ConnectionPool(db_url, open=False, min_size=1, max_size=1)) as opened_here:
+        assert opened_here.list_deliveries(TENANT).rows[0]["destination_type"] == "bot_dm"
+    assert opened_here.pool.closed
+
+    async def scenario():
+        async with await AsyncClient.connect(db_url, min_size=1, max_size=1) as client:
+            page = await client.list_deliveries(TENANT)
+        connected = await AsyncClient.connect(db_url, min_size=1, max_size=1)
+        health = await connected.delivery_health(TENANT)
+        await connected.close()
+        return page, client.pool.closed, health, connected.pool.closed
+
+    page, closed, health, connected_closed = asyncio.run(scenario())
+    assert len(page.rows) == 1 and closed and health[-1]["total"] == 1 and connected_closed
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_never_raise_waits_briefly_for_a_database_it_cannot_reach(caplog):
+    """psycopg_pool's own 30 s wait would hold every hot-path call that long during an outage."""
+    url = f"postgresql://teams_obs@127.0.0.1:{unused_port()}/nowhere"
+    with Client.connect(url, never_raise=True, min_size=1, max_size=1) as client, \
+            caplog.at_level(logging.WARNING, logger="teams_obs"):
+        started = time.monotonic()
+        assert client.record_delivery(*RECORD) is None
+        waited = time.monotonic() - started
+    assert NEVER_RAISE_POOL_TIMEOUT * 0.9 <= waited < NEVER_RAISE_POOL_TIMEOUT + 5  # a loaded machine is slow
+    assert "teams_obs.record_delivery failed [PoolTimeout]: " in caplog.text
+    with Client.connect(url, timeout=0.2, min_size=1, max_size=1) as strict, pytest.raises(PoolTimeout):
+        strict.record_delivery(*RECORD)
+
+    async def scenario():
+        async with await AsyncClient.connect(url, never_raise=True, min_size=1, max_size=1) as client:
+            return client.pool.timeout, await client.record_delivery(*RECORD)
+
+    assert asyncio.run(scenario()) == (NEVER_RAISE_POOL_TIMEOUT, None)

@@ -30,18 +30,15 @@ def demo(ctx: click.Context, session: Session) -> None:
     user = demo_data.conversation_user(contoso)
 
     def record() -> None:
-        client = Client.connect(session.url(deployed=False), min_size=1, max_size=1)
-        try:
-            table = Table("tenant", "recorded", "duplicates", "sent", "delivered", "failed", "skipped",
-                          "audit events")
+        table = Table("tenant", "recorded", "duplicates", "sent", "delivered", "failed", "skipped",
+                      "audit events")
+        with Client.connect(session.url(deployed=False), min_size=1, max_size=1) as client:
             for name, tenant in demo_data.TENANTS.items():
                 counts = demo_data.record_deliveries(client, tenant, 40 if name == "Contoso" else 15)
                 events = demo_data.record_audit_events(client, tenant)
                 demo_data.record_conversations(client, tenant)
                 table.add_row(name, *(str(counts[k]) for k in ("recorded", "duplicates", "sent", "delivered",
                                                               "failed", "skipped")), str(events))
-        finally:
-            client.close()
         session.console.print(table)
 
     def health() -> None:
