@@ -12,8 +12,17 @@ from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, DEPLOY_MODES
 from teams_obs.sqitch.plan import Change
 from teams_obs.sqitch.registry import Notice
 
-_to_option = click.option("--to", "to", metavar="CHANGE",
-                          help="Stop at this change (name, @tag, name@tag or change id).")
+# sqitch's change specs, and where each command reads them as sqitch does.
+_SPEC = ("a name, @tag, name@tag, change id, @HEAD or @ROOT, each optionally followed by ^, ^^ or ^N for that "
+         "many changes earlier, or ~, ~~ or ~N for later")
+_IN_THE_PLAN = "read in sqitch.plan, where @HEAD is its last change"
+_IN_THE_DATABASE = "read in the database, where @HEAD is the latest change deployed and ^ and ~ count deployed changes"
+
+
+def _change_option(flag: str, lead: str, where: str):
+    return click.option(flag, flag.lstrip("-") + "_change", metavar="CHANGE", help=f"{lead}: {_SPEC}; {where}.")
+
+
 # sqitch's option: at least a second, as 0 would make PostgreSQL's lock_timeout wait forever.
 _lock_timeout_option = click.option(
     "--lock-timeout", "lock_timeout_s", type=click.IntRange(min=1), default=DEFAULT_LOCK_TIMEOUT_S, show_default=True,
@@ -26,27 +35,27 @@ def _engine(session: Session, lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S) -> E
 
 
 @click.command()
-@_to_option
+@_change_option("--to", "Deploy through this change", _IN_THE_PLAN)
 @click.option("--verify/--no-verify", default=False, help="Run each change's verify script after deploying it.")
 @click.option("--mode", type=click.Choice(DEPLOY_MODES), default="all", show_default=True,
               help="On failure revert all changes of this run, back to the last tag, or only the failed one.")
 @_lock_timeout_option
 @pass_session
-def deploy(session: Session, to: str | None, verify: bool, mode: str, lock_timeout_s: int) -> None:
+def deploy(session: Session, to_change: str | None, verify: bool, mode: str, lock_timeout_s: int) -> None:
     """Deploy the changes of sqitch.plan not yet in the database."""
-    deploy_and_maintain(session.url(deployed=False), echo=session.console.print, to=to, verify=verify,
+    deploy_and_maintain(session.url(deployed=False), echo=session.console.print, to=to_change, verify=verify,
                         mode=mode, lock_timeout_s=lock_timeout_s)
 
 
 @click.command()
-@_to_option
+@_change_option("--to", "Revert the changes deployed after this one", _IN_THE_DATABASE)
 @click.option("-y", "yes", is_flag=True, help="Do not ask for confirmation.")
 @_lock_timeout_option
 @pass_session
-def revert(session: Session, to: str | None, yes: bool, lock_timeout_s: int) -> None:
+def revert(session: Session, to_change: str | None, yes: bool, lock_timeout_s: int) -> None:
     """Revert deployed changes (all of them, or those after --to)."""
     confirm = None if yes else (lambda question: click.confirm(question, default=False))
-    _engine(session, lock_timeout_s).revert(to, confirm=confirm)
+    _engine(session, lock_timeout_s).revert(to_change, confirm=confirm)
 
 
 def _print_undeployed(session: Session, pending: list[Change]) -> None:
@@ -58,11 +67,13 @@ def _print_undeployed(session: Session, pending: list[Change]) -> None:
 
 
 @click.command()
+@_change_option("--from", "Start at this deployed change", _IN_THE_DATABASE)
+@_change_option("--to", "Stop at this deployed change", _IN_THE_DATABASE)
 @pass_session
-def verify(session: Session) -> None:
-    """Run the verify script of every deployed change and check the deployed order."""
+def verify(session: Session, from_change: str | None, to_change: str | None) -> None:
+    """Run the verify script of every deployed change (or of those --from, --to) and check the deployed order."""
     engine = _engine(session)
-    report = engine.verify()
+    report = engine.verify(from_change, to_change)
     if not report.checked:
         session.console.print("No changes deployed" if engine.plan.changes
                               else "Nothing to verify (no planned or deployed changes)")
@@ -90,7 +101,7 @@ def status(session: Session) -> None:
     latest = deployed[-1]
     console.print(f"# Project:  {engine.plan.project}\n# Change:   {latest.change_id}\n# Name:     {latest.change}")
     if latest.tags:
-        console.print(f"# Tag:      {', '.join(latest.tags)}")
+        console.print(f"# {'Tag: ' if len(latest.tags) == 1 else 'Tags:'}     {', '.join(latest.tags)}")
     console.print(f"# Deployed: {latest.committed_at:%Y-%m-%d %H:%M:%S %z}\n"
                   f"# By:       {latest.committer_name} <{latest.committer_email}>\n# ")
     _print_undeployed(session, pending)

@@ -22,7 +22,7 @@ import psycopg
 
 from teams_obs.project_files import project_dir
 from teams_obs.sqitch.plan import Change, Plan, load_plan
-from teams_obs.sqitch.registry import ADVISORY_LOCK, EngineError, Identity, Notice, Registry
+from teams_obs.sqitch.registry import ADVISORY_LOCK, DeployedChange, EngineError, Identity, Notice, Registry
 
 Echo = Callable[[str], None]
 DEPLOY_MODES = ("all", "tag", "change")
@@ -136,9 +136,7 @@ class Engine:
         index = self.plan.index_of(latest.change_id)
         if index is None:
             raise EngineError(
-                f"Cannot find change {latest.change_id} ({' '.join([latest.change, *latest.tags])}) "
-                f"in {self.plan.path}"
-            )
+                f"Cannot find change {latest.change_id} ({latest.format_name_with_tags}) in {self.plan.path}")
         return index
 
     def _align_names(self, names: list[str]) -> None:
@@ -155,6 +153,7 @@ class Engine:
         reg.check_release()
 
     def _index(self, spec: str) -> int:
+        """Where deploy's ``--to`` points: read in the plan, so ``@HEAD`` is the plan's last change."""
         index = self.plan.index_of(spec)
         if index is None:
             raise EngineError(f'Unknown change: "{spec}"')
@@ -168,6 +167,9 @@ class Engine:
             raise EngineError("Nothing to deploy (empty plan)")
         with self._session(lock=True) as (reg, scripts):
             position = self._position(reg)
+            if position >= 0:  # as sqitch, tags planned after the latest deployed change are logged first
+                reg.check_release()
+                self._log_new_tags(reg, self.plan.changes[position])
             to_index = len(self.plan.changes) - 1 if to is None else self._index(to)
             if to_index == position:
                 self.echo(f'Nothing to deploy (already at "{to}")' if to else "Nothing to deploy (up-to-date)")
@@ -181,9 +183,6 @@ class Engine:
                     self.echo(f"Adding registry tables to {self.destination}")
                     reg.initialize(self.identity)
                 reg.register_project(self.identity)
-            else:
-                reg.check_release()
-                self._log_new_tags(reg, self.plan.changes[position])
             pending = self.plan.changes[position + 1 : to_index + 1]
             self._align_names([c.format_name_with_tags for c in pending])
             through = f" through {pending[-1].format_name_with_tags}" if to else ""
@@ -215,11 +214,11 @@ class Engine:
                 target = self.plan.find(dep.key_name) if not dep.is_external(self.plan.project) else None
                 if target is None and not dep.is_external(self.plan.project) and not dep.id:
                     raise EngineError(f'Unable to find change "{dep.key_name}" in plan {self.plan.path}')
-                if (target and target.id in seen) or reg.change_id_for(dep):
+                if (target and target.id in seen) or reg.change_id_for_depend(dep, target):
                     conflicts.append(dep.as_string(self.plan.project))
             for dep in change.requires:
                 target = self.plan.find(dep.key_name) if not dep.is_external(self.plan.project) else None
-                dep_id = target.id if target and target.id in seen else reg.change_id_for(dep)
+                dep_id = target.id if target and target.id in seen else reg.change_id_for_depend(dep, target)
                 if dep_id is None:
                     missing.append(dep.as_string(self.plan.project))
                 resolved[dep] = dep_id
@@ -280,7 +279,7 @@ class Engine:
             return
         self.echo(f"Reverting to {back_to}" if back_to else "Reverting all changes")
         for change in reversed(done):
-            self._revert_change(reg, scripts, change)
+            self._revert_change(reg, scripts, change, change.format_name_with_tags)
 
     # -- revert ----------------------------------------------------------------------------------
     def revert(self, to: str | None = None, *, confirm: Callable[[str], bool] | None = None) -> list[Change]:
@@ -289,13 +288,12 @@ class Engine:
             self._position(reg)  # refuses, like sqitch, when the latest deployed change left the plan
             deployed = reg.deployed()
             if to is not None:
-                target = self.plan.find(to)
+                change_id = reg.change_id_for_key(to)  # read in the registry: @HEAD is the latest deployed
+                target = None if change_id is None else reg.deployed_change(change_id)
                 if target is None:
-                    raise EngineError(f'Unknown change: "{to}"')
-                ids = [d.change_id for d in deployed]
-                if target.id not in ids:
-                    raise EngineError(f'Change not deployed: "{to}"')
-                deployed = deployed[ids.index(target.id) + 1 :]
+                    raise EngineError(f'Change not deployed: "{to}"' if self.plan.find(to)
+                                      else f'Unknown change: "{to}"')
+                deployed = [d for d in deployed if d.committed_at > target.committed_at]
                 if not deployed:
                     self.echo(f'No changes deployed since: "{to}"')
                     return []
@@ -309,11 +307,13 @@ class Engine:
                 self.echo(f"Reverting {whither} from {self.destination}")
             elif not confirm(f"Revert {whither} from {self.destination}?"):
                 raise Notice("Nothing reverted")
-            changes = [self._planned(d.change_id, d.change) for d in reversed(deployed)]
-            self._align_names([c.format_name_with_tags for c in changes])
-            self._check_revert_dependencies(reg, changes)
-            for change in changes:
-                self._revert_change(reg, scripts, change)
+            rows = deployed[::-1]
+            changes = [self._planned(row.change_id, row.change) for row in rows]
+            # Named as the registry lists them, as sqitch names what it reverts.
+            self._align_names([row.format_name_with_tags for row in rows])
+            self._check_revert_dependencies(reg, rows)
+            for change, row in zip(changes, rows, strict=True):
+                self._revert_change(reg, scripts, change, row.format_name_with_tags)
             return changes
 
     def _planned(self, change_id: str, name: str) -> Change:
@@ -322,18 +322,18 @@ class Engine:
             raise EngineError(f"Cannot find change {change_id} ({name}) in {self.plan.path}")
         return self.plan.changes[index]
 
-    def _check_revert_dependencies(self, reg: Registry, changes: list[Change]) -> None:
-        reverting = {c.id for c in changes}
+    def _check_revert_dependencies(self, reg: Registry, rows: list[DeployedChange]) -> None:
+        reverting = {row.change_id for row in rows}
         problems = []
-        for change in changes:
-            requiring = [name for cid, _project, name in reg.dependents(change.id) if cid not in reverting]
+        for row in rows:
+            requiring = [name for cid, _project, name in reg.dependents(row.change_id) if cid not in reverting]
             if requiring:
-                problems.append(_listed(f'Change "{change.format_name_with_tags}" required by currently deployed '
+                problems.append(_listed(f'Change "{row.format_name_with_tags}" required by currently deployed '
                                         "change", requiring))
         if problems:
             raise EngineError("\n".join(problems))
 
-    def _revert_change(self, reg: Registry, scripts, change: Change) -> None:
+    def _revert_change(self, reg: Registry, scripts, change: Change, name: str) -> None:
         reg.lock_changes()
         try:
             self._run_script(scripts, self.plan.script(change, "revert"))
@@ -341,25 +341,30 @@ class Engine:
             reg.conn.commit()
         except (EngineError, psycopg.Error) as exc:
             reg.conn.rollback()
-            self._report("-", change.format_name_with_tags, f"not ok: {exc}")
+            self._report("-", name, f"not ok: {exc}")
             raise EngineError("Revert failed") from exc
-        self._report("-", change.format_name_with_tags, "ok")
+        self._report("-", name, "ok")
 
     # -- verify, status, log ---------------------------------------------------------------------
-    def verify(self) -> VerifyReport:
-        """Verify scripts of the deployed changes; gaps and disorder are errors, later changes pending."""
+    def verify(self, from_change: str | None = None, to_change: str | None = None) -> VerifyReport:
+        """Verify scripts of the deployed changes from ``from_change`` through ``to_change`` (read in the
+        registry, as revert reads ``--to``); gaps and disorder are errors; without ``to_change`` the plan's
+        changes after the latest deployed one are pending."""
         with self._session(lock=False) as (reg, _):
             self._check_registry(reg)
             self.echo(f"Verifying {self.destination}")
             deployed = reg.deployed()
-            names = [" ".join([row.change, *row.tags]) for row in deployed]
-            latest = self.plan.index_of(deployed[-1].change_id) if deployed else None
-            through = len(self.plan.changes) if latest is None else latest + 1
-            self._align_names(names + [c.format_name_with_tags for c in self.plan.changes[:through]])
+            if not deployed:
+                return VerifyReport(0, [], [])
+            if not self.plan.changes:
+                raise EngineError("There are deployed changes, but none planned!")
+            deployed, from_index, to_index = self._verified_range(reg, deployed, from_change, to_change)
+            names = [row.format_name_with_tags for row in deployed]
+            self._align_names(names + [c.format_name_with_tags for c in self.plan.changes[from_index : to_index + 1]])
             errors: list[str] = []
             seen: set[int] = set()
             with psycopg.connect(self.url, autocommit=True) as scripts:
-                for position, (row, name) in enumerate(zip(deployed, names, strict=True)):
+                for position, (row, name) in enumerate(zip(deployed, names, strict=True), from_index):
                     index = self.plan.index_of(row.change_id)
                     problems = []
                     if index is None:
@@ -376,12 +381,41 @@ class Engine:
                                 problems.append(str(exc))
                     self._report("*", name, "not ok" if problems else "ok")
                     errors += [f"{name}: {problem}" for problem in problems]
-            last = max(seen, default=-1)
-            for index, change in enumerate(self.plan.changes[: last + 1]):
+            for index in range(from_index, to_index + 1):
                 if index not in seen:
-                    self._report("*", change.format_name_with_tags, "not ok")
-                    errors.append(f"{change.format_name_with_tags}: Not deployed")
-            return VerifyReport(len(deployed), errors, self.plan.changes[last + 1 :])
+                    name = self.plan.changes[index].format_name_with_tags
+                    self._report("*", name, "not ok")
+                    errors.append(f"{name}: Not deployed")
+            pending = self.plan.changes[to_index + 1 :] if to_change is None else []
+            return VerifyReport(max(to_index + 1 - from_index, len(deployed)), errors, pending)
+
+    def _verified_range(self, reg: Registry, deployed: list[DeployedChange], from_change: str | None,
+                        to_change: str | None) -> tuple[list[DeployedChange], int, int]:
+        """The deployed changes to verify, and the first and last plan index they should cover: from the
+        first change, through the latest deployed (sqitch's _from_idx and _to_idx)."""
+        from_index = 0
+        if from_change is not None:
+            from_index, first = self._verify_bound(reg, from_change)
+            deployed = deployed[[row.change_id for row in deployed].index(first) :]
+        if to_change is None:
+            latest = self.plan.index_of(deployed[-1].change_id)
+            return deployed, from_index, len(self.plan.changes) - 1 if latest is None else latest
+        to_index, last = self._verify_bound(reg, to_change)
+        ids = [row.change_id for row in deployed]
+        if last not in ids:  # where sqitch dies without a message of its own
+            raise EngineError(f'Change "{to_change}" was deployed before "{from_change}"')
+        return deployed[: ids.index(last) + 1], from_index, to_index
+
+    def _verify_bound(self, reg: Registry, spec: str) -> tuple[int, str]:
+        """Plan index and id of the deployed change ``--from`` or ``--to`` names (sqitch's _trim_to)."""
+        change_id = reg.change_id_for_key(spec)
+        if change_id is None:
+            raise EngineError(f'Change "{spec}" has not been deployed' if self.plan.find(spec)
+                              else f'Cannot find "{spec}" in the database or the plan')
+        index = self.plan.index_of(change_id)
+        if index is None:
+            raise EngineError(f'Change "{spec}" is deployed, but not planned')
+        return index, change_id
 
     def status(self) -> tuple[list, list[Change]]:
         """(the deployed changes in deploy order, the plan changes after the latest of them)."""

@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 _PUNCT = re.escape("-!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~")
@@ -34,10 +35,30 @@ _PRAGMA_RE = re.compile(r"^[ \t]*%[ \t]*(?P<name>[^ \t=]+?)(?:[ \t]*=[ \t]*(?P<v
 _BLANK_RE = re.compile(r"^[ \t]*(?:#.*)?$")
 _NOTE_RE = re.compile(r"[ \t]*(?:#[ \t]*(?P<note>.*))?$")
 _ESCAPES = {"\\n": "\n", "\\r": "\r", "\\\\": "\\"}
+# A change spec may end in an offset: "^", "^^" or "^N" changes earlier, "~", "~~" or "~N" later. As in
+# sqitch, never right after punctuation, so that no name is cut short.
+_OFFSET_RE = re.compile(rf"(?<![{_PUNCT}])([~^])(?:(\1)|([0-9]+))?\Z")
+CHANGE_ID_RE = re.compile(r"[0-9a-f]{40}")
 
 
 class PlanError(Exception):
-    """A plan that sqitch would refuse; the message names the file and line."""
+    """A plan that sqitch would refuse (the message names the file and line), or a change spec that names
+    no single change of it."""
+
+
+def split_offset(spec: str) -> tuple[str, int]:
+    """``spec`` without its offset, and the offset in changes, negative for earlier (sqitch's _offset)."""
+    m = _OFFSET_RE.search(spec)
+    if m is None:
+        return spec, 0
+    steps = int(m[3]) if m[3] else 2 if m[2] else 1
+    return spec[: m.start()], -steps if m[1] == "^" else steps
+
+
+def ambiguity(name: str, qualified_names: list[str], failure: str) -> str:
+    """sqitch's refusal of a reworked change named without a tag: the instances, newest first."""
+    return "\n".join([f'Change "{name}" is ambiguous. Please specify a tag-qualified change:',
+                      *(f"  * {qualified}" for qualified in qualified_names), failure])
 
 
 def _unescape_note(note: str) -> str:
@@ -104,6 +125,12 @@ class Change:
     def format_name_with_tags(self) -> str:
         return " ".join([self.name, *(t.format_name for t in self.tags)])
 
+    @property
+    def tag_qualified_name(self) -> str:
+        """``name@tag`` by its first tag, else the first tag of its rework, else ``name@HEAD`` (sqitch's)."""
+        tag = next(iter(self.tags or self.rework_tags), None)
+        return self.name + (tag.format_name if tag else "@HEAD")
+
 
 def _timestamp(ts: str) -> datetime:
     return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -121,30 +148,58 @@ class Plan:
     changes: list[Change]
     top_dir: Path
 
-    # -- lookups ---------------------------------------------------------------------------------
+    # -- lookups (App::Sqitch::Plan::ChangeList) ---------------------------------------------------
+    @cached_property
+    def _lookup(self) -> dict[str, list[int]]:
+        """Every index of a change name; the one index of a change id, ``@tag``, tag id, ``HEAD`` and
+        ``@HEAD`` (the last change), ``ROOT`` and ``@ROOT`` (the first)."""
+        lookup: dict[str, list[int]] = {}
+        for index, change in enumerate(self.changes):
+            lookup.setdefault(change.name, []).append(index)
+            lookup[change.id] = [index]
+            for tag in change.tags:
+                lookup[tag.format_name] = lookup[tag.id] = [index]
+        if self.changes:
+            last = len(self.changes) - 1
+            lookup |= {"HEAD": [last], "@HEAD": [last], "ROOT": [0], "@ROOT": [0]}
+        return lookup
+
+    def _shifted(self, index: int | None, offset: int) -> int | None:
+        if index is None or not 0 <= index + offset < len(self.changes):
+            return None
+        return index + offset
+
     def index_of(self, spec: str) -> int | None:
-        """Index of a change given as ``name``, ``@tag``, ``name@tag``, or an id; like sqitch's."""
-        if re.fullmatch(r"[0-9a-f]{40}", spec):
-            return next((i for i, c in enumerate(self.changes) if c.id == spec), None)
-        name, _, tag = spec.partition("@")
-        if tag in ("HEAD", "ROOT") and not name:
-            return (len(self.changes) - 1) if tag == "HEAD" else 0
+        """Index of the change ``spec`` names, as sqitch's index_of reads it: a change name (refused when
+        reworked: which instance?), ``@tag``, ``name@tag`` (the instance as of the tag), a change or tag id,
+        ``HEAD`` or ``ROOT``; any of them followed by an offset (``^``, ``~2``, ...)."""
+        key, offset = split_offset(spec)
+        name, at, tag = key.partition("@")
         if not name:
-            return next((i for i, c in enumerate(self.changes) if any(t.name == tag for t in c.tags)), None)
-        indexes = [i for i, c in enumerate(self.changes) if c.name == name]
-        if not indexes:
+            return self._shifted(self._lookup.get(f"@{tag}", [None])[0], offset)
+        indexes = self._lookup.get(name)
+        if indexes is None:
             return None
-        if not tag:
-            return indexes[-1] if len(indexes) == 1 else indexes[0]
-        tag_index = self.index_of(f"@{tag}")
-        if tag_index is None:
-            return None
-        before = [i for i in indexes if i <= tag_index]
-        return before[-1] if before else None
+        if at:
+            tag_indexes = self._lookup.get(f"@{tag}")
+            if tag_indexes is None:
+                raise PlanError(f'Unknown tag "@{tag}"')
+            return self._shifted(next((i for i in reversed(indexes) if i <= tag_indexes[0]), None), offset)
+        if len(indexes) > 1:
+            qualified = [self.changes[i].tag_qualified_name for i in reversed(indexes)]
+            raise PlanError(ambiguity(key, qualified, "Change lookup failed"))
+        return self._shifted(indexes[0], offset)
+
+    def first_index_of(self, spec: str) -> int | None:
+        """Like ``index_of`` for a spec without ``@``, but a reworked change's first instance."""
+        key, offset = split_offset(spec)
+        indexes = self._lookup.get(key)
+        return self._shifted(indexes[0] if indexes else None, offset)
 
     def find(self, spec: str) -> Change | None:
-        i = self.index_of(spec)
-        return None if i is None else self.changes[i]
+        """The change ``spec`` names as sqitch's find reads it: a bare name is its first instance."""
+        index = self.index_of(spec) if "@" in spec else self.first_index_of(spec)
+        return None if index is None else self.changes[index]
 
     # -- files -----------------------------------------------------------------------------------
     def script(self, change: Change, kind: str) -> Path:
@@ -296,11 +351,11 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
         changes.append(change)
 
     plan = Plan(path, project, pragmas.get("uri"), changes, top_dir)
-    _check_dependencies(plan)
     for change in changes:
         change.id = _sha1_object("change", plan.info(change))
         for tag in change.tags:
             tag.id = _sha1_object("tag", plan.tag_info(tag))
+    _check_dependencies(plan)  # after the ids: its lookups index them
     return plan
 
 
@@ -313,9 +368,12 @@ def _check_dependencies(plan: Plan) -> None:
         for dep in change.requires:
             if dep.is_external(plan.project) or (dep.id and not dep.project):
                 continue
-            target = plan.index_of(dep.key_name)
             tag = dep.key_name.partition("@")[2]
-            declared = plan.index_of(f"@{tag}") if tag else target  # a tag must come before the change too
+            if tag:  # the tag must come before the change too
+                declared = plan.index_of(f"@{tag}")
+                target = None if declared is None else plan.index_of(dep.key_name)
+            else:
+                declared = target = plan.first_index_of(dep.key_name)
             if target is not None and declared is not None and declared < index:
                 continue
             if dep.key_name == change.name:

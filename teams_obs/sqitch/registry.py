@@ -12,7 +12,7 @@ from importlib import resources
 import psycopg
 from psycopg import sql
 
-from teams_obs.sqitch.plan import Change, Depend, Plan
+from teams_obs.sqitch.plan import CHANGE_ID_RE, Change, Depend, Plan, ambiguity, split_offset
 
 REGISTRY_RELEASE = 1.1
 ADVISORY_LOCK = 75474063
@@ -41,6 +41,19 @@ class DeployedChange:
     committer_name: str
     committer_email: str
     tags: list[str]
+
+    @property
+    def format_name_with_tags(self) -> str:
+        return " ".join([self.change, *self.tags])
+
+
+# The changes of one project, or one change, with their tags as sqitch lists them: by name.
+_CHANGES_WITH_TAGS = """
+    SELECT c.change_id, c.change, c.committed_at, c.committer_name, c.committer_email,
+           coalesce(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{{}}')
+      FROM {r}.changes c LEFT JOIN {r}.tags t ON t.change_id = c.change_id
+     WHERE c.{column} = %s
+     GROUP BY c.change_id ORDER BY c.committed_at"""
 
 
 class Registry:
@@ -103,39 +116,96 @@ class Registry:
         self.conn.commit()
 
     # -- reading ---------------------------------------------------------------------------------
-    def deployed(self) -> list[DeployedChange]:
-        rows = self.execute(
-            """SELECT c.change_id, c.change, c.committed_at, c.committer_name, c.committer_email,
-                      coalesce(array_agg(t.tag ORDER BY t.committed_at) FILTER (WHERE t.tag IS NOT NULL),
-                               '{{}}')
-                 FROM {r}.changes c LEFT JOIN {r}.tags t ON t.change_id = c.change_id
-                WHERE c.project = %s
-                GROUP BY c.change_id ORDER BY c.committed_at""",
-            (self.plan.project,),
-        ).fetchall()
-        return [DeployedChange(*row) for row in rows]
+    def _changes_where(self, column: str, value: str) -> list[DeployedChange]:
+        query = sql.SQL(_CHANGES_WITH_TAGS).format(r=sql.Identifier(self.schema), column=sql.Identifier(column))
+        return [DeployedChange(*row) for row in self.conn.execute(query, (value,)).fetchall()]
 
-    def change_id_for(self, dep: Depend) -> str | None:
-        """The deployed change a dependency resolves to (sqitch's change_id_for)."""
-        if dep.id:
-            return self.scalar("SELECT change_id FROM {r}.changes WHERE change_id = %s", (dep.id,))
-        project = dep.project or self.plan.project
-        if dep.change and dep.tag:
+    def deployed(self) -> list[DeployedChange]:
+        return self._changes_where("project", self.plan.project)
+
+    def deployed_change(self, change_id: str) -> DeployedChange | None:
+        """A deployed change of any project (sqitch's load_change)."""
+        return next(iter(self._changes_where("change_id", change_id)), None)
+
+    def change_id_for(self, *, change_id: str | None = None, change: str | None = None, tag: str | None = None,
+                      project: str | None = None, first: bool = False) -> str | None:
+        """The deployed change these name, found as sqitch's change_id_for finds it: by id in any project;
+        by name as of a tag (as of ``HEAD`` its latest instance, as of ``ROOT`` none); by name alone (its
+        earliest instance with ``first``, else a reworked change is refused); by tag, where ``HEAD`` is the
+        latest change deployed and ``ROOT`` the earliest."""
+        if change_id:
+            return self.scalar("SELECT change_id FROM {r}.changes WHERE change_id = %s", (change_id,))
+        project = project or self.plan.project
+        if change:
+            if tag == "ROOT":
+                return None
+            if tag and tag != "HEAD":
+                return self.scalar(
+                    """SELECT c.change_id FROM {r}.changes c
+                         JOIN {r}.tags t ON c.committed_at <= t.committed_at AND c.project = t.project
+                        WHERE c.project = %s AND c.change = %s AND t.tag = %s
+                        ORDER BY c.committed_at DESC LIMIT 1""",
+                    (project, change, f"@{tag}"),
+                )
+            ids = [row[0] for row in self.execute(
+                "SELECT change_id FROM {r}.changes WHERE project = %s AND change = %s ORDER BY committed_at",
+                (project, change)).fetchall()]
+            if tag == "HEAD":
+                return ids[-1] if ids else None
+            if len(ids) > 1 and not first:
+                raise EngineError(ambiguity(change, [self._qualified_name(i) for i in reversed(ids)],
+                                            "Change Lookup Failed"))
+            return ids[0] if ids else None
+        if tag in ("HEAD", "ROOT"):
             return self.scalar(
-                """SELECT c.change_id FROM {r}.changes c
-                     JOIN {r}.tags t ON c.committed_at <= t.committed_at AND c.project = t.project
-                    WHERE c.project = %s AND c.change = %s AND t.tag = %s
-                    ORDER BY c.committed_at DESC LIMIT 1""",
-                (project, dep.change, f"@{dep.tag}"),
-            )
-        if dep.change:
-            return self.scalar(
-                """SELECT change_id FROM {r}.changes WHERE project = %s AND change = %s
-                    ORDER BY committed_at DESC LIMIT 1""",
-                (project, dep.change),
-            )
+                f"SELECT change_id FROM {{r}}.changes WHERE project = %s "
+                f"ORDER BY committed_at {'DESC' if tag == 'HEAD' else 'ASC'} LIMIT 1", (project,))
+        if tag:
+            return self.scalar("SELECT change_id FROM {r}.tags WHERE project = %s AND tag = %s", (project, f"@{tag}"))
+        return None
+
+    def _qualified_name(self, change_id: str) -> str:
+        """``name@tag`` of a deployed change, from the plan, else from the registry: the first tag deployed
+        with or after it, else ``@HEAD`` (sqitch's name_for_change_id)."""
+        planned = self.plan.find(change_id)
+        if planned is not None:
+            return planned.tag_qualified_name
         return self.scalar(
-            "SELECT change_id FROM {r}.tags WHERE project = %s AND tag = %s", (project, f"@{dep.tag}")
+            """SELECT c.change || coalesce((SELECT t.tag FROM {r}.changes c2 JOIN {r}.tags t USING (change_id)
+                                             WHERE c2.committed_at >= c.committed_at AND c2.project = c.project
+                                             ORDER BY c2.committed_at LIMIT 1), '@HEAD')
+                 FROM {r}.changes c WHERE c.change_id = %s""",
+            (change_id,),
+        )
+
+    def change_id_for_depend(self, dep: Depend, planned: Change | None) -> str | None:
+        """The deployed change a dependency resolves to (sqitch's change_id_for_depend): one of this
+        project's by the id of ``planned``, the change the plan names (a reworked one's first instance)."""
+        return self.change_id_for(change_id=planned.id if planned else dep.id, change=dep.change, tag=dep.tag,
+                                  project=dep.project, first=True)
+
+    def change_id_for_key(self, key: str) -> str | None:
+        """The deployed change a ``--to`` names, as sqitch's change_id_for_key reads it: in the registry, so
+        ``@HEAD`` is the latest change deployed and ``@ROOT`` the first, and the offset counts deployed changes."""
+        key, offset = split_offset(key)
+        name, _, tag = key.partition("@")
+        if tag:
+            found = self.change_id_for(change=name, tag=tag)
+        elif CHANGE_ID_RE.fullmatch(name):
+            found = self.change_id_for(change_id=name)
+        elif name in ("HEAD", "ROOT"):
+            found = self.change_id_for(tag=name)
+        else:
+            found = self.change_id_for(change=name)
+        if found is None or not offset:
+            return found
+        later = offset > 0
+        return self.scalar(
+            f"""SELECT change_id FROM {{r}}.changes
+                 WHERE project = %s AND committed_at {'>' if later else '<'}
+                       (SELECT committed_at FROM {{r}}.changes WHERE change_id = %s)
+                 ORDER BY committed_at {'ASC' if later else 'DESC'} LIMIT 1 OFFSET %s""",
+            (self.plan.project, found, abs(offset) - 1),
         )
 
     def dependents(self, change_id: str) -> list[tuple[str, str, str]]:
