@@ -124,7 +124,7 @@ def test_recording_the_same_identifiers_for_b_never_reuses_or_moves_a_row(two_te
          "internal_notification_id": str(NOTIFICATION)}]))).fetchall()
     assert rows[0][0] and rows[0][1] not in a_ids
     newer = Jsonb({**activity("only-a-3", "a:only-a-3").obj, "serviceUrl": "https://evil.example/"})
-    assert db.execute("SELECT teams_obs.record_conversation_reference(%s, %s, now() + interval '1 day')",
+    assert db.execute("SELECT teams_obs.record_conversation_reference(%s, %s, now() + interval '30 minutes')",
                       (B, newer)).fetchone()[0]
     assert snapshot(db, A) == before
 
