@@ -37,6 +37,8 @@ COMMENT ON FUNCTION teams_obs.month_partition_name(regclass, timestamptz) IS
     'Quoted, schema-qualified name of p_parent''s partition for the UTC month starting at p_month_start (<parent>_pYYYY_MM).';
 
 -- Rows sitting in the DEFAULT partition, per UTC month: the months maintain must create to move them.
+-- Only months of years 1 to 9999, which a partition can be named after (<parent>_pYYYY_MM) and Python
+-- can hold; rows beyond them, or at +-infinity, only the owner can write, and they stay in DEFAULT.
 CREATE FUNCTION teams_obs.default_partition_months(p_parent regclass)
 RETURNS TABLE (month_start timestamptz, row_count bigint)
 LANGUAGE plpgsql STABLE
@@ -49,7 +51,7 @@ BEGIN
     IF v_table.default_partition IS NOT NULL THEN
         RETURN QUERY EXECUTE format(
             'SELECT pg_catalog.date_trunc(''month'', %1$s, ''UTC''), pg_catalog.count(*) FROM %2$s'
-            ' WHERE pg_catalog.isfinite(%1$s) GROUP BY 1 ORDER BY 1',
+            ' WHERE %1$s >= ''0001-01-01 00:00:00+00'' AND %1$s < ''10000-01-01 00:00:00+00'' GROUP BY 1 ORDER BY 1',
             v_table.key_column, v_table.default_partition);
     END IF;
 END
@@ -177,7 +179,8 @@ COMMENT ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) IS
 -- Partition upkeep from SQL, for pg_cron on plain PostgreSQL (CALL teams_obs.maintain_partitions()): the
 -- months missing_month_partitions lists for every month-partitioned table, one transaction each as
 -- `teams-obs maintain` does. A month whose locks are not granted within p_lock_timeout is left to the
--- next run with a warning, one overlapped by a partition with other bounds too; p_created counts the
+-- next run with a warning, one overlapped by a partition with other bounds or failing otherwise too (the
+-- months after it are still made); p_created counts the
 -- months made. A procedure that commits may have no SET clause, so every name and operator is qualified
 -- instead; with nothing to do it commits nothing, and may then be called inside a transaction. Refused
 -- on Citus (0A000): there, ATTACH PARTITIONs of distributed tables from one CALL ended in distributed
@@ -220,9 +223,14 @@ BEGIN
                     p_created := p_created OPERATOR(pg_catalog.+) 1;
                     RAISE NOTICE '%: created, % rows moved out of DEFAULT', v_month.partition_name, v_moved;
                 END IF;
-            EXCEPTION WHEN lock_not_available THEN
-                RAISE WARNING '%: locks not granted within %, left to the next run', v_month.partition_name,
-                    p_lock_timeout;
+            EXCEPTION
+                WHEN lock_not_available THEN
+                    RAISE WARNING '%: locks not granted within %, left to the next run', v_month.partition_name,
+                        p_lock_timeout;
+                -- One month in trouble (a table of its name left by a DETACH, say) must not keep the
+                -- months after it from being made.
+                WHEN OTHERS THEN
+                    RAISE WARNING '%: % (%), left alone', v_month.partition_name, SQLERRM, SQLSTATE;
             END;
             COMMIT;
         END LOOP;
@@ -231,7 +239,7 @@ END
 $procedure$;
 
 COMMENT ON PROCEDURE teams_obs.maintain_partitions(integer, text, integer) IS
-    'teams-obs maintain from SQL (pg_cron): creates every missing monthly partition, one transaction per month; a busy month is left to the next run. p_created: months made.';
+    'teams-obs maintain from SQL (pg_cron): creates every missing monthly partition, one transaction per month; a busy month, or one that fails, is left with a warning and the others are made. p_created: months made.';
 
 REVOKE ALL ON FUNCTION teams_obs.month_partition_name(regclass, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.default_partition_months(regclass) FROM PUBLIC;

@@ -194,6 +194,11 @@ def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max
             error = exc
             if attempt < max_attempts:
                 sleep(_backoff(attempt))
+        except psycopg.OperationalError:
+            raise  # the connection, not this month
+        except psycopg.Error as exc:  # this month alone (a table of its name left by a DETACH, say)
+            return Action(month.table.qualified, month.partition, month.lower, month.upper, "failed", 0, attempt,
+                          renderer.script, f"{exc.diag.message_primary or exc} [{exc.sqlstate}]")
     return Action(month.table.qualified, month.partition, month.lower, month.upper, "failed", 0, max_attempts,
                   renderer.script, f"locks not granted after {max_attempts} attempts: {error}")
 

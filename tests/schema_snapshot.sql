@@ -774,7 +774,7 @@ BEGIN
     IF v_table.default_partition IS NOT NULL THEN
         RETURN QUERY EXECUTE format(
             'SELECT pg_catalog.date_trunc(''month'', %1$s, ''UTC''), pg_catalog.count(*) FROM %2$s'
-            ' WHERE pg_catalog.isfinite(%1$s) GROUP BY 1 ORDER BY 1',
+            ' WHERE %1$s >= ''0001-01-01 00:00:00+00'' AND %1$s < ''10000-01-01 00:00:00+00'' GROUP BY 1 ORDER BY 1',
             v_table.key_column, v_table.default_partition);
     END IF;
 END
@@ -1569,9 +1569,14 @@ BEGIN
                     p_created := p_created OPERATOR(pg_catalog.+) 1;
                     RAISE NOTICE '%: created, % rows moved out of DEFAULT', v_month.partition_name, v_moved;
                 END IF;
-            EXCEPTION WHEN lock_not_available THEN
-                RAISE WARNING '%: locks not granted within %, left to the next run', v_month.partition_name,
-                    p_lock_timeout;
+            EXCEPTION
+                WHEN lock_not_available THEN
+                    RAISE WARNING '%: locks not granted within %, left to the next run', v_month.partition_name,
+                        p_lock_timeout;
+                -- One month in trouble (a table of its name left by a DETACH, say) must not keep the
+                -- months after it from being made.
+                WHEN OTHERS THEN
+                    RAISE WARNING '%: % (%), left alone', v_month.partition_name, SQLERRM, SQLSTATE;
             END;
             COMMIT;
         END LOOP;
@@ -1584,7 +1589,7 @@ $$;
 -- Name: PROCEDURE maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON PROCEDURE teams_obs.maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer) IS 'teams-obs maintain from SQL (pg_cron): creates every missing monthly partition, one transaction per month; a busy month is left to the next run. p_created: months made.';
+COMMENT ON PROCEDURE teams_obs.maintain_partitions(IN p_months_ahead integer, IN p_lock_timeout text, INOUT p_created integer) IS 'teams-obs maintain from SQL (pg_cron): creates every missing monthly partition, one transaction per month; a busy month, or one that fails, is left with a warning and the others are made. p_created: months made.';
 
 
 --

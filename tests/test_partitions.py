@@ -293,6 +293,40 @@ def test_a_lock_never_granted_fails_the_month_and_reports_it(db, db_url):
     assert f"{DELIVERIES}_p{first:%Y_%m}" not in partitions(db)
 
 
+def test_a_month_that_fails_is_reported_and_the_months_after_it_are_made(db, db_url):
+    """A table of a month's name left behind (detached and kept for archiving, say) fails that month alone,
+    in teams-obs maintain (the first round) as in CALL maintain_partitions (the second)."""
+    first = current_month(db)
+    names = [f"{DELIVERIES}_p{add_months(first, i):%Y_%m}" for i in range(4)]
+    for month in (1, 2):
+        drop_partitions_from(db, add_months(first, month))
+        db.execute(f"CREATE TABLE {names[month]} (kept integer)")
+        if month == 1:
+            with pytest.raises(MaintenanceError) as raised:
+                maintain(db_url, months_ahead=3)
+            (failed,) = [a for a in raised.value.actions if a.status == "failed"]
+            assert failed.partition == names[1] and "already exists [42P07]" in failed.error
+        else:
+            notices: list[str] = []
+            with psycopg.connect(db_url, autocommit=True) as conn:
+                conn.add_notice_handler(lambda diag, seen=notices: seen.append(diag.message_primary))
+                # months 1 (its stand-in dropped after the first round) and 3
+                assert conn.execute("CALL teams_obs.maintain_partitions(3)").fetchone() == (2,)
+            assert any(n.startswith(f"{names[2]}: ") and "(42P07), left alone" in n for n in notices), notices
+        assert set(partitions(db)) == set(names) - {names[month]}
+        db.execute(f"DROP TABLE {names[month]}")
+
+
+def test_rows_no_month_partition_can_be_named_for_stay_in_default(db):
+    """Only the owner can write created_at outside years 1-9999: maintain leaves such rows in DEFAULT
+    (as it does rows at infinity) instead of failing, or naming a partition _p0044_03 for 44 BC."""
+    for instant in ("0044-03-15 00:00:00+00 BC", "12000-01-01 00:00:00+00", "infinity"):
+        db.execute(f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status,"
+                   " created_at) VALUES (gen_random_uuid(), 'chat', 'odd', 'k', 'sent', %s)", [instant])
+    maintain(db)
+    assert default_rows(db) == 3
+
+
 def test_a_misaligned_partition_is_reported_not_overlapped(db):
     first = current_month(db)
     drop_partitions_from(db, first)
