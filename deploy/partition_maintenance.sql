@@ -181,7 +181,7 @@ COMMENT ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) IS
 -- `teams-obs maintain` does. A month whose locks are not granted within p_lock_timeout is left to the
 -- next run with a warning, one overlapped by a partition with other bounds or failing otherwise too (the
 -- months after it are still made); p_created counts the
--- months made. A procedure that commits may have no SET clause, so every name and operator is qualified
+-- months made. A procedure that commits may have no SET clause, so every name, operator and declared type is qualified
 -- instead; with nothing to do it commits nothing, and may then be called inside a transaction. Refused
 -- on Citus (0A000): there, ATTACH PARTITIONs of distributed tables from one CALL ended in distributed
 -- deadlocks even with a COMMIT between months; `teams-obs maintain` works there.
@@ -190,9 +190,9 @@ CREATE PROCEDURE teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3,
 LANGUAGE plpgsql
 AS $procedure$
 DECLARE
-    v_table record;
-    v_month record;
-    v_moved bigint;
+    v_table pg_catalog.record;
+    v_month pg_catalog.record;
+    v_moved pg_catalog.int8;
 BEGIN
     -- Not teams_obs.citus_installed(): that one is the owner's, and a procedure runs as its caller.
     IF EXISTS (SELECT FROM pg_catalog.pg_extension AS e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN

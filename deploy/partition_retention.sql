@@ -268,7 +268,7 @@ COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(regclass, timestamptz, i
 -- vacuum's horizon and every deleted row's lock, an interrupted run keeps the batches done, and `teams-obs
 -- maintain` may run between two batches of DEFAULT. The cutoff is fixed at the start. p_removed: one
 -- cleanup_result row per kind, as the cleanup_* functions return. A procedure that commits may have no
--- SET clause, so every name and operator is qualified instead; it runs as its caller, the maintainer,
+-- SET clause, so every name, operator and declared type is qualified instead; it runs as its caller, the maintainer,
 -- and the functions it calls check what they are given. When the tables it deletes from have no pages
 -- it commits nothing, and may then be called inside a transaction; otherwise it must be a transaction of
 -- its own (SQLSTATE 2D000 inside one).
@@ -277,10 +277,10 @@ CREATE PROCEDURE teams_obs.run_retention(p_parent regclass, p_retention interval
 LANGUAGE plpgsql
 AS $procedure$
 DECLARE
-    v_cutoff constant timestamptz := teams_obs.retention_cutoff(p_retention);
-    v_table record;
-    v_batch record;
-    v_rows bigint;
+    v_cutoff constant pg_catalog.timestamptz := teams_obs.retention_cutoff(p_retention);
+    v_table pg_catalog.record;
+    v_batch pg_catalog.record;
+    v_rows pg_catalog.int8;
 BEGIN
     p_removed := '{}';
     FOR v_table IN SELECT t.kind, t.table_name, t.is_default FROM teams_obs.retention_row_tables(p_parent) AS t LOOP

@@ -1536,9 +1536,9 @@ CREATE PROCEDURE teams_obs.maintain_partitions(IN p_months_ahead integer DEFAULT
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_table record;
-    v_month record;
-    v_moved bigint;
+    v_table pg_catalog.record;
+    v_month pg_catalog.record;
+    v_moved pg_catalog.int8;
 BEGIN
     -- Not teams_obs.citus_installed(): that one is the owner's, and a procedure runs as its caller.
     IF EXISTS (SELECT FROM pg_catalog.pg_extension AS e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
@@ -2494,10 +2494,10 @@ CREATE PROCEDURE teams_obs.run_retention(IN p_parent regclass, IN p_retention in
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_cutoff constant timestamptz := teams_obs.retention_cutoff(p_retention);
-    v_table record;
-    v_batch record;
-    v_rows bigint;
+    v_cutoff constant pg_catalog.timestamptz := teams_obs.retention_cutoff(p_retention);
+    v_table pg_catalog.record;
+    v_batch pg_catalog.record;
+    v_rows pg_catalog.int8;
 BEGIN
     p_removed := '{}';
     FOR v_table IN SELECT t.kind, t.table_name, t.is_default FROM teams_obs.retention_row_tables(p_parent) AS t LOOP

@@ -156,6 +156,19 @@ def plant(db: psycopg.Connection) -> None:
     db.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO PUBLIC")
 
 
+def plant_types(db: psycopg.Connection) -> None:
+    """Types named as the ones a procedure may declare, whose values run logged code when a variable of
+    them is assigned: a domain checked by a planted function, a composite with an attribute of it. Kept
+    apart from plant(): the scenario's own casts would resolve them too."""
+    db.execute("CREATE FUNCTION public.planted_check(v anyelement) RETURNS boolean LANGUAGE plpgsql AS "
+               "$$BEGIN INSERT INTO public.attack_log VALUES ('domain ' || pg_typeof(v)); RETURN true; END$$")
+    for name, base in (("timestamptz", "pg_catalog.timestamptz"), ("int8", "pg_catalog.int8"),
+                       ("text", "pg_catalog.text")):
+        db.execute(f"CREATE DOMAIN public.{name} AS {base} CHECK (public.planted_check(VALUE))")
+    db.execute("CREATE TYPE public.record AS (parent_oid pg_catalog.oid, parent public.text)")
+    db.execute("GRANT EXECUTE ON FUNCTION public.planted_check(anyelement) TO PUBLIC")
+
+
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\+00")
 
 
@@ -197,10 +210,11 @@ def test_planted_objects_change_nothing_any_function_returns_or_writes(db: psyco
 
 
 def test_the_upkeep_procedure_ignores_planted_objects(db: psycopg.Connection) -> None:
-    """maintain_partitions commits, so it cannot pin search_path: every name and operator in it is
-    qualified. Under the attacker's path it makes the months ahead as in a clean session, and no planted
+    """maintain_partitions commits, so it cannot pin search_path: every name, operator and declared type
+    in it is qualified. Under the attacker's path it makes the months ahead as in a clean session, and no planted
     object runs."""
     plant(db)
+    plant_types(db)
     db.execute("SET search_path = public, pg_catalog")
     try:
         created = db.execute("CALL teams_obs.maintain_partitions(5)").fetchone()
@@ -218,6 +232,7 @@ def test_the_retention_procedure_ignores_planted_objects(db: psycopg.Connection)
                " SELECT %s, 'k' || i, gen_random_uuid(), now() - interval '100 days' FROM generate_series(1, 500) i",
                [T])
     plant(db)
+    plant_types(db)
     db.execute("SET search_path = public, pg_catalog")
     try:
         (removed,) = db.execute("CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days', 50)"
