@@ -4,26 +4,6 @@
 
 BEGIN;
 
--- The reservation already held for a key. VOLATILE on purpose: it then takes a fresh snapshot, so it also
--- sees a reservation that a concurrent writer committed after the calling statement started (its
--- ON CONFLICT waited for that writer, but the statement's own snapshot is older).
-CREATE FUNCTION teams_obs.delivery_reservation(p_tenant uuid, p_idempotency_key text)
-RETURNS teams_obs.notification_delivery_idempotency
-LANGUAGE plpgsql
-VOLATILE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $function$
-DECLARE
-    v_reservation teams_obs.notification_delivery_idempotency;
-BEGIN
-    SELECT r.* INTO v_reservation
-    FROM teams_obs.notification_delivery_idempotency r
-    WHERE r.tenant = p_tenant AND r.idempotency_key = p_idempotency_key;
-    RETURN v_reservation;
-END
-$function$;
-
 -- Set-based: one statement parses, normalises and validates every element (with the functions that
 -- record_delivery uses), reserves the keys and stores the rows. Elements are checked in array order,
 -- so the first bad one is named, by its 1-based position (the returned ordinality); nothing is written
@@ -182,7 +162,6 @@ $function$;
 COMMENT ON FUNCTION teams_obs.record_deliveries(uuid, jsonb) IS
     'Records a JSON array of delivery outcomes (keys: the record_delivery parameter names without p_ and tenant) in one set-based call; one result row per element, in order. A bad element fails the whole batch, naming its 1-based position.';
 
-REVOKE ALL ON FUNCTION teams_obs.delivery_reservation(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.record_deliveries(uuid, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.record_deliveries(uuid, jsonb) TO teams_obs_writer;
 

@@ -134,6 +134,33 @@ RETURN (
     OR pg_catalog.char_length(p_category) > 200
 ) IS NOT TRUE;
 
+-- The reservation already held for a key, read by a call whose own reservation of it found it taken.
+-- VOLATILE on purpose: it then takes a fresh snapshot, so it also sees a reservation that a concurrent
+-- writer committed after the calling statement started (its ON CONFLICT waited for that writer, but the
+-- statement's own snapshot is older). One deleted in between (retention, a tenant purge) leaves the call
+-- nothing to return: 40001, so that the caller retries and records the outcome anew.
+CREATE FUNCTION teams_obs.delivery_reservation(p_tenant uuid, p_idempotency_key text)
+RETURNS teams_obs.notification_delivery_idempotency
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_reservation teams_obs.notification_delivery_idempotency;
+BEGIN
+    SELECT r.* INTO v_reservation
+    FROM teams_obs.notification_delivery_idempotency r
+    WHERE r.tenant = p_tenant AND r.idempotency_key = p_idempotency_key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '40001', MESSAGE = format(
+            'idempotency_key: the reservation of %s was deleted (retention, a tenant purge) while this call '
+            'read it; retry the call', p_idempotency_key);
+    END IF;
+    RETURN v_reservation;
+END
+$function$;
+
 -- Stores the row, then reserves its key, in one function call: an error in either undoes both (never a
 -- reservation without its row). The row comes first so that the call takes its lock on the table
 -- before it holds a key: a call that waits for that lock (`maintain` attaching a month holds it) has
@@ -211,8 +238,7 @@ BEGIN
     DELETE FROM teams_obs.notification_deliveries AS d
     WHERE d.tenant = p_tenant AND d.delivery_id = v_delivery_id AND d.created_at = v_created_at;
     SELECT s.delivery_id, s.created_at INTO v_delivery_id, v_created_at
-    FROM teams_obs.notification_delivery_idempotency AS s
-    WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;
+    FROM teams_obs.delivery_reservation(p_tenant, v_key) AS s;
     RETURN ROW(false, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
 END
 $function$;
@@ -223,6 +249,7 @@ COMMENT ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text
 REVOKE ALL ON FUNCTION teams_obs.delivery_normalised(teams_obs.delivery_input) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.delivery_problem(uuid, text, text, text, text, text, integer, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.delivery_acceptable(uuid, text, text, text, text, text, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_reservation(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)
     TO teams_obs_writer;

@@ -3,6 +3,5 @@
 BEGIN;
 
 DROP FUNCTION teams_obs.record_deliveries(uuid, jsonb);
-DROP FUNCTION teams_obs.delivery_reservation(uuid, text);
 
 COMMIT;

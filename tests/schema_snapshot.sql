@@ -1026,6 +1026,11 @@ BEGIN
     SELECT r.* INTO v_reservation
     FROM teams_obs.notification_delivery_idempotency r
     WHERE r.tenant = p_tenant AND r.idempotency_key = p_idempotency_key;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '40001', MESSAGE = format(
+            'idempotency_key: the reservation of %s was deleted (retention, a tenant purge) while this call '
+            'read it; retry the call', p_idempotency_key);
+    END IF;
     RETURN v_reservation;
 END
 $$;
@@ -2351,8 +2356,7 @@ BEGIN
     DELETE FROM teams_obs.notification_deliveries AS d
     WHERE d.tenant = p_tenant AND d.delivery_id = v_delivery_id AND d.created_at = v_created_at;
     SELECT s.delivery_id, s.created_at INTO v_delivery_id, v_created_at
-    FROM teams_obs.notification_delivery_idempotency AS s
-    WHERE s.tenant = p_tenant AND s.idempotency_key = v_key;
+    FROM teams_obs.delivery_reservation(p_tenant, v_key) AS s;
     RETURN ROW(false, v_delivery_id, v_key, v_created_at)::teams_obs.delivery_recorded;
 END
 $$;

@@ -285,6 +285,27 @@ def test_a_failing_row_insert_leaves_no_reservation(db: psycopg.Connection) -> N
     assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 0
 
 
+def test_a_reservation_deleted_while_a_repeat_reads_it_asks_for_a_retry(db: psycopg.Connection) -> None:
+    """Between a repeat's ON CONFLICT and its read of the original, retention or a tenant purge may delete
+    the reservation (here a trigger does, when the repeat deletes its own row again). The call then has
+    no original to return: 40001 and nothing written, where it returned NULLs having stored nothing."""
+    record = "SELECT delivery_id FROM teams_obs.record_delivery(%s, 'chat', 'gone', 'sent')"
+    (original,) = db.execute(record, (TENANT,)).fetchone()
+    db.execute("CREATE FUNCTION pg_temp.purge_meanwhile() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+               " DELETE FROM teams_obs.notification_delivery_idempotency WHERE idempotency_key = OLD.idempotency_key;"
+               " RETURN OLD; END$$")
+    db.execute("CREATE TRIGGER purge_meanwhile AFTER DELETE ON teams_obs.notification_deliveries"
+               " FOR EACH ROW EXECUTE FUNCTION pg_temp.purge_meanwhile()")
+    with pytest.raises(psycopg.errors.SerializationFailure, match="idempotency_key: the reservation of [0-9a-f]{64} "
+                       r"was deleted \(retention, a tenant purge\) while this call read it; retry the call"):
+        db.execute(record, (TENANT,))
+    assert db.execute("SELECT delivery_id FROM teams_obs.notification_deliveries").fetchall() == [(original,)]
+    assert db.execute("SELECT delivery_id FROM teams_obs.notification_delivery_idempotency").fetchall() == [(original,)]
+    # record_deliveries reads a key reserved before the batch through the same function.
+    with pytest.raises(psycopg.errors.SerializationFailure):
+        db.execute("SELECT teams_obs.delivery_reservation(%s, 'no such key')", (TENANT,))
+
+
 def test_a_batch_of_a_thousand_returns_every_element_in_order(db: psycopg.Connection) -> None:
     elements = [{"destination_type": "user_activity", "destination_id": f"aad-{n % 900}", "status": "delivered",
                  "attempt_number": 1} for n in range(1000)]
