@@ -48,8 +48,8 @@ NEVER_RAISE_POOL_TIMEOUT = 2.0
 # The Python types of the json/jsonb parameters.
 DeliveryRows = Annotated[Sequence[Mapping[str, Any]], JsonDocument(Jsonb, container=Sequence)]
 Activity = Annotated[Mapping[str, Any], JsonDocument(Jsonb)]
-# Hashed as the JSON it is (RFC 8785), so nothing in it is converted.
-Payload = Annotated[Any, JsonDocument(Json, typed=False)]
+# Hashed as the JSON it is (RFC 8785), so nothing in it is converted, and here: only the hash is sent.
+Payload = Annotated[Any, JsonDocument(Json, typed=False, hashed_into="payload_hash")]
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,9 @@ def record_audit_event(tenant: Uuid, surface: str, action_id: str, result_status
                        target_type: str | None = None, target_id: str | None = None,
                        idempotency_key: str | None = None, payload: Payload = None,
                        payload_hash: str | None = None, error_code: str | None = None) -> RecordedAuditEvent:
-    """Record one executed Teams mutation. ``payload`` is the parsed JSON value (dict, list, ...): only its
-    RFC 8785 hash is stored. For raw JSON text pass ``payload_hash=teams_obs.jcs.payload_hash(text)``."""
+    """Record one executed Teams mutation. ``payload`` is the parsed JSON value (dict, list, ...): the client
+    sends only its RFC 8785 hash, computed here. For raw JSON text pass
+    ``payload_hash=teams_obs.jcs.payload_hash(text)``."""
 
 
 @SqlFunction

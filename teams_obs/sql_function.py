@@ -27,6 +27,8 @@ from uuid import UUID
 from psycopg import sql
 from psycopg.types.json import Json, Jsonb
 
+from teams_obs import jcs
+
 Row = dict[str, Any]
 # A uuid parameter takes a UUID or its text (parsed here).
 Uuid = UUID | str
@@ -50,6 +52,9 @@ class JsonDocument:
     # The class the calling code builds the top level as (a batch's list of rows), so anything else is its
     # mistake; None where the top level is data too (a request body as parsed).
     container: type | None = None
+    # The parameter that gets the document's RFC 8785 SHA-256 instead of the document (the audit payload:
+    # never sent, so it cannot reach the server's log, which may print every bind parameter).
+    hashed_into: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,21 @@ def _uuid(field: str, text: str) -> UUID:
         raise InvalidArgument(f'{field}: invalid value "{text[:100]}"; expected a UUID') from None
 
 
-def _json(field: str, value: Any, document: JsonDocument) -> Json | Jsonb:
-    """``value`` encoded now, or InvalidArgument naming ``field`` (the message never quotes the value's text)."""
+def _json(field: str, value: Any, document: JsonDocument) -> Json | Jsonb | str:
+    """``value`` encoded now (or its hash, see ``hashed_into``), or InvalidArgument naming ``field`` (the
+    message never quotes the value's text)."""
     try:
         text = json.dumps(value, allow_nan=False, default=_typed_value if document.typed else None)
     except (TypeError, ValueError) as exc:
         raise InvalidArgument(f"{field}: {exc}") from exc
-    return document.wrapper(text, dumps=str)
+    if document.hashed_into is None:
+        return document.wrapper(text, dumps=str)
+    try:
+        return jcs.payload_hash(text)
+    except jcs.CanonicalJSONError:
+        # As the database words it: the position would show key names, which are payload content.
+        raise InvalidArgument(f"{field}: refused, RFC 8785 or PostgreSQL cannot take it; the position is not "
+                              f"shown (key names are payload content), teams_obs.jcs.payload_hash names it") from None
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,11 @@ class _Parameter:
         if not isinstance(value, self.classes) or (isinstance(value, bool) and bool not in self.classes):
             expected = " or ".join(cls.__name__ for cls in self.classes if cls is not types.NoneType)
             raise TypeError(f"{function}() argument {self.name} must be {expected}, not {type(value).__name__}")
+
+    @property
+    def sent_as(self) -> str:
+        """The SQL parameter (without ``p_``) the value is sent to."""
+        return (self.document and self.document.hashed_into) or self.name
 
     def encode(self, value: Any) -> Any:
         """The value as it is sent: JSON encoded, uuid text parsed (InvalidArgument when it cannot be)."""
@@ -190,5 +208,10 @@ class SqlFunction:
                  if value is not None or param not in self._none_is_default}
         for param, value in given.items():  # every mistake of the calling code before any value it cannot send
             self._parameters[param].check(name, value)
-        return Call(name, {param: self._parameters[param].encode(value) for param, value in given.items()},
-                    self.shape_rows)
+        sent: dict[str, Any] = {}
+        for param, value in given.items():
+            into = self._parameters[param].sent_as
+            if into != param and given.get(into) is not None:
+                raise InvalidArgument(f"{into}: give the {param} or its precomputed hash, not both")
+            sent[into] = self._parameters[param].encode(value)
+        return Call(name, sent, self.shape_rows)

@@ -55,9 +55,30 @@ def test_record_and_list_roundtrip(client):
     assert batch[0]["inserted"] is True
 
 
-def test_audit_event_hashes_payload(client):
-    event = client.record_audit_event(TENANT, "bot", "add_note", "success", payload={"b": 1, "a": [1.0, "x"]})
-    assert len(event.payload_hash) == 64
+def test_audit_event_hashes_payload(client, db):
+    payload = {"b": 1, "a": [1.0, "x"], "big": 2**60, "é": None}
+    event = client.record_audit_event(TENANT, "bot", "add_note", "success", payload=payload)
+    assert event.payload_hash == db.execute("SELECT teams_obs.payload_hash(%s::json)",
+                                            [json.dumps(payload)]).fetchone()[0]
+
+
+def test_the_payload_is_never_sent_only_its_hash():
+    """A server that logs bind parameters (log_min_duration_statement) must not get the payload to log."""
+    call = CALLS["record_audit_event"](TENANT, "bot", "add_note", "success", payload={"note": "secret"})
+    assert "payload" not in call.params
+    assert call.params["payload_hash"] == jcs.payload_hash('{"note": "secret"}')
+
+
+@pytest.mark.parametrize("payload", [{"note": "a\ud800"}, {"note": "a\x00"}])
+def test_a_payload_the_database_would_refuse_is_refused_without_its_content(payload):
+    with pytest.raises(InvalidArgument, match=r"^payload: refused, RFC 8785 or PostgreSQL cannot take it") as raised:
+        CALLS["record_audit_event"](TENANT, "bot", "add_note", "success", payload=payload)
+    assert "note" not in str(raised.value)
+
+
+def test_a_payload_and_a_hash_are_refused_as_the_database_refuses_them(client):
+    with pytest.raises(InvalidArgument, match=r"^payload_hash: give the payload or its precomputed hash, not both$"):
+        client.record_audit_event(TENANT, "bot", "add_note", "success", payload={"a": 1}, payload_hash="0" * 64)
 
 
 def test_conversation_references_are_looked_up_as_stored(client):
