@@ -254,6 +254,23 @@ RETURN CASE WHEN p_name ~ '^[A-Za-z_][A-Za-z0-9_]{0,99}$' THEN '.' || p_name
 --   <path>: number is outside the IEEE 754 double range
 -- Paths read $, .name or ."name", [index]. Only names are echoed, never a value. Returns the document with
 -- numbers that underflow a double written as 0 when there are any (jsonb may not hold them), else NULL.
+-- The first duplicate key among an object's names, in document order (the second occurrence that comes
+-- first), as _jcs_screen reports it, or NULL. Set-based: one sort, where checking each name against those
+-- seen before in its object costs time that grows with the square of the object's size.
+CREATE FUNCTION teams_obs._jcs_first_duplicate(p_objects integer[], p_names text[], p_paths text[])
+RETURNS text
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+RETURN (
+    SELECT k.path || ': duplicate key ' || pg_catalog.to_json(pg_catalog.left(k.name, 100))::text
+    FROM (SELECT u.path, u.name, u.ord,
+                 pg_catalog.row_number() OVER (PARTITION BY u.object, u.name COLLATE "C" ORDER BY u.ord) AS occurrence
+            FROM unnest(p_objects, p_names, p_paths) WITH ORDINALITY AS u(object, name, path, ord)) AS k
+    WHERE k.occurrence = 2
+    ORDER BY k.ord
+    LIMIT 1
+);
+
 CREATE FUNCTION teams_obs._jcs_screen(p_doc json)
 RETURNS json
 LANGUAGE plpgsql
@@ -268,11 +285,17 @@ DECLARE
     v_kind text[] := '{}';       -- per open container: 'object' or 'array'
     v_path text[] := '{}';       -- per open container: its path
     v_index integer[] := '{}';   -- per open array: position of the current element
-    v_names jsonb[] := '{}';     -- per open object: the names seen so far
+    v_object integer[] := '{}';  -- per open object: its number in document order
+    v_objects integer := 0;
+    -- Every name, with its object's number and path: duplicates are looked for in one go (_jcs_first_duplicate).
+    v_key_objects integer[] := '{}';
+    v_key_names text[] := '{}';
+    v_key_paths text[] := '{}';
     v_expect_name boolean := false;
     v_value_path text := '$';
     v_name text;
     v_problem text;
+    v_refusal text;
     v_mantissa text;
     v_order numeric;
 BEGIN
@@ -285,7 +308,8 @@ BEGIN
             v_path[v_depth] := v_value_path;
             IF v_token = '{' THEN
                 v_kind[v_depth] := 'object';
-                v_names[v_depth] := '[]';
+                v_objects := v_objects + 1;
+                v_object[v_depth] := v_objects;
                 v_expect_name := true;
             ELSE
                 v_kind[v_depth] := 'array';
@@ -308,19 +332,18 @@ BEGIN
             v_problem := teams_obs._jcs_string_problem(v_token);
             IF v_expect_name THEN
                 IF v_problem IS NOT NULL THEN
-                    RAISE EXCEPTION USING ERRCODE = '22023',
-                        MESSAGE = v_path[v_depth] || ': object key contains ' || v_problem;
+                    v_refusal := v_path[v_depth] || ': object key contains ' || v_problem;
+                    EXIT;
                 END IF;
                 v_name := v_token::json #>> '{}';
-                IF v_names[v_depth] ? v_name THEN
-                    RAISE EXCEPTION USING ERRCODE = '22023',
-                        MESSAGE = v_path[v_depth] || ': duplicate key ' || to_json(left(v_name, 100))::text;
-                END IF;
-                v_names[v_depth] := v_names[v_depth] || to_jsonb(v_name);
+                v_key_objects := array_append(v_key_objects, v_object[v_depth]);
+                v_key_names := array_append(v_key_names, v_name);
+                v_key_paths := array_append(v_key_paths, v_path[v_depth]);
                 v_value_path := v_path[v_depth] || teams_obs._jcs_path_step(v_name);
                 v_expect_name := false;
             ELSIF v_problem IS NOT NULL THEN
-                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_value_path || ': string contains ' || v_problem;
+                v_refusal := v_value_path || ': string contains ' || v_problem;
+                EXIT;
             END IF;
         ELSE
             IF v_token NOT IN ('true', 'false', 'null') THEN
@@ -333,16 +356,21 @@ BEGIN
                                - (length(replace(v_mantissa, '.', '')) - length(ltrim(replace(v_mantissa, '.', ''), '0')))
                                + coalesce(nullif(split_part(lower(v_token), 'e', 2), '')::numeric, 0);
                     IF v_order >= 0 THEN
-                        RAISE EXCEPTION USING ERRCODE = '22023',
-                            MESSAGE = v_value_path || ': number is outside the IEEE 754 double range';
+                        v_refusal := v_value_path || ': number is outside the IEEE 754 double range';
                     END IF;
                     v_token := '0';
                     v_underflow := true;
                 END;
+                EXIT WHEN v_refusal IS NOT NULL;
             END IF;
         END CASE;
         v_tokens := array_append(v_tokens, v_token);
     END LOOP;
+    -- A duplicate before the refusal that ended the walk, if any, comes first in document order.
+    v_refusal := coalesce(teams_obs._jcs_first_duplicate(v_key_objects, v_key_names, v_key_paths), v_refusal);
+    IF v_refusal IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_refusal;
+    END IF;
     RETURN CASE WHEN v_underflow THEN array_to_string(v_tokens, ' ')::json END;
 END
 $function$;
@@ -381,7 +409,8 @@ BEGIN
         'teams_obs._jcs_sort_key(text)', 'teams_obs._jcs_large_digits(double precision)',
         'teams_obs._jcs_format_number(text)', 'teams_obs._jcs_number(text)', 'teams_obs._jcs_render(jsonb)',
         'teams_obs._jcs_kept_every_member(text, text)', 'teams_obs._jcs_string_problem(text)',
-        'teams_obs._jcs_path_step(text)', 'teams_obs._jcs_screen(json)', 'teams_obs.canonical_json(json)'
+        'teams_obs._jcs_path_step(text)', 'teams_obs._jcs_first_duplicate(integer[], text[], text[])',
+        'teams_obs._jcs_screen(json)', 'teams_obs.canonical_json(json)'
     ]::regprocedure[] LOOP
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_function);
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO teams_obs_writer, teams_obs_reader, teams_obs_maintainer',

@@ -4,6 +4,7 @@ BEGIN;
 
 DROP FUNCTION teams_obs.canonical_json(json);
 DROP FUNCTION teams_obs._jcs_screen(json);
+DROP FUNCTION teams_obs._jcs_first_duplicate(integer[], text[], text[]);
 DROP FUNCTION teams_obs._jcs_path_step(text);
 DROP FUNCTION teams_obs._jcs_string_problem(text);
 DROP FUNCTION teams_obs._jcs_kept_every_member(text, text);

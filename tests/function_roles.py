@@ -86,6 +86,7 @@ EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
     "_jcs_path_step": (ALL, None),
     "_jcs_render": (ALL, None),
     "_jcs_screen": (ALL, None),
+    "_jcs_first_duplicate": (ALL, None),
     "_jcs_sort_key": (ALL, None),
     "_jcs_string_problem": (ALL, None),
     # Internal: run by SECURITY DEFINER functions as the owner only.

@@ -131,6 +131,15 @@ COMMENT ON TYPE teams_obs.month_partitioned_table IS 'A table that monthly parti
 
 
 --
+-- Name: _jcs_first_duplicate(integer[], text[], text[]); Type: FUNCTION; Schema: teams_obs; Owner: -
+--
+
+CREATE FUNCTION teams_obs._jcs_first_duplicate(p_objects integer[], p_names text[], p_paths text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (SELECT ((k.path || ': duplicate key '::text) || (to_json("left"(k.name, 100)))::text) FROM (SELECT u.path, u.name, u.ord, row_number() OVER (PARTITION BY u.object, (u.name COLLATE "C") ORDER BY u.ord) AS occurrence FROM UNNEST(_jcs_first_duplicate.p_objects, _jcs_first_duplicate.p_names, _jcs_first_duplicate.p_paths) WITH ORDINALITY u(object, name, path, ord)) k WHERE (k.occurrence = 2) ORDER BY k.ord LIMIT 1);
+
+
+--
 -- Name: _jcs_format_number(text); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
@@ -323,11 +332,17 @@ DECLARE
     v_kind text[] := '{}';       -- per open container: 'object' or 'array'
     v_path text[] := '{}';       -- per open container: its path
     v_index integer[] := '{}';   -- per open array: position of the current element
-    v_names jsonb[] := '{}';     -- per open object: the names seen so far
+    v_object integer[] := '{}';  -- per open object: its number in document order
+    v_objects integer := 0;
+    -- Every name, with its object's number and path: duplicates are looked for in one go (_jcs_first_duplicate).
+    v_key_objects integer[] := '{}';
+    v_key_names text[] := '{}';
+    v_key_paths text[] := '{}';
     v_expect_name boolean := false;
     v_value_path text := '$';
     v_name text;
     v_problem text;
+    v_refusal text;
     v_mantissa text;
     v_order numeric;
 BEGIN
@@ -340,7 +355,8 @@ BEGIN
             v_path[v_depth] := v_value_path;
             IF v_token = '{' THEN
                 v_kind[v_depth] := 'object';
-                v_names[v_depth] := '[]';
+                v_objects := v_objects + 1;
+                v_object[v_depth] := v_objects;
                 v_expect_name := true;
             ELSE
                 v_kind[v_depth] := 'array';
@@ -363,19 +379,18 @@ BEGIN
             v_problem := teams_obs._jcs_string_problem(v_token);
             IF v_expect_name THEN
                 IF v_problem IS NOT NULL THEN
-                    RAISE EXCEPTION USING ERRCODE = '22023',
-                        MESSAGE = v_path[v_depth] || ': object key contains ' || v_problem;
+                    v_refusal := v_path[v_depth] || ': object key contains ' || v_problem;
+                    EXIT;
                 END IF;
                 v_name := v_token::json #>> '{}';
-                IF v_names[v_depth] ? v_name THEN
-                    RAISE EXCEPTION USING ERRCODE = '22023',
-                        MESSAGE = v_path[v_depth] || ': duplicate key ' || to_json(left(v_name, 100))::text;
-                END IF;
-                v_names[v_depth] := v_names[v_depth] || to_jsonb(v_name);
+                v_key_objects := array_append(v_key_objects, v_object[v_depth]);
+                v_key_names := array_append(v_key_names, v_name);
+                v_key_paths := array_append(v_key_paths, v_path[v_depth]);
                 v_value_path := v_path[v_depth] || teams_obs._jcs_path_step(v_name);
                 v_expect_name := false;
             ELSIF v_problem IS NOT NULL THEN
-                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_value_path || ': string contains ' || v_problem;
+                v_refusal := v_value_path || ': string contains ' || v_problem;
+                EXIT;
             END IF;
         ELSE
             IF v_token NOT IN ('true', 'false', 'null') THEN
@@ -388,16 +403,21 @@ BEGIN
                                - (length(replace(v_mantissa, '.', '')) - length(ltrim(replace(v_mantissa, '.', ''), '0')))
                                + coalesce(nullif(split_part(lower(v_token), 'e', 2), '')::numeric, 0);
                     IF v_order >= 0 THEN
-                        RAISE EXCEPTION USING ERRCODE = '22023',
-                            MESSAGE = v_value_path || ': number is outside the IEEE 754 double range';
+                        v_refusal := v_value_path || ': number is outside the IEEE 754 double range';
                     END IF;
                     v_token := '0';
                     v_underflow := true;
                 END;
+                EXIT WHEN v_refusal IS NOT NULL;
             END IF;
         END CASE;
         v_tokens := array_append(v_tokens, v_token);
     END LOOP;
+    -- A duplicate before the refusal that ended the walk, if any, comes first in document order.
+    v_refusal := coalesce(teams_obs._jcs_first_duplicate(v_key_objects, v_key_names, v_key_paths), v_refusal);
+    IF v_refusal IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_refusal;
+    END IF;
     RETURN CASE WHEN v_underflow THEN array_to_string(v_tokens, ' ')::json END;
 END
 $_$;
@@ -3170,6 +3190,16 @@ COMMENT ON POLICY tenant_isolation ON teams_obs.notification_delivery_idempotenc
 GRANT USAGE ON SCHEMA teams_obs TO teams_obs_writer;
 GRANT USAGE ON SCHEMA teams_obs TO teams_obs_reader;
 GRANT USAGE ON SCHEMA teams_obs TO teams_obs_maintainer;
+
+
+--
+-- Name: FUNCTION _jcs_first_duplicate(p_objects integer[], p_names text[], p_paths text[]); Type: ACL; Schema: teams_obs; Owner: -
+--
+
+REVOKE ALL ON FUNCTION teams_obs._jcs_first_duplicate(p_objects integer[], p_names text[], p_paths text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs._jcs_first_duplicate(p_objects integer[], p_names text[], p_paths text[]) TO teams_obs_writer;
+GRANT ALL ON FUNCTION teams_obs._jcs_first_duplicate(p_objects integer[], p_names text[], p_paths text[]) TO teams_obs_reader;
+GRANT ALL ON FUNCTION teams_obs._jcs_first_duplicate(p_objects integer[], p_names text[], p_paths text[]) TO teams_obs_maintainer;
 
 
 --
