@@ -17,7 +17,8 @@ $encoding$;
 CREATE SCHEMA teams_obs;
 COMMENT ON SCHEMA teams_obs IS 'Observability data of the Microsoft Teams integration (teams_obs).';
 
--- Roles are cluster-wide: another database of this cluster may already have created them.
+-- Roles are cluster-wide: another database of this cluster may already have created them. One that exists
+-- must still be what this change creates, a bare NOLOGIN role: every login granted it gets what it has.
 DO $roles$
 DECLARE
     v_role text;
@@ -25,6 +26,16 @@ BEGIN
     FOREACH v_role IN ARRAY ARRAY['teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
+        ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r
+                      WHERE r.rolname = v_role
+                        AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb
+                             OR r.rolreplication
+                             OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid))) THEN
+            RAISE EXCEPTION USING ERRCODE = '55000',
+                MESSAGE = format('role %s exists with more than NOLOGIN (LOGIN, SUPERUSER, BYPASSRLS, CREATEROLE, '
+                                 'CREATEDB, REPLICATION or membership in a role), which every login granted it '
+                                 'would get', v_role),
+                HINT = 'ALTER ROLE ... NOLOGIN NOSUPERUSER ...; REVOKE ... FROM it, or drop it';
         END IF;
     END LOOP;
 END

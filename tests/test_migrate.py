@@ -240,3 +240,18 @@ def test_a_terminated_command_stops_its_embedded_cluster_and_removes_it():
         demo.stdout.read()
         assert demo.wait(timeout=60) == 128 + signal.SIGTERM
     assert set(Path(tempfile.gettempdir()).glob("teams_obs_pg_*")) == clusters
+
+
+@pytest.mark.parametrize("grant", ["ALTER ROLE teams_obs_writer LOGIN", "GRANT pg_read_all_data TO teams_obs_reader"])
+def test_a_role_that_exists_with_more_than_nologin_is_refused(pg_cluster, teams_obs_template, empty_db_url, grant):
+    """The roles are cluster-wide: one found already there must be the bare NOLOGIN role this plan creates."""
+    revoke = {"ALTER ROLE teams_obs_writer LOGIN": "ALTER ROLE teams_obs_writer NOLOGIN",
+              "GRANT pg_read_all_data TO teams_obs_reader": "REVOKE pg_read_all_data FROM teams_obs_reader"}[grant]
+    admin_execute(pg_cluster, sql.SQL(grant))
+    try:
+        result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
+    finally:
+        admin_execute(pg_cluster, sql.SQL(revoke))
+    role = grant.split()[2] if grant.startswith("ALTER") else "teams_obs_reader"
+    assert result.exit_code == 2 and f"role {role} exists with more than NOLOGIN" in result.output
+    assert deployed(empty_db_url) == []

@@ -7,10 +7,12 @@ SELECT teams_obs.citus_installed();
 
 DO $verify$
 BEGIN
-    IF (SELECT count(*) FROM pg_catalog.pg_roles
-        WHERE rolname IN ('teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer')
-          AND NOT rolcanlogin) <> 3 THEN
-        RAISE EXCEPTION 'teams_obs roles are missing or can log in';
+    -- As deployed: three bare NOLOGIN roles (deploy/schema.sql refuses one with more).
+    IF (SELECT count(*) FROM pg_catalog.pg_roles AS r
+        WHERE r.rolname IN ('teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer')
+          AND NOT (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
+                   OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid))) <> 3 THEN
+        RAISE EXCEPTION 'teams_obs roles are missing, or have more than NOLOGIN';
     END IF;
 END
 $verify$;
