@@ -13,8 +13,9 @@ BEGIN;
 --   success_rate: delivered / (delivered + failed), rounded to 4 places; NULL without such outcomes.
 --     skipped rows are gates that never reached Teams (no add-on, user not mapped...), sent rows await
 --     no confirmation: neither is a delivery that worked or failed, so neither dilutes the rate.
---   latency_samples, latency_p50, latency_p95: over delivered_at - sent_at where both are set
---     (continuous percentiles, percentile_cont).
+--   latency_samples, latency_p50, latency_p95: over delivered_at - sent_at where both are set and
+--     delivered_at is not before sent_at (continuous percentiles, percentile_cont). A negative one is
+--     the skew between the clocks that stamped them, no latency: it would drag the percentiles down.
 -- The window must be finite, since before until, and at most 731 days long (two years of days).
 CREATE FUNCTION teams_obs.delivery_health(
     p_tenant uuid,
@@ -59,7 +60,7 @@ BEGIN
     RETURN QUERY
     WITH window_rows AS (
         SELECT (d.created_at AT TIME ZONE 'UTC')::date AS day, d.status, d.error_code,
-               d.delivered_at - d.sent_at AS latency
+               CASE WHEN d.delivered_at >= d.sent_at THEN d.delivered_at - d.sent_at END AS latency
           FROM teams_obs.notification_deliveries AS d
          WHERE d.tenant = p_tenant AND d.created_at >= p_since AND d.created_at < p_until
     ),

@@ -884,7 +884,7 @@ BEGIN
     RETURN QUERY
     WITH window_rows AS (
         SELECT (d.created_at AT TIME ZONE 'UTC')::date AS day, d.status, d.error_code,
-               d.delivered_at - d.sent_at AS latency
+               CASE WHEN d.delivered_at >= d.sent_at THEN d.delivered_at - d.sent_at END AS latency
           FROM teams_obs.notification_deliveries AS d
          WHERE d.tenant = p_tenant AND d.created_at >= p_since AND d.created_at < p_until
     ),

@@ -4,7 +4,7 @@
 -- window is the last 7 days; a missing or unusable window is refused naming the field.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(16);
+SELECT plan(17);
 SET LOCAL TimeZone = 'UTC';
 
 -- One delivery of p_tenant recorded at p_at; with p_latency, sent 1 minute before and delivered p_latency after.
@@ -71,6 +71,15 @@ SELECT results_eq(
                                                         '2026-05-10 02:00:00+00', '2026-05-11 01:00:00+00')$$,
     $$VALUES ('2026-05-10'::date, 4::bigint), ('2026-05-11', 0), (NULL, 4)$$,
     'a window cutting days counts only their covered part');
+
+-- A delivery stamped delivered before it was sent (clock skew) is no latency sample.
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000c4', '2026-05-10 01:00:00+00', 'delivered', NULL, '2 seconds');
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000c4', '2026-05-10 02:00:00+00', 'delivered', NULL, '-5 seconds');
+SELECT results_eq(
+    $$SELECT delivered, latency_samples, latency_p50 FROM teams_obs.delivery_health('00000000-0000-4000-8000-0000000000c4',
+          '2026-05-10 00:00:00+00', '2026-05-11 00:00:00+00') WHERE day IS NULL$$,
+    $$VALUES (2::bigint, 1::bigint, interval '2 seconds')$$,
+    'a negative latency (delivered before sent) counts as a delivery, not as a latency sample');
 
 -- Bad windows, refused naming the field
 SELECT throws_ok(format('SELECT * FROM teams_obs.delivery_health(%s, %s::timestamptz, %s::timestamptz)', t, s, u), '22023', m,
