@@ -61,24 +61,6 @@ $function$;
 COMMENT ON FUNCTION teams_obs.partition_bounds(regclass) IS
     'Partitions of a table range-partitioned on one timestamptz column, with bounds read from the catalog (DEFAULT: is_default, NULL bounds; MINVALUE/MAXVALUE: -infinity/infinity).';
 
--- Partition maintenance of one table (teams-obs maintain, retention) runs one at a time: both take
--- this transaction-scoped advisory lock first, so two maintainers never race on the same month and
--- retention never fights a row move for the DEFAULT partition. A tenant purge takes it shared
--- (p_shared): purges go on together, but none starts while a month moves out of DEFAULT, whose row
--- locks it would wait on while holding the table lock the move needs next. lock_timeout bounds the wait.
-CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean DEFAULT false)
-RETURNS void
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    -- 1952801133 = 'team' in ASCII: the key space of teams_obs, the second key the table.
-    SELECT CASE WHEN p_shared THEN pg_catalog.pg_advisory_xact_lock_shared(1952801133, p_parent::oid::integer)
-                ELSE pg_catalog.pg_advisory_xact_lock(1952801133, p_parent::oid::integer) END;
-$function$;
-
-COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(regclass, boolean) IS
-    'Transaction-scoped advisory lock serialising partition maintenance and retention of one partitioned table; shared for tenant purges.';
-
 -- The tables that monthly partition upkeep and retention cover: every table of schema teams_obs
 -- partitioned BY RANGE on one timestamptz column (a table added later is covered without code changes),
 -- with the quoted names the partition DDL needs.
@@ -146,10 +128,32 @@ $function$;
 COMMENT ON FUNCTION teams_obs.month_partitioned_table_of(regclass) IS
     'The row of month_partitioned_tables() for p_parent; 22023 when p_parent is not one of them.';
 
+-- Partition maintenance of one table (teams-obs maintain, retention, tenant purges) runs one at a time:
+-- each takes this lock first, so two maintainers never race on the same month, retention never fights a
+-- row move for the DEFAULT partition, and a purge never starts while a month moves out of DEFAULT (it would
+-- wait for the rows the move holds while holding the table lock the move needs next). SHARE UPDATE
+-- EXCLUSIVE on the parent alone: it conflicts with itself, not with writers or readers, and only the
+-- owner can take it. An advisory lock, as before, was open to every role that may connect, which could
+-- hold it and stall upkeep, retention and purges. lock_timeout bounds the wait.
+CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    EXECUTE format('LOCK TABLE ONLY %s IN SHARE UPDATE EXCLUSIVE MODE',
+                   (teams_obs.month_partitioned_table_of(p_parent)).parent);
+END
+$function$;
+
+COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(regclass) IS
+    'Takes the lock serialising partition maintenance, retention and tenant purges of one month-partitioned table (SHARE UPDATE EXCLUSIVE on the parent alone) until the transaction ends.';
+
 REVOKE ALL ON FUNCTION teams_obs.partition_bounds(regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(regclass, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(regclass) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.partition_bounds(regclass) TO teams_obs_maintainer;
-GRANT EXECUTE ON FUNCTION teams_obs.lock_partition_maintenance(regclass, boolean) TO teams_obs_maintainer;
+GRANT EXECUTE ON FUNCTION teams_obs.lock_partition_maintenance(regclass) TO teams_obs_maintainer;
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_tables() FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.month_partitioned_table_of(regclass) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.month_partitioned_tables(), teams_obs.month_partitioned_table_of(regclass)

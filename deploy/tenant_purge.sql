@@ -36,20 +36,20 @@ COMMENT ON FUNCTION teams_obs.tenant_deletion_order() IS
 -- A month moving out of DEFAULT (`teams-obs maintain`) holds the rows it moves until it commits, and
 -- then needs a lock on the table that a DELETE waiting for one of those rows holds: the two would wait for
 -- each other until one timed out or failed as a deadlock. A purge therefore waits for the move first, on
--- the table's maintenance lock taken shared (purges of several tenants go on together). Nothing to wait
--- for on a table that is not partitioned.
+-- the table's maintenance lock (purges of several tenants take turns on it too). Nothing to wait for on a
+-- table that is not partitioned.
 CREATE FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass)
 RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass, p_shared => true)
+    SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass)
       FROM pg_catalog.pg_partitioned_table AS pt
      WHERE pt.partrelid = p_table;
 $function$;
 
 COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(regclass) IS
-    'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock, shared.';
+    'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock.';
 
 -- Deletes one tenant's rows from one table of tenant_deletion_order(), nothing else: the table name is
 -- checked against that list, so this cannot be pointed at any other relation. Exposed for callers that

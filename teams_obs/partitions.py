@@ -6,7 +6,7 @@ month that has rows sitting in the DEFAULT partition, past months included) and 
 ``teams_obs.attach_month_partition()`` create each one, moving that month's rows out of DEFAULT in the
 same transaction. That function runs ``templates/partition.sql.j2`` with the owner's rights, so
 teams_obs_maintainer runs maintain; a dry run renders the same template here. Each month is one short
-transaction behind a per-table advisory lock, so concurrent runs and retention never race; a lock not
+transaction behind the per-table maintenance lock, so concurrent runs and retention never race; a lock not
 granted within ``lock_timeout`` rolls the month back and it is retried with growing pauses while writers
 go on.
 """

@@ -1533,24 +1533,25 @@ COMMENT ON FUNCTION teams_obs.list_filter(p_field text, p_value text, p_allowed 
 
 
 --
--- Name: lock_partition_maintenance(regclass, boolean); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: lock_partition_maintenance(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean DEFAULT false) RETURNS void
-    LANGUAGE sql
+CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    -- 1952801133 = 'team' in ASCII: the key space of teams_obs, the second key the table.
-    SELECT CASE WHEN p_shared THEN pg_catalog.pg_advisory_xact_lock_shared(1952801133, p_parent::oid::integer)
-                ELSE pg_catalog.pg_advisory_xact_lock(1952801133, p_parent::oid::integer) END;
+BEGIN
+    EXECUTE format('LOCK TABLE ONLY %s IN SHARE UPDATE EXCLUSIVE MODE',
+                   (teams_obs.month_partitioned_table_of(p_parent)).parent);
+END
 $$;
 
 
 --
--- Name: FUNCTION lock_partition_maintenance(p_parent regclass, p_shared boolean); Type: COMMENT; Schema: teams_obs; Owner: -
+-- Name: FUNCTION lock_partition_maintenance(p_parent regclass); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean) IS 'Transaction-scoped advisory lock serialising partition maintenance and retention of one partitioned table; shared for tenant purges.';
+COMMENT ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) IS 'Takes the lock serialising partition maintenance, retention and tenant purges of one month-partitioned table (SHARE UPDATE EXCLUSIVE on the parent alone) until the transaction ends.';
 
 
 --
@@ -2595,7 +2596,7 @@ CREATE FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) RETUR
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass, p_shared => true)
+    SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass)
       FROM pg_catalog.pg_partitioned_table AS pt
      WHERE pt.partrelid = p_table;
 $$;
@@ -2605,7 +2606,7 @@ $$;
 -- Name: FUNCTION wait_for_partition_maintenance(p_table regclass); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) IS 'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock, shared.';
+COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) IS 'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock.';
 
 
 --
@@ -3535,11 +3536,11 @@ REVOKE ALL ON FUNCTION teams_obs.list_filter(p_field text, p_value text, p_allow
 
 
 --
--- Name: FUNCTION lock_partition_maintenance(p_parent regclass, p_shared boolean); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION lock_partition_maintenance(p_parent regclass); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass, p_shared boolean) TO teams_obs_maintainer;
+REVOKE ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) FROM PUBLIC;
+GRANT ALL ON FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass) TO teams_obs_maintainer;
 
 
 --

@@ -227,7 +227,7 @@ def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, d
         wait_until_blocked(db, "%attach_month_partition%", "transactionid")
         purger = threading.Thread(target=purge)
         purger.start()
-        wait_until_blocked(db, "%purge_tenant%", "advisory")
+        wait_until_blocked(db, "%purge_tenant%", "relation")
         holder.rollback()
         mover.join(60)
         purger.join(60)
@@ -278,6 +278,20 @@ def test_a_lock_held_elsewhere_is_retried(db, db_url):
         actions = maintain(db_url, months_ahead=0, sleep=release_after_first_pause)
     this_month = next(a for a in actions if a.table == DELIVERIES)
     assert (this_month.status, this_month.attempts, len(pauses)) == ("created", 2, 1)
+
+
+def test_no_role_but_the_owner_can_hold_the_maintenance_lock(db, db_url):
+    """The lock was an advisory lock, which every role that may connect could take and hold, stalling
+    upkeep, retention and purges. Held that way now it stalls nothing, and the lock itself is refused."""
+    first = current_month(db)
+    drop_partitions_from(db, add_months(first, 1))
+    with psycopg.connect(db_url, autocommit=True) as squatter:
+        squatter.execute("SET ROLE teams_obs_writer")
+        squatter.execute("SELECT pg_advisory_lock(1952801133, %s::regclass::oid::integer)", [DELIVERIES])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), squatter.transaction():
+            squatter.execute(f"LOCK TABLE ONLY {DELIVERIES} IN SHARE UPDATE EXCLUSIVE MODE")
+        created = maintain(db_url, months_ahead=3, max_attempts=2, lock_timeout="200ms", sleep=no_sleep)
+    assert [a.status for a in created if a.table == DELIVERIES] == ["created"] * 3
 
 
 def test_a_lock_never_granted_fails_the_month_and_reports_it(db, db_url):

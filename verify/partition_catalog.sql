@@ -3,7 +3,7 @@
 BEGIN;
 
 SELECT pg_catalog.has_function_privilege('teams_obs.partition_bounds(regclass)', 'execute');
-SELECT pg_catalog.has_function_privilege('teams_obs.lock_partition_maintenance(regclass, boolean)', 'execute');
+SELECT pg_catalog.has_function_privilege('teams_obs.lock_partition_maintenance(regclass)', 'execute');
 SELECT parent, key_column, default_partition FROM teams_obs.month_partitioned_tables() WHERE false;
 
 DO $verify$
