@@ -193,11 +193,23 @@ DECLARE
     v_table pg_catalog.record;
     v_month pg_catalog.record;
     v_moved pg_catalog.int8;
+    v_callers_timeout pg_catalog.text := pg_catalog.current_setting('lock_timeout');
+    v_waits_without_end pg_catalog.bool;
 BEGIN
     -- Not teams_obs.citus_installed(): that one is the owner's, and a procedure runs as its caller.
     IF EXISTS (SELECT FROM pg_catalog.pg_extension AS e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
         RAISE EXCEPTION USING ERRCODE = '0A000',
             MESSAGE = 'maintain_partitions: not on Citus; run teams-obs maintain (one transaction per month)';
+    END IF;
+    -- 0 (also what PostgreSQL rounds a timeout below 1ms to) would wait for the locks without end: checked
+    -- first, as PostgreSQL reads the value, which is then put back to the caller's.
+    PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout, true);
+    v_waits_without_end := pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.=) '0';
+    PERFORM pg_catalog.set_config('lock_timeout', v_callers_timeout, true);
+    IF v_waits_without_end THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = pg_catalog.format('lock_timeout: must be at least 1ms (0 waits for locks without end), got %s',
+                                        p_lock_timeout);
     END IF;
     p_created := 0;
     FOR v_table IN SELECT t.parent_oid, t.parent FROM teams_obs.month_partitioned_tables() AS t LOOP
@@ -210,12 +222,6 @@ BEGIN
                 CONTINUE;
             END IF;
             PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout, true);
-            -- 0 (also what PostgreSQL rounds a timeout below 1ms to) would wait for the locks without end.
-            IF pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.=) '0' THEN
-                RAISE EXCEPTION USING ERRCODE = '22023',
-                    MESSAGE = pg_catalog.format('lock_timeout: must be at least 1ms (0 waits for locks without end), got %s',
-                                                p_lock_timeout);
-            END IF;
             BEGIN
                 v_moved := teams_obs.attach_month_partition(v_table.parent_oid::pg_catalog.regclass,
                                                             v_month.month_start);

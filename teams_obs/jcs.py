@@ -98,7 +98,12 @@ def parse(text: str | bytes) -> _Json:
 
 def canonical_bytes(text: str | bytes) -> bytes:
     """The RFC 8785 canonical form of a JSON text in UTF-8: the bytes the payload hash is taken of."""
-    return rfc8785.dumps(parse(text))
+    try:
+        return rfc8785.dumps(parse(text))
+    except RecursionError:
+        # Parsing and writing recurse per level: a refusal like the others, not a crash of the caller.
+        raise CanonicalJSONError("$", "nested deeper than the Python side can walk (about 500 levels of "
+                                      "arrays); teams_obs.payload_hash in the database has no such limit") from None
 
 
 def canonical_json(text: str | bytes) -> str:

@@ -90,14 +90,15 @@ def _json(field: str, value: Any, document: JsonDocument) -> Json | Jsonb | str:
     message never quotes the value's text)."""
     try:
         text = json.dumps(value, allow_nan=False, default=_typed_value if document.typed else None)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidArgument(f"{field}: {exc}") from exc
     if document.hashed_into is None:
         return document.wrapper(text, dumps=str)
     try:
         return jcs.payload_hash(text)
-    except jcs.CanonicalJSONError:
-        # As the database words it: the position would show key names, which are payload content.
+    except jcs.CanonicalJSONError as exc:
+        if exc.path == "$":  # the document as a whole: no key name, which would be payload content, to show
+            raise InvalidArgument(f"{field}: refused, {exc.problem}") from None
         raise InvalidArgument(f"{field}: refused, RFC 8785 or PostgreSQL cannot take it; the position is not "
                               f"shown (key names are payload content), teams_obs.jcs.payload_hash names it") from None
 

@@ -193,7 +193,12 @@ def test_never_raise_covers_arguments_the_client_cannot_send(db_url, caplog):
             assert client.record_conversation_reference(TENANT, ["not", "an", "object"]) is False
             assert client.record_conversation_reference(TENANT, {"when": object()}) is False
             assert client.record_delivery("tenant-1", "chat", "c", "sent") is None
+            deep: list = []
+            for _level in range(5000):  # deeper than Python walks; the database would hash it
+                deep = [deep]
+            assert client.record_audit_event(TENANT, "bot", "add_note", "success", payload=deep) is None
         assert "record_audit_event failed [22023]: payload: Out of range float values" in caplog.text
+        assert "record_audit_event failed [22023]: payload: maximum recursion depth exceeded" in caplog.text
         assert "record_deliveries failed [22023]: rows: Object of type Decimal" in caplog.text
         assert "record_conversation_reference failed [22023]: activity: Object of type object" in caplog.text
         assert 'record_delivery failed [22023]: tenant: invalid value "tenant-1"; expected a UUID' in caplog.text

@@ -70,3 +70,14 @@ def test_cli_reads_stdin_and_exits_2_on_a_refusal() -> None:
     result = CliRunner().invoke(main, ["hash", "-"], input='{"a": 1, "b": {"c": 1, "c": 2}}')
     assert result.exit_code == 2
     assert result.output == 'teams-obs: -: $.b: duplicate key "c"\n'
+
+
+def test_a_document_nested_deeper_than_python_walks_is_a_refusal_not_a_crash(db: psycopg.Connection) -> None:
+    """The database hashes it (one recursive query); the Python side refuses it like any other document it
+    cannot take, so that the CLI exits 2 and the client's never_raise covers it."""
+    deep = "[" * 5000 + "]" * 5000
+    assert len(db.execute("SELECT teams_obs.payload_hash(%s::json)", [deep]).fetchone()[0]) == 64
+    with pytest.raises(jcs.CanonicalJSONError, match=r"^\$: nested deeper than the Python side can walk"):
+        jcs.payload_hash(deep)
+    result = CliRunner().invoke(main, ["hash", "-"], input=deep)
+    assert result.exit_code == 2 and "nested deeper than the Python side can walk" in result.output

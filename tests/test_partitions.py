@@ -445,10 +445,19 @@ def test_a_lock_timeout_that_waits_without_end_is_refused(lock_timeout):
         check_lock_timeout(lock_timeout)
 
 
-def test_maintain_partitions_refuses_a_lock_timeout_that_waits_without_end(db):
-    drop_partitions_from(db, add_months(current_month(db), 1))
-    with pytest.raises(psycopg.errors.InvalidParameterValue, match="lock_timeout: must be at least 1ms"):
-        db.execute("CALL teams_obs.maintain_partitions(1, '0')")
+@pytest.mark.parametrize("missing", [True, False])
+def test_maintain_partitions_refuses_a_lock_timeout_that_waits_without_end(db, missing):
+    """Whether or not a month is missing, and the caller's own lock_timeout is left as it was."""
+    if missing:
+        drop_partitions_from(db, add_months(current_month(db), 1))
+    with db.transaction():
+        db.execute("SET LOCAL lock_timeout = '7s'")
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="lock_timeout: must be at least 1ms"):
+            db.execute("CALL teams_obs.maintain_partitions(1, '0.4ms')")
+    with db.transaction():
+        db.execute("SET LOCAL lock_timeout = '7s'")
+        db.execute("CALL teams_obs.maintain_partitions(0, '2s')")  # nothing to do: it commits nothing
+        assert db.execute("SHOW lock_timeout").fetchone() == ("7s",)
 
 
 def test_maintain_without_partition_maintenance_deployed_says_so(empty_db_url):
