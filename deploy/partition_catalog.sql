@@ -133,8 +133,8 @@ COMMENT ON FUNCTION teams_obs.month_partitioned_table_of(regclass) IS
 -- row move for the DEFAULT partition, and a purge never starts while a month moves out of DEFAULT (it would
 -- wait for the rows the move holds while holding the table lock the move needs next). SHARE UPDATE
 -- EXCLUSIVE on the parent alone: it conflicts with itself, not with writers or readers, and only the
--- owner can take it. An advisory lock, as before, was open to every role that may connect, which could
--- hold it and stall upkeep, retention and purges. lock_timeout bounds the wait.
+-- owner can take it. Not an advisory lock: any role that may connect can take one and hold it, which
+-- would stall upkeep, retention and purges. lock_timeout bounds the wait.
 CREATE FUNCTION teams_obs.lock_partition_maintenance(p_parent regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
