@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import psycopg
-
-from teams_obs.partitions import DEFAULT_MONTHS_AHEAD, maintain, maintenance_deployed
+from teams_obs.partitions import DEFAULT_MONTHS_AHEAD, NotDeployed, maintain
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, Echo
 
@@ -15,10 +13,10 @@ def deploy_and_maintain(url: str, *, echo: Echo = print, to: str | None = None, 
     """Deploy (whose last change makes this month's partitions and the next 3), then maintain: the
     partitions from this month through ``months_ahead``, and the months of rows sitting in DEFAULT."""
     Engine(url, echo=echo, lock_timeout_s=lock_timeout_s).deploy(to, verify=verify, mode=mode)
-    with psycopg.connect(url, autocommit=True) as conn:
-        if not maintenance_deployed(conn):  # deployed --to an earlier change
-            return
-        actions = maintain(conn, months_ahead)
+    try:
+        actions = maintain(url, months_ahead)
+    except NotDeployed:  # deployed --to a change before partition_maintenance: nothing to maintain yet
+        return
     for action in actions:
         moved = f" ({action.rows_moved} rows moved from DEFAULT)" if action.rows_moved else ""
         echo(f"  + partition {action.partition} .. {action.status}{moved}")

@@ -107,12 +107,6 @@ def utc_literal(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
 
 
-def maintenance_deployed(conn: psycopg.Connection) -> bool:
-    """Whether the plan's change partition_maintenance, whose functions maintain calls, is deployed."""
-    return conn.execute("SELECT to_regprocedure('teams_obs.attach_month_partition(regclass, timestamptz)')"
-                        " IS NOT NULL").fetchone()[0]
-
-
 def partitioned_tables(conn: psycopg.Connection) -> list[PartitionedTable]:
     rows = conn.execute(_TABLES_QUERY).fetchall()
     return [PartitionedTable(qualified, key, default, tuple(columns))
@@ -230,7 +224,9 @@ def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_
     check_lock_timeout(lock_timeout)
     actions: list[Action] = []
     with _connection(conn_or_url) as conn:
-        if not maintenance_deployed(conn):
+        # The functions below come with the plan's change partition_maintenance.
+        if conn.execute("SELECT to_regprocedure('teams_obs.attach_month_partition(regclass, timestamptz)')"
+                        " IS NULL").fetchone()[0]:
             raise NotDeployed("partition maintenance is not deployed in this database: run teams-obs deploy")
         for table in partitioned_tables(conn):
             for month, overlapping in _needed_months(conn, table, months_ahead):
