@@ -2227,12 +2227,21 @@ BEGIN
             SELECT e.ord::integer AS ord,
                    CASE
                        WHEN jsonb_typeof(e.element) <> 'object'
-                           THEN 'must be a JSON object, got ' || jsonb_typeof(e.element)
+                           THEN ': must be a JSON object, got ' || jsonb_typeof(e.element)
                        WHEN e.element - v_keys <> '{}'::jsonb
-                           THEN 'unknown keys ' || (
+                           THEN ': unknown keys ' || (
                                SELECT string_agg('"' || k || '"', ', ' ORDER BY k)
                                FROM jsonb_object_keys(e.element - v_keys) k)
                                || '; expected ' || array_to_string(v_keys, ', ')
+                       -- jsonb_populate_record would store a number, boolean, array or object given for a
+                       -- text field as its JSON text: an id of 5 and of "5" would be one key, 1.5 and 1.50 two.
+                       ELSE (
+                           SELECT '.' || k.key || ': must be a JSON string or null, got ' || jsonb_typeof(k.value)
+                           FROM jsonb_each(e.element) k
+                           WHERE k.key = ANY ('{destination_type,destination_id,status,category,error_code,error_message,provider_message_id,provider_request_id,nonce}'::text[])
+                             AND jsonb_typeof(k.value) NOT IN ('string', 'null')
+                           ORDER BY k.key
+                           LIMIT 1)
                    END AS shape_problem,
                    teams_obs.delivery_normalised(r) AS delivery
             FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
@@ -2243,8 +2252,7 @@ BEGIN
         input AS MATERIALIZED (
             SELECT p.ord, p.delivery,
                    CASE WHEN c.problem IS NOT NULL THEN teams_obs.raise_invalid_parameter(
-                       'p_rows[' || p.ord::text || ']' || CASE WHEN p.shape_problem IS NULL THEN '.' ELSE ': ' END
-                       || c.problem)
+                       'p_rows[' || p.ord::text || ']' || c.problem)
                    END AS refused,
                    teams_obs.delivery_key_digest(
                        p_tenant, (p.delivery).internal_notification_id, (p.delivery).destination_type,
@@ -2252,7 +2260,7 @@ BEGIN
                    teams_obs.time_ordered_uuid() AS new_id
             FROM parsed p
             CROSS JOIN LATERAL (
-                SELECT coalesce(p.shape_problem, teams_obs.delivery_problem(
+                SELECT coalesce(p.shape_problem, '.' || teams_obs.delivery_problem(
                     p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce)) AS problem
             ) c
         ),

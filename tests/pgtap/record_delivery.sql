@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(66);
+SELECT plan(72);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -178,6 +178,22 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000
     {"destination_type": "chat", "destination_id": "1", "status": "sent", "tenant": "x", "p_status": "sent"}]')$$,
     '22023', 'p_rows[1]: unknown keys "p_status", "tenant"; expected destination_type, destination_id, status, internal_notification_id, category, attempt_number, error_code, error_message, retryable, provider_message_id, provider_request_id, sent_at, delivered_at, responded_at, nonce',
     'unknown keys are refused by name');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent"},
+    {"destination_type": "chat", "destination_id": 5, "status": "sent"}]')$$,
+    '22023', 'p_rows[2].destination_id: must be a JSON string or null, got number',
+    'a number for a text field is refused, not stored as its JSON text');
+SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", %s}]')$$, v.member),
+    '22023', v.message, 'a text field given JSON ' || v.kind || ' is refused')
+  FROM (VALUES ('boolean', '"nonce": true', 'p_rows[1].nonce: must be a JSON string or null, got boolean'),
+               ('object', '"error_message": {"a": 1}', 'p_rows[1].error_message: must be a JSON string or null, got object'),
+               ('array', '"category": ["x"]', 'p_rows[1].category: must be a JSON string or null, got array'),
+               ('values, the first key in order', '"provider_request_id": 1, "error_code": false',
+                'p_rows[1].error_code: must be a JSON string or null, got boolean')) AS v(kind, member, message);
+SELECT is((SELECT count(*)::int FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c9', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "nonce": null, "error_message": null}]')),
+    1, 'JSON null is still accepted for a text field');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent"}, "sent"]')$$,
     '22023', 'p_rows[2]: must be a JSON object, got string', 'an element that is no object is refused');
