@@ -53,7 +53,7 @@ def citus() -> Iterator[str]:
             "SELECT count(*) FROM sqitch.changes WHERE project = 'teams_obs'").fetchone()[0]
     if deployed:
         engine.revert()
-    deploy_and_maintain(CITUS_URL, echo=lambda _line: None)
+    deploy_and_maintain(CITUS_URL, echo=lambda _line: None, verify=True)  # verified before maintain ran
     yield CITUS_URL
 
 

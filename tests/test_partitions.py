@@ -21,6 +21,7 @@ from teams_obs.partitions import (
     maintain,
 )
 from teams_obs.sqitch import Engine
+from teams_obs.sqitch.engine import project_root
 from tests.partition_helpers import (
     DEFAULT,
     DELIVERIES,
@@ -32,6 +33,7 @@ from tests.partition_helpers import (
     partitions,
     wait_until_blocked,
 )
+from tests.sqitch_projects import run_sqitch, sqitch_target
 
 
 def no_sleep(_seconds: float) -> None:
@@ -519,16 +521,21 @@ def test_attach_month_partition_is_idempotent(db):
 
 
 
-def test_deploy_leaves_partitions_to_maintain_when_rows_wait_in_default(empty_db_url):
+@pytest.mark.parametrize("tool", ["teams-obs", "sqitch"])
+def test_deploy_leaves_partitions_to_maintain_when_rows_wait_in_default(empty_db_url, tool):
     """The change initial_partitions makes this month and the next 3 unless rows wait in a DEFAULT
-    partition: then maintain makes them, one month per transaction."""
+    partition: then maintain makes them, one month per transaction, and the change still verifies."""
     engine = Engine(empty_db_url, echo=lambda _line: None)
     engine.deploy(to="partition_maintenance")
     with psycopg.connect(empty_db_url, autocommit=True) as conn:
         first = current_month(conn)
         insert_rows(conn, [add_months(first, 1)], per_month=5)
-        engine.deploy()
+        if tool == "sqitch":
+            run_sqitch(project_root(), "deploy", "--verify", sqitch_target(empty_db_url))
+        else:
+            engine.deploy(verify=True)
         assert partitions(conn) == {} and partitions(conn, "teams_obs.audit_events") == {}
+        assert engine.verify().errors == []
         moved = {a.partition: a.rows_moved for a in maintain(conn) if a.table == DELIVERIES}
         assert moved == {f"{DELIVERIES}_p{add_months(first, i):%Y_%m}": 5 if i == 1 else 0 for i in range(4)}
 
