@@ -143,16 +143,15 @@ CALLS: dict[str, SqlFunction] = {function.__name__: function for function in (
     delivery_health)}
 
 
-def _pool_options(never_raise: bool, timeout: float | None, options: dict[str, Any]) -> dict[str, Any]:
-    if timeout is None and never_raise:
-        timeout = NEVER_RAISE_POOL_TIMEOUT
-    return options if timeout is None else {**options, "timeout": timeout}
-
-
 class _Base:
-    def __init__(self, pool: ConnectionPool | AsyncConnectionPool, *, never_raise: bool = False):
+    def __init__(self, pool: ConnectionPool | AsyncConnectionPool, *, never_raise: bool = False,
+                 timeout: float | None = None):
+        """``timeout``: seconds a call waits for a pooled connection before it fails (logged and None under
+        never_raise); default NEVER_RAISE_POOL_TIMEOUT (2 s) under never_raise, else the pool's own
+        (psycopg_pool's default: 30 s)."""
         self.pool = pool
         self.never_raise = never_raise
+        self.timeout = NEVER_RAISE_POOL_TIMEOUT if timeout is None and never_raise else timeout
 
     def _failed(self, function: str, exc: psycopg.Error | InvalidArgument) -> Any:
         # A closed pool is the caller's bug (it closed what it still calls through), not an outage.
@@ -196,13 +195,9 @@ class Client(_Base):
     @classmethod
     def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
                 **pool_options: Any) -> Client:
-        """A client on a new open pool (``pool_options``: psycopg_pool's, such as min_size, max_size).
-
-        ``timeout``: seconds a call waits for a pooled connection before it fails (logged and None under
-        never_raise); default NEVER_RAISE_POOL_TIMEOUT (2 s) under never_raise, else psycopg_pool's 30 s.
-        """
-        return cls(ConnectionPool(url, open=True, **_pool_options(never_raise, timeout, pool_options)),
-                   never_raise=never_raise)
+        """A client on a new open pool (``pool_options``: psycopg_pool's, such as min_size, max_size);
+        ``never_raise`` and ``timeout`` as for ``Client(pool)``."""
+        return cls(ConnectionPool(url, open=True, **pool_options), never_raise=never_raise, timeout=timeout)
 
     def __enter__(self) -> Client:
         self.pool.open()
@@ -217,7 +212,7 @@ class Client(_Base):
     def _run(self, function: str, make_call: Callable[[], Call]) -> Any:
         try:
             call = make_call()
-            with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+            with self.pool.connection(self.timeout) as conn, conn.cursor(row_factory=dict_row) as cursor:
                 rows = cursor.execute(call.query(), call.values()).fetchall()
         except (psycopg.Error, InvalidArgument) as exc:
             return self._failed(function, exc)
@@ -234,10 +229,10 @@ class AsyncClient(_Base):
     @classmethod
     async def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
                       **pool_options: Any) -> AsyncClient:
-        """A client on a new open pool; the options and ``timeout`` as for ``Client.connect``."""
-        pool = AsyncConnectionPool(url, open=False, **_pool_options(never_raise, timeout, pool_options))
+        """A client on a new open pool; the options as for ``Client.connect``."""
+        pool = AsyncConnectionPool(url, open=False, **pool_options)
         await pool.open()
-        return cls(pool, never_raise=never_raise)
+        return cls(pool, never_raise=never_raise, timeout=timeout)
 
     async def __aenter__(self) -> AsyncClient:
         await self.pool.open()
@@ -252,7 +247,7 @@ class AsyncClient(_Base):
     async def _run(self, function: str, make_call: Callable[[], Call]) -> Any:
         try:
             call = make_call()
-            async with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+            async with self.pool.connection(self.timeout) as conn, conn.cursor(row_factory=dict_row) as cursor:
                 await cursor.execute(call.query(), call.values())
                 rows = await cursor.fetchall()
         except (psycopg.Error, InvalidArgument) as exc:
