@@ -25,6 +25,15 @@ DECLARE
 BEGIN
     FOREACH v_role IN ARRAY ARRAY['teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role) THEN
+            -- A dedicated owner (docs/security.md) usually may not create roles: say what to do first.
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles
+                           WHERE rolname = current_user AND (rolsuper OR rolcreaterole)) THEN
+                RAISE EXCEPTION USING ERRCODE = '42501',
+                    MESSAGE = format('role %s does not exist, and %s may not create roles', v_role, current_user),
+                    HINT = 'As a superuser (or a role with CREATEROLE), create the three roles once per cluster: '
+                           'CREATE ROLE teams_obs_writer NOLOGIN; CREATE ROLE teams_obs_reader NOLOGIN; '
+                           'CREATE ROLE teams_obs_maintainer NOLOGIN;';
+            END IF;
             EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
         ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r
                       WHERE r.rolname = v_role

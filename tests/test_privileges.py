@@ -14,6 +14,7 @@ from psycopg import sql
 
 from teams_obs.partitions import maintain
 from teams_obs.sqitch import Engine
+from teams_obs.sqitch.registry import EngineError
 from tests.function_roles import EXPECTED, EXPECTED_SQLSTATE, TENANT
 from tests.security_helpers import (
     REPORTING,
@@ -164,3 +165,25 @@ def test_a_dedicated_owner_role_deploys_and_its_later_functions_are_not_public(e
     with psycopg.connect(empty_db_url, autocommit=True) as conn:  # a superuser's functions keep the default
         conn.execute("CREATE FUNCTION public.by_superuser() RETURNS int LANGUAGE sql RETURN 1")
         assert conn.execute(public_execute, ("public.by_superuser()",)).fetchone() == (1,)
+
+
+def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_db_url: str) -> None:
+    """The roles are cluster-wide and a dedicated owner usually lacks CREATEROLE: with one of them missing,
+    its deploy stops at the first change with a hint that names the statements, and writes nothing."""
+    away = "teams_obs_test_writer_away"
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        for role in (*ROLES, OWNER):
+            create_role(conn, role)
+        conn.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
+            sql.Identifier(conn.info.dbname), sql.Identifier(OWNER)))
+        conn.execute(sql.SQL("ALTER ROLE {} RENAME TO {}").format(sql.Identifier(ROLES[0]), sql.Identifier(away)))
+        try:
+            owner_url = psycopg.conninfo.make_conninfo(empty_db_url, options=f"-c role={OWNER}")
+            with pytest.raises(EngineError) as refused:
+                Engine(owner_url, echo=lambda _line: None).deploy()
+        finally:
+            conn.execute(sql.SQL("ALTER ROLE {} RENAME TO {}").format(sql.Identifier(away), sql.Identifier(ROLES[0])))
+        cause = refused.value.__cause__
+        assert f"role teams_obs_writer does not exist, and {OWNER} may not create roles" in str(cause)
+        assert "HINT:  As a superuser (or a role with CREATEROLE), create the three roles" in str(cause)
+        assert conn.execute("SELECT to_regnamespace('teams_obs')").fetchone() == (None,)
