@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -240,6 +241,29 @@ def test_a_terminated_command_stops_its_embedded_cluster_and_removes_it():
         demo.stdout.read()
         assert demo.wait(timeout=60) == 128 + signal.SIGTERM
     assert set(Path(tempfile.gettempdir()).glob("teams_obs_pg_*")) == clusters
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signalled_command_cancels_its_statement(db_url, signum):
+    """Ctrl-C, `timeout` or a CronJob's end: the statement the command waits on is cancelled, not left to
+    the server to finish after the client is gone, and the exit status says which signal it was."""
+    waiting = ("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%list_deliveries%%'"
+               " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
+    with psycopg.connect(db_url) as blocker, psycopg.connect(db_url, autocommit=True) as watcher:
+        blocker.execute("LOCK TABLE teams_obs.notification_deliveries IN ACCESS EXCLUSIVE MODE")
+        with subprocess.Popen([sys.executable, "-m", "teams_obs", "--db", db_url, "deliveries", "list", "--tenant",
+                               "00000000-0000-4000-8000-000000000001"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as command:
+            for _ in range(600):
+                if watcher.execute(waiting).fetchone() == (1,):
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the command never waited for the lock")
+            command.send_signal(signum)
+            assert command.wait(timeout=60) == 128 + signum
+            assert f"teams-obs: stopped by {signal.Signals(signum).name}" in command.stderr.read()
+        assert watcher.execute(waiting).fetchone() == (0,)  # while the lock is still held
 
 
 @pytest.mark.parametrize("grant", ["ALTER ROLE teams_obs_writer LOGIN", "GRANT pg_read_all_data TO teams_obs_reader"])

@@ -7,7 +7,7 @@ import sys
 import click
 import psycopg
 
-from teams_obs.cli.context import Session
+from teams_obs.cli.context import Session, exit_when_signalled
 from teams_obs.partitions import MaintenanceError, NotDeployed
 from teams_obs.sqitch import EngineError, PlanError
 from teams_obs.sqitch.registry import Notice
@@ -49,6 +49,7 @@ class _Failure(click.ClickException):
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None) -> None:
     """Observability store of a Microsoft Teams integration, in PostgreSQL."""
+    exit_when_signalled(ctx)
     ctx.obj = Session(db_url)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,7 +42,6 @@ class Session:
                        err=True)
             self._embedded = EmbeddedPostgres()
             click.get_current_context().find_root().call_on_close(self._embedded.stop)
-            _exit_normally_when_terminated()
         url = self._embedded.url()
         if deployed and not self.deployed:
             from teams_obs.deploy import deploy_and_maintain
@@ -55,15 +56,20 @@ class Session:
             yield conn
 
 
-def _exit_normally_when_terminated() -> None:
-    """SIGTERM or SIGHUP (a `timeout`, the end of a CronJob, a closed terminal) would end the process
-    without the clean-up that stops the embedded cluster and removes its files; as a SystemExit it runs,
-    as it does on Ctrl-C."""
+def exit_when_signalled(ctx: click.Context) -> None:
+    """SIGINT, SIGTERM or SIGHUP (Ctrl-C, a `timeout`, the end of a CronJob, a closed terminal) end the
+    command as SystemExit(128 + signal): psycopg then cancels the running statement, which the server
+    would otherwise finish (a month's move, a purge) after the client is gone, and the clean-up that stops
+    an embedded cluster runs. The handlers found are restored when the command ends."""
+    if threading.current_thread() is not threading.main_thread():  # signal.signal() works there alone
+        return
+
     def exit_(signum: int, _frame: object) -> None:
+        click.echo(f"teams-obs: stopped by {signal.Signals(signum).name}", err=True)
         raise SystemExit(128 + signum)
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, exit_)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        ctx.call_on_close(functools.partial(signal.signal, signum, signal.signal(signum, exit_)))
 
 
 pass_session = click.make_pass_decorator(Session)
