@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -17,6 +18,7 @@ from psycopg import sql
 
 from teams_obs.cli import main
 from teams_obs.pytest_plugin import admin_execute
+from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import sqitch_destination
 from tests.sqitch_projects import PLANNER, table_scripts, write_project
 
@@ -279,3 +281,19 @@ def test_a_role_that_exists_with_more_than_nologin_is_refused(pg_cluster, teams_
     role = grant.split()[2] if grant.startswith("ALTER") else "teams_obs_reader"
     assert result.exit_code == 2 and f"role {role} exists with more than NOLOGIN" in result.output
     assert deployed(empty_db_url) == []
+
+
+@pytest.mark.parametrize("command", [["health"], ["cleanup"], ["deliveries", "list", "--tenant", str(uuid.uuid4())]])
+def test_a_command_on_a_plan_deployed_in_part_says_so(empty_db_url, command):
+    Engine(empty_db_url, echo=lambda _line: None).deploy(to="record_delivery")
+    result = CliRunner().invoke(main, ["--db", empty_db_url, *command])
+    assert result.exit_code == 2, result.output
+    assert "the plan is not deployed here up to its last change: see teams-obs status" in result.output
+
+
+def test_a_login_without_the_commands_role_is_told_which_roles_there_are(db_url):
+    writer = psycopg.conninfo.make_conninfo(db_url, options="-c role=teams_obs_writer")
+    result = CliRunner().invoke(main, ["--db", writer, "maintain"])
+    assert result.exit_code == 2, result.output
+    assert "permission denied for function" in result.output
+    assert "grant this login the role the command needs (teams_obs_writer, teams_obs_reader or" in result.output

@@ -32,7 +32,19 @@ class _Group(click.Group):
             # The primary message names the field; PL/pgSQL CONTEXT lines are noise on a terminal.
             message = exc.diag.message_primary or str(exc).strip()
             code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
-            raise _Failure(f"{message}{code}") from exc
+            raise _Failure(f"{message}{code}{_advice(exc, message)}") from exc
+
+
+def _advice(exc: psycopg.Error, message: str) -> str:
+    """What to do when the cause is the database's set-up, not the input: a plan deployed only in part (or
+    not at all), or a login without the role the command needs."""
+    if isinstance(exc, psycopg.errors.UndefinedFunction | psycopg.errors.UndefinedTable
+                  | psycopg.errors.InvalidSchemaName) and "teams_obs" in message:
+        return "; the plan is not deployed here up to its last change: see teams-obs status, run teams-obs deploy"
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return ("; grant this login the role the command needs (teams_obs_writer, teams_obs_reader or"
+                " teams_obs_maintainer: README, Maintenance)")
+    return ""
 
 
 class _Failure(click.ClickException):
