@@ -19,7 +19,7 @@ from psycopg import sql
 from teams_obs.cli import main
 from teams_obs.pytest_plugin import admin_execute
 from teams_obs.sqitch import Engine
-from teams_obs.sqitch.engine import sqitch_destination
+from teams_obs.sqitch.engine import libpq_url, sqitch_destination
 from tests.sqitch_projects import PLANNER, table_scripts, write_project
 
 PLAN = f"""\
@@ -213,6 +213,23 @@ def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db):
 ])
 def test_messages_name_the_database_as_sqitch_does_without_its_password(url: str, named: str) -> None:
     assert sqitch_destination(url) == named
+
+
+@pytest.mark.parametrize(("target", "url"), [
+    ("db:pg://ops:s3cret@db.example:5433/app?sslmode=require", "postgresql://ops:s3cret@db.example:5433/app?sslmode=require"),
+    ("db:pg:app", "postgresql:///app"),
+    ("db:pg:///app?host=/run/postgresql", "postgresql:///app?host=/run/postgresql"),
+    ("postgresql://db.example/app", "postgresql://db.example/app"),
+    ("host=db.example dbname=app", "host=db.example dbname=app"),
+])
+def test_a_sqitch_target_names_the_database_it_would_for_sqitch(target: str, url: str) -> None:
+    assert libpq_url(target) == url
+
+
+def test_the_cli_takes_the_target_teams_obs_prints(db_url: str) -> None:
+    target = "db:pg:" + db_url.removeprefix("postgresql:")
+    result = CliRunner().invoke(main, ["--db", target, "status"])
+    assert result.exit_code == 0 and f"# On database {target}" in result.output, result.output
 
 
 def test_a_database_not_in_utf8_is_refused_before_anything_is_created(pg_cluster):

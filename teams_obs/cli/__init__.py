@@ -10,6 +10,7 @@ import psycopg
 from teams_obs.cli.context import Session, exit_when_signalled
 from teams_obs.partitions import MaintenanceError, NotDeployed
 from teams_obs.sqitch import EngineError, PlanError
+from teams_obs.sqitch.engine import libpq_url
 from teams_obs.sqitch.registry import Notice
 
 
@@ -56,13 +57,13 @@ class _Failure(click.ClickException):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_url", envvar="TEAMS_OBS_DATABASE_URL", metavar="URL",
-              help="PostgreSQL URL (default: $TEAMS_OBS_DATABASE_URL; with neither, an embedded throwaway "
-                   "cluster that is stopped when the command exits).")
+              help="PostgreSQL URL or sqitch target (db:pg:...) (default: $TEAMS_OBS_DATABASE_URL; with neither, "
+                   "an embedded throwaway cluster that is stopped when the command exits).")
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None) -> None:
     """Observability store of a Microsoft Teams integration, in PostgreSQL."""
     exit_when_signalled(ctx)
-    ctx.obj = Session(db_url)
+    ctx.obj = Session(None if db_url is None else libpq_url(db_url))
 
 
 from teams_obs.cli.audit import audit  # noqa: E402

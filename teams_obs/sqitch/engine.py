@@ -61,6 +61,15 @@ def sqitch_destination(url: str) -> str:
     return f"db:pg://{user}{given.get('host', '')}{port}/{given.get('dbname', '')}"
 
 
+def libpq_url(target: str) -> str:
+    """A sqitch target URI (``db:pg://user@host/app``, ``db:pg:app``) as the libpq URL it names; anything
+    else (a URL, a conninfo string) as given."""
+    if not target.startswith("db:pg:"):
+        return target
+    rest = target.removeprefix("db:pg:")
+    return f"postgresql:{rest}" if rest.startswith("//") else f"postgresql:///{rest}"
+
+
 def _listed(lead: str, names: list[str]) -> str:
     """sqitch's "<lead>: a" or "<lead>s: a b" (lead ends in the singular noun)."""
     return f"{lead}{'s' if len(names) > 1 else ''}: {' '.join(names)}"
