@@ -40,6 +40,9 @@ def test_installed_wheel_deploys_and_maintains_without_a_checkout(tmp_path: Path
                          env={**env, "PYTHONPATH": str(site)}, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == str(site / "teams_obs" / "__init__.py")
+    render = subprocess.run([sys.executable, "-m", "teams_obs", "render", "--check"], cwd=tmp_path,
+                            env={**env, "PYTHONPATH": str(site)}, capture_output=True, text=True, check=False)
+    assert render.returncode == 2 and "no templates to render" in render.stderr  # not "0 files match"
 
     planned = [change.name for change in load_plan(ROOT / "sqitch.plan").changes]
     with psycopg.connect(empty_db_url) as conn:

@@ -12,6 +12,10 @@ from teams_obs import render as renderer
               help="Write nothing; list the rendered files that differ from their template and exit 1 if any.")
 def render_command(check: bool) -> None:
     """Render templates/render/** (deploy scripts with taxonomy CHECKs, docs/taxonomies.md)."""
+    if not renderer.targets():  # an installed package carries the rendered files, not their templates
+        click.echo(f"teams-obs: no templates to render under {renderer.TEMPLATES / renderer.RENDERED_TREE}:"
+                   " render works in a source checkout", err=True)
+        raise SystemExit(2)
     if check:
         stale = renderer.stale()
         for path in stale:
