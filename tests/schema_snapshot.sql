@@ -1718,9 +1718,10 @@ CREATE FUNCTION teams_obs.missing_month_partitions(p_parent regclass, p_months_a
     SET "TimeZone" TO 'UTC'
     AS $$
 BEGIN
-    IF p_months_ahead IS NULL OR p_months_ahead < 0 THEN
+    -- Ten years at most: a typo (100000) would otherwise make a partition per month for millennia.
+    IF p_months_ahead IS NULL OR p_months_ahead NOT BETWEEN 0 AND 120 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
-            'months_ahead: must be zero or more, got %s', coalesce(p_months_ahead::text, 'NULL'));
+            'months_ahead: must be between 0 and 120, got %s', coalesce(p_months_ahead::text, 'NULL'));
     END IF;
     RETURN QUERY
     WITH existing AS (

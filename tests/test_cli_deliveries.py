@@ -51,6 +51,14 @@ def test_maintain_creates_then_has_nothing_to_do(db, db_url):
     assert second.exit_code == 0 and "Nothing to do" in second.output
 
 
+def test_maintain_refuses_more_than_ten_years_ahead_before_making_anything(db, db_url):
+    before = partition_names(db)
+    result = run(db_url, "maintain", "--months-ahead", "100000")
+    assert result.exit_code == 2
+    assert "months_ahead: must be between 0 and 120, got 100000 [22023]" in result.output
+    assert partition_names(db) == before
+
+
 def test_maintain_refuses_a_lock_timeout_that_is_no_duration(db_url):
     result = CliRunner().invoke(main, ["--db", db_url, "maintain", "--lock-timeout", "1s;\nDROP TABLE x"])
     assert result.exit_code == 2

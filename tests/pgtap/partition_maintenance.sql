@@ -3,7 +3,7 @@
 -- not a month of a month-partitioned table of the schema; default_partition_months counts what waits.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(27);
+SELECT plan(29);
 SET LOCAL TimeZone = 'America/New_York';  -- months are UTC months whatever the session's zone
 
 SELECT is(ARRAY(SELECT parent FROM teams_obs.month_partitioned_tables()),
@@ -63,7 +63,12 @@ SELECT throws_ok($$SELECT teams_obs.attach_month_partition('teams_obs.notificati
 SELECT throws_ok($$SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', NULL)$$,
                  '22023', 'month_start: must be the first instant of a UTC month, got NULL', 'NULL is refused');
 SELECT throws_ok($$SELECT * FROM teams_obs.missing_month_partitions('teams_obs.audit_events', -1)$$,
-                 '22023', 'months_ahead: must be zero or more, got -1', 'a negative months_ahead is refused');
+                 '22023', 'months_ahead: must be between 0 and 120, got -1', 'a negative months_ahead is refused');
+SELECT throws_ok($$SELECT * FROM teams_obs.missing_month_partitions('teams_obs.audit_events', 121)$$,
+                 '22023', 'months_ahead: must be between 0 and 120, got 121', 'more than ten years ahead is refused');
+SELECT is((SELECT count(*)::int FROM teams_obs.missing_month_partitions('teams_obs.audit_events', 120)
+            WHERE month_start = date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '120 months'),
+          1, 'ten years ahead is the last month accepted');
 SELECT throws_ok($$SELECT * FROM teams_obs.default_partition_months(NULL)$$,
                  '22023', 'parent: NULL is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'default_partition_months refuses NULL');
