@@ -2314,7 +2314,9 @@ BEGIN
              OR numeric_value_out_of_range OR invalid_parameter_value THEN
             GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
             IF v_message LIKE 'p\_rows%' THEN
-                RAISE;
+                -- Raised anew, so that its CONTEXT is this line, not the whole statement above (every
+                -- refused batch would write it to the server log).
+                RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_message;
             END IF;
             FOR v_position, v_key, v_value IN
                 SELECT e.ord, k.key, jsonb_build_object(k.key, k.value)

@@ -317,6 +317,17 @@ def test_a_batch_of_a_thousand_returns_every_element_in_order(db: psycopg.Connec
     assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 900
 
 
+@pytest.mark.parametrize("element", [{"status": "lost"}, {"attempt_number": "2abc"}, {"destination_id": 5}])
+def test_a_refused_batch_reports_one_line_of_context_not_its_statement(db: psycopg.Connection, element) -> None:
+    """The server log gets an error's CONTEXT: the batch's whole statement there for every refused batch
+    would be noise."""
+    batch = [{"destination_type": "chat", "destination_id": "1", "status": "sent", **element}]
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+        db.execute("SELECT * FROM teams_obs.record_deliveries(%s, %s)", (TENANT, psycopg.types.json.Jsonb(batch)))
+    assert refused.value.diag.message_primary.startswith("p_rows[1].")
+    assert refused.value.diag.context.count("\n") <= 1, refused.value.diag.context
+
+
 # Valid outcomes over a few keys, so that a batch repeats keys at any distance.
 valid_elements = st.fixed_dictionaries({
     "destination_type": padded(("chat", "bot_dm")),
