@@ -49,6 +49,16 @@ def test_cli_exit_status_is_0_when_nothing_needs_attention(db: psycopg.Connectio
     assert (result.exit_code, "Nothing needs attention." in result.output) == (0, True), result.output
 
 
+def test_cli_says_when_the_sidecar_has_no_estimate_yet(db: psycopg.Connection, db_url: str) -> None:
+    def sidecar_cell() -> str:
+        line = next(line for line in run_health(db_url).output.splitlines() if "notification_deliveries " in line)
+        return line.split("│")[-2].strip()
+
+    assert sidecar_cell() == "not analyzed yet"  # a fresh database: no ANALYZE, no autovacuum yet
+    db.execute("ANALYZE teams_obs.notification_delivery_idempotency")
+    assert sidecar_cell() == "0"
+
+
 def test_cli_exit_status_is_1_for_rows_in_default_and_too_few_months(db: psycopg.Connection, db_url: str) -> None:
     maintain(db)
     drop_partition_at(db, "teams_obs.audit_events", month_start(2))

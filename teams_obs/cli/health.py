@@ -56,8 +56,14 @@ def _maintenance_table(rows: list[health.Row]) -> Table:
                       f"[red]{months}[/red]" if short else _text(months),
                       _short(row["oldest_partition"]),
                       f"[red]{row['default_rows']}[/red]" if row["default_rows"] else _text(row["default_rows"]),
-                      _text(row["sidecar_rows"]))
+                      _sidecar_rows(row))
     return table
+
+
+def _sidecar_rows(row: health.Row) -> str:
+    if row["sidecar_table"] is not None and row["sidecar_rows"] is None:
+        return "not analyzed yet"  # the estimate is the planner's, made by ANALYZE or autovacuum
+    return _text(row["sidecar_rows"])
 
 
 def _deliveries_table(tenant: UUID, rows: list[health.Row], failure_threshold: float) -> Table:
