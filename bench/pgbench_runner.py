@@ -17,7 +17,6 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from teams_obs.embedded import pg_bindir
 
@@ -33,10 +32,6 @@ class Contender:
     url: str | None = None  # another database than the run's (e.g. one configured differently)
 
 
-def connection_args(url: str) -> list[str]:
-    parts = urlsplit(url)
-    return ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", parts.username or "postgres",
-            parts.path.lstrip("/") or "postgres"]
 
 
 def pgbench_binary() -> str:
@@ -63,7 +58,7 @@ def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int, t
         length = ["-t", str(transactions)] if transactions else ["-T", str(seconds)]
         run = subprocess.run(
             [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), *length,
-             *scripts, *defines, *connection_args(url)],
+             *scripts, *defines, url],
             capture_output=True, text=True, check=False)
     if run.returncode != 0:
         raise RuntimeError(f"pgbench failed for {', '.join(c.name for c in contenders)}:\n{run.stdout}\n{run.stderr}")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from pgbench_runner import connection_args, pgbench_binary
+from pgbench_runner import pgbench_binary
 from scratch_database import scratch_database
 
 SIDECAR = "teams_obs.notification_delivery_idempotency"
@@ -71,7 +71,7 @@ def writer_log(url: str, clients: int, seconds: int, directory: Path) -> subproc
     script.write_text(WRITER)
     return subprocess.Popen(
         [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), "-T", str(seconds),
-         "-l", f"--log-prefix={directory / 'log'}", "-f", str(script), *connection_args(url)],
+         "-l", f"--log-prefix={directory / 'log'}", "-f", str(script), url],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

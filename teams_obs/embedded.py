@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pwd
 import re
+import secrets
 import shutil
 import stat
 import tempfile
@@ -45,11 +46,26 @@ def _privilege_drop_wrapper(directory: Path, binary: Path) -> str:
     return str(wrapper)
 
 
+class _PasswordServer(testing.postgresql.Postgresql):
+    """testing.postgresql, whose own connections (readiness, its ``test`` database) give the password."""
+
+    def dsn(self, **kwargs):
+        return {"password": self.settings["password"], **super().dsn(**kwargs)}
+
+
 class EmbeddedPostgres:
-    """One throwaway cluster; ``url`` points at its ``postgres`` database."""
+    """One throwaway cluster; ``url`` points at its ``postgres`` database.
+
+    Every connection, local TCP included, needs the superuser's password, a random one that only ``url``
+    carries: with trust, any local user could connect as superuser while the cluster runs.
+    """
 
     def __init__(self, *, fsync: bool = False, settings: dict[str, str] | None = None):
         self.base_dir = Path(tempfile.mkdtemp(prefix="teams_obs_pg_"))
+        self._password = secrets.token_urlsafe(24)  # URL-safe: the URL needs no escaping
+        password_file = self.base_dir / "password"
+        password_file.write_text(self._password + "\n")
+        password_file.chmod(stat.S_IRUSR | stat.S_IWUSR)
         bindir = pg_bindir()
         initdb, postgres = str(bindir / "initdb"), str(bindir / "postgres")
         if os.geteuid() == 0:
@@ -57,6 +73,7 @@ class EmbeddedPostgres:
             for sub in ("data", "tmp"):
                 (self.base_dir / sub).mkdir(mode=0o700)
                 os.chown(self.base_dir / sub, pw.pw_uid, pw.pw_gid)
+            os.chown(password_file, pw.pw_uid, pw.pw_gid)
             self.base_dir.chmod(0o755)
             wrappers = self.base_dir / "bin"
             wrappers.mkdir()
@@ -67,20 +84,23 @@ class EmbeddedPostgres:
         if not fsync:
             args += " -F"
         try:
-            self._server = testing.postgresql.Postgresql(
+            self._server = _PasswordServer(
                 base_dir=str(self.base_dir),
                 initdb=initdb,
-                initdb_args="-U postgres -A trust -E UTF8 --locale=C.UTF-8",
+                initdb_args=f"-U postgres -A scram-sha-256 --pwfile={password_file} -E UTF8 --locale=C.UTF-8",
                 postgres=postgres,
                 postgres_args=args,
+                password=self._password,
             )
         except Exception:
             shutil.rmtree(self.base_dir, ignore_errors=True)
             raise
+        finally:
+            password_file.unlink(missing_ok=True)
         self.port: int = self._server.settings["port"]
 
     def url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+        return f"postgresql://postgres:{self._password}@127.0.0.1:{self.port}/{dbname}"
 
     def stop(self) -> None:
         try:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -206,7 +207,8 @@ def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db):
 
 
 @pytest.mark.parametrize(("url", "named"), [
-    ("postgresql://ops:s3cret@db.example:5433/app?sslmode=require", "db:pg://ops@db.example:5433/app?sslmode=require"),
+    ("postgresql://ops:s3cret@db.example:5433/app?sslmode=require", "db:pg://ops:@db.example:5433/app?sslmode=require"),
+    ("postgresql://ops@db.example:5433/app", "db:pg://ops@db.example:5433/app"),
     ("postgres://db.example/app", "db:pg://db.example/app"),
     ("postgresql:///app?host=/run/postgresql", "db:pg:///app?host=/run/postgresql"),
     ("host=db.example port=5433 user=ops password=s3cret dbname=app", "db:pg://ops@db.example:5433/app"),
@@ -226,10 +228,10 @@ def test_a_sqitch_target_names_the_database_it_would_for_sqitch(target: str, url
     assert libpq_url(target) == url
 
 
-def test_the_cli_takes_the_target_teams_obs_prints(db_url: str) -> None:
+def test_the_cli_takes_a_sqitch_target(db_url: str) -> None:
     target = "db:pg:" + db_url.removeprefix("postgresql:")
     result = CliRunner().invoke(main, ["--db", target, "status"])
-    assert result.exit_code == 0 and f"# On database {target}" in result.output, result.output
+    assert result.exit_code == 0 and f"# On database {sqitch_destination(db_url)}" in result.output, result.output
 
 
 def test_a_database_not_in_utf8_is_refused_before_anything_is_created(pg_cluster):
@@ -314,3 +316,13 @@ def test_a_login_without_the_commands_role_is_told_which_roles_there_are(db_url)
     assert result.exit_code == 2, result.output
     assert "permission denied for function" in result.output
     assert "grant this login the role the command needs (teams_obs_writer, teams_obs_reader or" in result.output
+
+
+def test_the_embedded_cluster_refuses_a_connection_without_its_password(pg_cluster):
+    """Any local user could otherwise connect as its superuser while it runs."""
+    parts = urllib.parse.urlsplit(pg_cluster.url())
+    assert parts.password
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(f"postgresql://postgres@127.0.0.1:{parts.port}/postgres", connect_timeout=10)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(f"postgresql://postgres:guess@127.0.0.1:{parts.port}/postgres", connect_timeout=10)

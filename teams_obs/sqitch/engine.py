@@ -49,12 +49,14 @@ def user_identity(top_dir: Path) -> Identity:
 
 
 def sqitch_destination(url: str) -> str:
-    """How sqitch names the database in its messages: the target URI (``db:pg:...``) without a password."""
+    """How sqitch names the database in its messages: the target URI (``db:pg:...``) without a password
+    (sqitch keeps its ``:``)."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme in ("postgresql", "postgres"):
         userinfo, at, hostport = parts.netloc.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
         query = f"?{parts.query}" if parts.query else ""
-        return f"db:pg://{userinfo.partition(':')[0]}{at}{hostport}{parts.path}{query}"
+        return f"db:pg://{user}{colon}{at}{hostport}{parts.path}{query}"
     given = psycopg.conninfo.conninfo_to_dict(url)
     user = f"{given['user']}@" if "user" in given else ""
     port = f":{given['port']}" if "port" in given else ""
