@@ -326,3 +326,14 @@ def test_the_embedded_cluster_refuses_a_connection_without_its_password(pg_clust
         psycopg.connect(f"postgresql://postgres@127.0.0.1:{parts.port}/postgres", connect_timeout=10)
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         psycopg.connect(f"postgresql://postgres:guess@127.0.0.1:{parts.port}/postgres", connect_timeout=10)
+
+
+def test_a_lock_timeout_is_reported_as_the_statements_error_not_as_an_unreachable_database(db_url):
+    """psycopg counts lock timeouts among its OperationalErrors, as it does a lost connection."""
+    impatient = psycopg.conninfo.make_conninfo(db_url, options="-c lock_timeout=300ms")
+    with psycopg.connect(db_url) as holder:
+        holder.execute("SELECT teams_obs.lock_partition_maintenance('teams_obs.notification_deliveries')")
+        result = CliRunner().invoke(main, ["--db", impatient, "purge-tenant", str(uuid.uuid4()), "--yes"])
+    assert result.exit_code == 2, result.output
+    assert "canceling statement due to lock timeout [55P03]" in result.output
+    assert "cannot reach" not in result.output

@@ -24,16 +24,24 @@ class _Group(click.Group):
         except Notice as notice:
             click.echo(str(notice))
             raise SystemExit(1) from notice
-        except psycopg.OperationalError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise _Failure(f"cannot reach the database: {first}") from exc
         except (EngineError, PlanError, MaintenanceError, NotDeployed) as exc:
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
+            if _connection_lost(exc):
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise _Failure(f"cannot reach the database: {first}") from exc
             # The primary message names the field; PL/pgSQL CONTEXT lines are noise on a terminal.
             message = exc.diag.message_primary or str(exc).strip()
             code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
             raise _Failure(f"{message}{code}{_advice(exc, message)}") from exc
+
+
+def _connection_lost(exc: psycopg.Error) -> bool:
+    """No connection, or one the server ended; psycopg's OperationalError also covers the lock and statement
+    timeouts, deadlocks and serialization failures of a statement, which are reported as SQL errors."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    return exc.sqlstate is None or exc.sqlstate.startswith("08") or exc.sqlstate in ("57P01", "57P02", "57P03")
 
 
 def _advice(exc: psycopg.Error, message: str) -> str:
