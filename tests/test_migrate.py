@@ -337,3 +337,33 @@ def test_a_lock_timeout_is_reported_as_the_statements_error_not_as_an_unreachabl
     assert result.exit_code == 2, result.output
     assert "canceling statement due to lock timeout [55P03]" in result.output
     assert "cannot reach" not in result.output
+
+
+def test_a_deploy_killed_while_its_script_waits_commits_neither_the_script_nor_its_registry_row(empty_db_url):
+    """A script goes to the server whole, BEGIN to COMMIT; killed meanwhile, the command must not leave the
+    change done in the catalog but missing from the registry, which every later deploy would trip over."""
+    Engine(empty_db_url, echo=lambda _line: None).deploy(to="maintenance_status")
+    waiting = ("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+               " AND query LIKE '-- Deploy teams_obs:row_level_security%'")
+    with psycopg.connect(empty_db_url, autocommit=True) as watcher:
+        with psycopg.connect(empty_db_url) as reader:
+            reader.execute("SELECT count(*) FROM teams_obs.conversation_references")  # holds ACCESS SHARE
+            deploy = subprocess.Popen([sys.executable, "-m", "teams_obs", "--db", empty_db_url, "deploy"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(600):
+                if watcher.execute(waiting).fetchone() == (1,):
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the deploy never waited in row_level_security")
+            deploy.kill()
+            deploy.wait(timeout=60)
+            for _ in range(100):  # the server notices within client_connection_check_interval
+                if watcher.execute(waiting).fetchone() == (0,):
+                    break
+                time.sleep(0.1)
+        assert watcher.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'teams_obs.audit_events'::regclass"
+                               ).fetchone() == (False,)
+    assert deployed(empty_db_url)[-1] == "maintenance_status"
+    result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
+    assert result.exit_code == 0, result.output

@@ -103,6 +103,10 @@ class Engine:
         conn = psycopg.connect(self.url, autocommit=False)
         scripts = psycopg.connect(self.url, autocommit=True) if lock else None
         try:
+            if scripts is not None:
+                # A script is sent whole, BEGIN to COMMIT: a server that never hears its client is gone (the
+                # command killed while the script waits for a lock) would commit it without its registry row.
+                scripts.execute("SET client_connection_check_interval = '1s'")
             conn.execute("SET client_min_messages = warning")
             if lock:
                 self._lock(conn)
