@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg.types.composite import CompositeInfo, register_composite
 
+from teams_obs.cli.maintain import RETENTIONS
 from teams_obs.partitions import add_months, current_month
 from tests.partition_helpers import create_partition_of
 
@@ -125,3 +126,16 @@ def test_run_retention_with_batches_inside_a_transaction_is_refused(db):
     with pytest.raises(psycopg.errors.InvalidTransactionTermination), db.transaction():
         db.execute(RUN_RETENTION, [500])
     assert expired_reservations(db) == 10
+
+
+def test_the_cli_retains_what_the_sql_functions_retain_by_default(db):
+    """SPEC §3: deliveries 90 days, audit events 365; `teams-obs cleanup` and the SQL cleanup functions keep
+    the same defaults."""
+    declared = dict(db.execute(
+        "SELECT p.proname, pg_catalog.pg_get_function_arguments(p.oid) FROM pg_catalog.pg_proc p"
+        " WHERE p.pronamespace = 'teams_obs'::regnamespace"
+        "   AND p.proname IN ('cleanup_notification_deliveries', 'cleanup_audit_events')").fetchall())
+    cli = {retention.table: retention.default for retention in RETENTIONS}
+    assert cli == {"teams_obs.notification_deliveries": "90 days", "teams_obs.audit_events": "365 days"}
+    assert "p_retention interval DEFAULT '90 days'::interval" in declared["cleanup_notification_deliveries"]
+    assert "p_retention interval DEFAULT '365 days'::interval" in declared["cleanup_audit_events"]

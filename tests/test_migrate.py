@@ -18,9 +18,11 @@ from click.testing import CliRunner
 from psycopg import sql
 
 from teams_obs.cli import main
+from teams_obs.partitions import add_months, current_month
 from teams_obs.pytest_plugin import admin_execute
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import libpq_url, sqitch_destination
+from tests.partition_helpers import drop_partitions_from, partitions
 from tests.sqitch_projects import PLANNER, table_scripts, write_project
 
 PLAN = f"""\
@@ -367,3 +369,25 @@ def test_a_deploy_killed_while_its_script_waits_commits_neither_the_script_nor_i
     assert deployed(empty_db_url)[-1] == "maintenance_status"
     result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
     assert result.exit_code == 0, result.output
+
+
+def test_deploy_with_nothing_to_deploy_still_keeps_three_months_ahead(db, db_url):
+    """teams-obs deploy runs maintain after the plan, also when the plan is up to date."""
+    first = current_month(db)
+    drop_partitions_from(db, add_months(first, 1))
+    result = CliRunner().invoke(main, ["--db", db_url, "deploy"])
+    assert result.exit_code == 0, result.output
+    ahead = {f"teams_obs.notification_deliveries_p{add_months(first, i):%Y_%m}" for i in range(1, 4)}
+    assert ahead <= set(partitions(db))
+
+
+def test_deploy_fails_when_maintain_cannot_make_a_month(db, db_url):
+    """A partition of other bounds in a month's way: the deploy is done, but the command must not say all is."""
+    first = current_month(db)
+    drop_partitions_from(db, add_months(first, 2))
+    db.execute(f"CREATE TABLE teams_obs.odd PARTITION OF teams_obs.notification_deliveries"
+               f" FOR VALUES FROM ('{add_months(first, 2):%Y-%m}-15 00:00:00+00')"
+               f" TO ('{add_months(first, 3):%Y-%m}-15 00:00:00+00')")
+    result = CliRunner().invoke(main, ["--db", db_url, "deploy"])
+    assert result.exit_code == 2, result.output
+    assert f"notification_deliveries_p{add_months(first, 2):%Y_%m}" in result.output
