@@ -14,6 +14,8 @@ BEGIN;
 -- it); and when rows wait in a DEFAULT partition (a database that ran without partitions), where every
 -- ATTACH would scan DEFAULT while the deploy holds its locks.
 DO $initial$
+DECLARE
+    v_month record;
 BEGIN
     IF teams_obs.citus_installed() THEN
         RAISE NOTICE 'Citus: no partition made at deploy, teams-obs maintain makes them one month per transaction';
@@ -25,11 +27,23 @@ BEGIN
         RAISE NOTICE 'rows wait in a DEFAULT partition: no partition made at deploy; run teams-obs maintain';
         RETURN;
     END IF;
-    PERFORM teams_obs.attach_month_partition(t.parent_oid::regclass, m.month_start)
-       FROM teams_obs.month_partitioned_tables() AS t,
-            teams_obs.missing_month_partitions(t.parent_oid::regclass, 3) AS m
-      WHERE pg_catalog.cardinality(m.overlapping) = 0
-      ORDER BY t.parent, m.month_start;
+    -- A deploy into a database in use (this change reverted and deployed again) must not hold writers in
+    -- the queue behind a lock it waits for: a month whose locks are not granted at once is left to maintain.
+    PERFORM pg_catalog.set_config('lock_timeout', '500ms', true);
+    FOR v_month IN
+        SELECT t.parent_oid::regclass AS parent, m.month_start, m.partition_name
+          FROM teams_obs.month_partitioned_tables() AS t,
+               teams_obs.missing_month_partitions(t.parent_oid::regclass, 3) AS m
+         WHERE pg_catalog.cardinality(m.overlapping) = 0
+         ORDER BY t.parent, m.month_start
+    LOOP
+        BEGIN
+            PERFORM teams_obs.attach_month_partition(v_month.parent, v_month.month_start);
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE NOTICE '%: locks not granted within 500ms, no partition made at deploy; run teams-obs maintain',
+                v_month.partition_name;
+        END;
+    END LOOP;
 END
 $initial$;
 
