@@ -251,19 +251,26 @@ def test_a_database_not_in_utf8_is_refused_before_anything_is_created(pg_cluster
         admin_execute(pg_cluster, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(name))
 
 
-def test_a_terminated_command_stops_its_embedded_cluster_and_removes_it():
-    """`timeout` or a CronJob's end sends SIGTERM: the throwaway cluster must not outlive the command."""
-    clusters = set(Path(tempfile.gettempdir()).glob("teams_obs_pg_*"))
-    env = {k: v for k, v in os.environ.items() if k != "TEAMS_OBS_DATABASE_URL"}
-    with subprocess.Popen([sys.executable, "-m", "teams_obs", "demo"], stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, text=True, env={**env, "PYTHONUNBUFFERED": "1"}) as demo:
-        for line in demo.stdout:
-            if "Deploying changes" in line:  # the cluster is up
-                break
-        demo.send_signal(signal.SIGTERM)
-        demo.stdout.read()
-        assert demo.wait(timeout=60) == 128 + signal.SIGTERM
-    assert set(Path(tempfile.gettempdir()).glob("teams_obs_pg_*")) == clusters
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_command_stops_its_embedded_cluster_and_removes_it(signum):
+    """`timeout`, a CronJob's end or a closed terminal: the throwaway cluster must not outlive the command."""
+    # A temp dir of its own (other tests start clusters meanwhile), which the postgres OS user can enter.
+    with tempfile.TemporaryDirectory() as private:
+        Path(private).chmod(0o755)
+        env = {k: v for k, v in os.environ.items() if k != "TEAMS_OBS_DATABASE_URL"}
+        env.update(PYTHONUNBUFFERED="1", TMPDIR=private)
+        with subprocess.Popen([sys.executable, "-m", "teams_obs", "demo"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, env=env) as demo:
+            for line in demo.stdout:
+                if "Deploying changes" in line:  # the cluster is up
+                    assert list(Path(private).glob("teams_obs_pg_*"))
+                    break
+            else:
+                pytest.fail("the demo never started deploying")
+            demo.send_signal(signum)
+            demo.stdout.read()
+            assert demo.wait(timeout=60) == 128 + signum
+        assert list(Path(private).glob("teams_obs_pg_*")) == []
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -73,3 +75,20 @@ def test_cli_check_reports_clean_tree():
     result = CliRunner().invoke(main, ["render", "--check"])
     assert result.exit_code == 0, result.output
     assert "match their templates" in result.output
+
+
+def test_cli_check_fails_on_a_stale_file(tmp_path: Path):
+    """CI relies on the exit status, so a stale rendered file must fail it."""
+    shutil.copytree(render.REPO_ROOT / "teams_obs", tmp_path / "teams_obs",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(render.TEMPLATES, tmp_path / "templates")
+    shutil.copyfile(render.REPO_ROOT / "sqitch.plan", tmp_path / "sqitch.plan")
+    for target in render.targets():
+        (tmp_path / target.output).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(render.REPO_ROOT / target.output, tmp_path / target.output)
+    stale = tmp_path / "docs/taxonomies.md"
+    stale.write_text(stale.read_text() + "edited by hand\n")
+    run = subprocess.run([sys.executable, "-m", "teams_obs", "render", "--check"], cwd=tmp_path,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "stale: docs/taxonomies.md" in run.stdout
