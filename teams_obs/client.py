@@ -13,7 +13,13 @@ original recorders did): a call that the database refuses or fails (SQLSTATE, ou
 whose argument value cannot be sent, logs one warning (never the payload) and returns the neutral value
 ``None`` (``False`` for conversation references). Mistakes in the calling code still raise in that mode,
 because they fail every call alike and swallowing them would lose every record quietly: ``TypeError`` and
-``PoolClosed`` (a call through a pool the caller closed or never opened).
+``PoolClosed`` (a call through a pool the caller closed or never opened). A datetime without tzinfo is such
+a mistake (``TypeError``): the server would read it in its session's TimeZone.
+
+Results are read in binary format, so the session's DateStyle and IntervalStyle (set by the server, the
+database, the role, ``PGDATESTYLE`` or the URL's ``options``) do not matter: psycopg parses timestamps and
+intervals in text only in the ISO and postgres styles, and raises ``NotImplementedError`` (no
+``psycopg.Error``, so never_raise would not apply) on any other. This holds for a pool of the caller's too.
 """
 
 from __future__ import annotations
@@ -212,7 +218,7 @@ class Client(_Base):
     def _run(self, function: str, make_call: Callable[[], Call]) -> Any:
         try:
             call = make_call()
-            with self.pool.connection(self.timeout) as conn, conn.cursor(row_factory=dict_row) as cursor:
+            with self.pool.connection(self.timeout) as conn, conn.cursor(binary=True, row_factory=dict_row) as cursor:
                 rows = cursor.execute(call.query(), call.values()).fetchall()
         except (psycopg.Error, InvalidArgument) as exc:
             return self._failed(function, exc)
@@ -247,7 +253,8 @@ class AsyncClient(_Base):
     async def _run(self, function: str, make_call: Callable[[], Call]) -> Any:
         try:
             call = make_call()
-            async with self.pool.connection(self.timeout) as conn, conn.cursor(row_factory=dict_row) as cursor:
+            async with self.pool.connection(self.timeout) as conn, \
+                    conn.cursor(binary=True, row_factory=dict_row) as cursor:
                 await cursor.execute(call.query(), call.values())
                 rows = await cursor.fetchall()
         except (psycopg.Error, InvalidArgument) as exc:

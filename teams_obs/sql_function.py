@@ -5,7 +5,9 @@ checks the arguments and gives the ``Call`` to execute, so no list of names or t
 Two kinds of mistake, told apart because never_raise swallows only the second:
 
 * the calling code's: an unknown keyword, a missing argument, a value of the wrong Python type, JSON text
-  where the parsed value belongs. ``TypeError``, the same on every call, so it is fixed once in the code;
+  where the parsed value belongs, a datetime without a time zone (also inside a JSON document: the server
+  would read it in its session's TimeZone, a silently shifted instant). ``TypeError``, the same on every
+  call, so it is fixed once in the code;
 * a value of the right type that cannot be sent: text for a uuid that is no UUID, JSON ``json`` cannot
   encode (NaN, a Decimal inside a payload). ``InvalidArgument``, like the database's own refusal of bad data.
 """
@@ -32,6 +34,11 @@ from teams_obs import jcs
 Row = dict[str, Any]
 # A uuid parameter takes a UUID or its text (parsed here).
 Uuid = UUID | str
+
+
+# Why a datetime without tzinfo is refused: sent as a timestamp without time zone (or as JSON text without an
+# offset), the server would read it in its session's TimeZone, which the client does not know.
+NAIVE_DATETIME = "a datetime without tzinfo is ambiguous; give one with a time zone, e.g. datetime.now(UTC)"
 
 
 class InvalidArgument(ValueError):
@@ -74,6 +81,27 @@ def _typed_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _is_naive(value: Any) -> bool:
+    """A datetime that names no instant: no tzinfo, or one that gives no UTC offset (Python's "naive")."""
+    return isinstance(value, datetime) and value.utcoffset() is None
+
+
+def _naive_datetime_in(document: Any) -> str | None:
+    """Where a JSON document first holds a naive datetime (``[0]['sent_at']``), or None. Iterative, and each
+    container visited once, so a deep or circular document is left to the encoder to refuse."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    seen: set[int] = set()
+    while stack:
+        path, value = stack.pop()
+        if _is_naive(value):
+            return path
+        if isinstance(value, Mapping | list | tuple) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, Mapping) else enumerate(value)
+            stack.extend(reversed([(f"{path}[{key!r}]", item) for key, item in items]))
+    return None
 
 
 def _uuid(field: str, text: str) -> UUID:
@@ -127,11 +155,17 @@ class _Parameter:
             if self.document.container and not isinstance(value, self.document.container):
                 raise TypeError(f"{function}() argument {self.name} must be {self.document.container.__name__}, "
                                 f"not {type(value).__name__}")
+            # A typed document's datetimes are sent as ISO text: a naive one would be read in the server's
+            # TimeZone. (An untyped one, the audit payload, refuses every datetime: InvalidArgument.)
+            if self.document.typed and (path := _naive_datetime_in(value)) is not None:
+                raise TypeError(f"{function}() argument {self.name}{path}: {NAIVE_DATETIME}")
             return
         # isinstance(True, int) holds, yet PostgreSQL calls have no bool-to-integer cast: limit=True is a mistake.
         if not isinstance(value, self.classes) or (isinstance(value, bool) and bool not in self.classes):
             expected = " or ".join(cls.__name__ for cls in self.classes if cls is not types.NoneType)
             raise TypeError(f"{function}() argument {self.name} must be {expected}, not {type(value).__name__}")
+        if _is_naive(value):  # sent as a timestamp without time zone, read in the server session's TimeZone
+            raise TypeError(f"{function}() argument {self.name}: {NAIVE_DATETIME}")
 
     @property
     def sent_as(self) -> str:

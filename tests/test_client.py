@@ -6,11 +6,12 @@ import asyncio
 import inspect
 import json
 import logging
+import re
 import socket
 import time
 import typing
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated
 
@@ -429,3 +430,57 @@ def test_never_raise_waits_briefly_for_a_database_it_cannot_reach(caplog):
 
     result, waited = asyncio.run(scenario())
     assert result is None and NEVER_RAISE_POOL_TIMEOUT * 0.9 <= waited < NEVER_RAISE_POOL_TIMEOUT + 5
+
+
+NAIVE = datetime(2026, 12, 1, 10, 0)
+NAIVE_REFUSED = "a datetime without tzinfo is ambiguous; give one with a time zone, e.g. datetime.now(UTC)"
+NAIVE_CALLS = [
+    ("record_delivery", RECORD, {"sent_at": NAIVE}, "record_delivery() argument sent_at"),
+    ("record_delivery", RECORD, {"delivered_at": datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "responded_at": NAIVE},
+     "record_delivery() argument responded_at"),
+    ("record_deliveries", (TENANT, [{"destination_type": "chat", "destination_id": "c", "status": "sent"},
+                                    {"destination_type": "chat", "destination_id": "d", "status": "sent",
+                                     "sent_at": NAIVE}]), {}, "record_deliveries() argument rows[1]['sent_at']"),
+    ("record_conversation_reference", (TENANT, activity("aad-7", "a:c-7").obj), {"activity_at": NAIVE},
+     "record_conversation_reference() argument activity_at"),
+    ("record_conversation_reference", (TENANT, {**activity("aad-7", "a:c-7").obj, "timestamp": NAIVE}), {},
+     "record_conversation_reference() argument activity['timestamp']"),
+    ("list_deliveries", (TENANT,), {"since": NAIVE}, "list_deliveries() argument since"),
+    ("list_audit_events", (TENANT,), {"until": NAIVE}, "list_audit_events() argument until"),
+    ("delivery_health", (TENANT, None, NAIVE), {}, "delivery_health() argument until"),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs", "argument"), NAIVE_CALLS)
+def test_a_datetime_without_tzinfo_raises_even_under_never_raise(call_never_raise, db, method, args, kwargs,
+                                                                  argument):
+    """Sent as it is, the server would read it in its session's TimeZone: a silently shifted instant."""
+    with pytest.raises(TypeError) as raised:
+        call_never_raise(method, *args, **kwargs)
+    assert str(raised.value) == f"{argument}: {NAIVE_REFUSED}"
+    assert stored_rows(db) == 0
+
+
+def test_a_datetime_without_tzinfo_raises_in_the_strict_client_too(client, db):
+    for method, args, kwargs, argument in NAIVE_CALLS:
+        with pytest.raises(TypeError, match=rf"^{re.escape(argument)}: a datetime without tzinfo is ambiguous"):
+            getattr(client, method)(*args, **kwargs)
+    assert stored_rows(db) == 0
+
+
+def test_an_aware_datetime_is_the_instant_it_names_whatever_the_session_time_zone(db_url):
+    """The server session's TimeZone (here +05:30) changes nothing: naive values, which it would apply to,
+    are refused."""
+    tenant, sent_at = uuid.uuid4(), datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    with Client.connect(f"{db_url}?options=-c%20TimeZone%3DAsia/Kolkata", min_size=1, max_size=1) as kolkata:
+        with kolkata.pool.connection() as conn:
+            assert str(conn.info.timezone) == "Asia/Kolkata"
+        kolkata.record_delivery(tenant, "bot_dm", "x", "sent", sent_at=sent_at)
+        kolkata.record_deliveries(tenant, [{"destination_type": "chat", "destination_id": "c", "status": "sent",
+                                            "sent_at": sent_at.astimezone(timezone(timedelta(hours=-7)))}])
+        with pytest.raises(TypeError, match="sent_at: a datetime without tzinfo"):
+            kolkata.record_delivery(tenant, "bot_dm", "y", "sent", sent_at=sent_at.replace(tzinfo=None))
+    with psycopg.connect(db_url) as conn:
+        stored = conn.execute("SELECT destination_id, sent_at AT TIME ZONE 'UTC' FROM teams_obs.notification_deliveries"
+                              " WHERE tenant = %s ORDER BY 1", [tenant]).fetchall()
+    assert stored == [("c", datetime(2026, 12, 1, 10, 0)), ("x", datetime(2026, 12, 1, 10, 0))]
