@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import errors
 
+from teams_obs.connect import connect
 from teams_obs.render import environment, sql_literal, statements
 
 SCHEMA = "teams_obs"
@@ -200,11 +201,14 @@ def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max
 @contextmanager
 def _connection(conn_or_url: psycopg.Connection | str) -> Iterator[psycopg.Connection]:
     if isinstance(conn_or_url, psycopg.Connection):
-        if conn_or_url.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            raise ValueError("maintain needs a connection outside any transaction: it commits month by month")
+        # Without autocommit the first query would open a transaction around every month, each then a mere
+        # savepoint: nothing would be committed until the caller commits.
+        if not conn_or_url.autocommit or conn_or_url.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raise ValueError("maintain needs an autocommit connection outside any transaction: it commits month"
+                             " by month")
         yield conn_or_url
     else:
-        with psycopg.connect(conn_or_url, autocommit=True) as conn:
+        with connect(conn_or_url, autocommit=True) as conn:
             yield conn
 
 

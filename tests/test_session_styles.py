@@ -227,12 +227,12 @@ def test_the_cli_works_under_pgdatestyle(db: psycopg.Connection, db_url: str) ->
     (last,) = db.execute("SELECT partition_name FROM teams_obs.partition_bounds('teams_obs.audit_events')"
                          " WHERE lower_bound IS NOT NULL ORDER BY lower_bound DESC LIMIT 1").fetchone()
     db.execute(f"DROP TABLE {last}")  # so that maintain reads the bounds of a month to create
-    for command in (*CLI_COMMANDS, ("maintain", "--dry-run")):
+    for command in (*CLI_COMMANDS, ("maintain", "--dry-run"), ("status",), ("log",)):
         expected, got = cli(db_url, *command), cli(db_url, *command, env={"PGDATESTYLE": "German"})
         assert (got.exit_code, got.output) == (expected.exit_code, expected.output), command
         assert expected.exit_code in (0, 1), (command, expected.output)
-    maintain = cli(db_url, "maintain", env={"PGDATESTYLE": "German"})
-    assert maintain.exit_code == 0 and last.removeprefix("teams_obs.") in maintain.output, maintain.output
+    deploy = cli(db_url, "deploy", env={"PGDATESTYLE": "German"})  # up to date, then maintain(url)
+    assert deploy.exit_code == 0 and last.removeprefix("teams_obs.") in deploy.output, deploy.output
     # cleanup shows its cutoffs (now() less the retention) to the second, so two runs may differ in them.
     cleanup = cli(db_url, "cleanup", env={"PGDATESTYLE": "German"})
     assert cleanup.exit_code == 0 and "partitions_dropped" in cleanup.output, cleanup.output

@@ -12,6 +12,7 @@ import click
 import psycopg
 from rich.console import Console
 
+from teams_obs.connect import connect
 from teams_obs.embedded import EmbeddedPostgres
 
 
@@ -52,19 +53,8 @@ class Session:
 
     @contextmanager
     def connect(self, *, deployed: bool = True) -> Iterator[psycopg.Connection]:
-        """An autocommit connection whose timestamps and intervals psycopg can read in text: psycopg parses
-        only DateStyle ISO and IntervalStyle postgres, and raises NotImplementedError on the others, which
-        the server, the database, the role, ``PGDATESTYLE`` or the URL's ``options`` may set."""
-        with psycopg.connect(self.url(deployed=deployed), autocommit=True) as conn:
-            set_output_styles(conn)
+        with connect(self.url(deployed=deployed), autocommit=True) as conn:
             yield conn
-
-
-def set_output_styles(conn: psycopg.Connection) -> None:
-    """DateStyle ISO and IntervalStyle postgres for the session (its input order, DMY or MDY, is kept):
-    autocommit, so no rollback undoes it."""
-    conn.execute("SELECT pg_catalog.set_config('DateStyle', 'ISO', false),"
-                 " pg_catalog.set_config('IntervalStyle', 'postgres', false)")
 
 
 def exit_when_signalled(ctx: click.Context) -> None:

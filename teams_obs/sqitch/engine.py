@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 
+from teams_obs.connect import connect
 from teams_obs.project_files import project_dir
 from teams_obs.sqitch.plan import Change, Plan, load_plan
 from teams_obs.sqitch.registry import ADVISORY_LOCK, DeployedChange, EngineError, Identity, Notice, Registry
@@ -100,7 +101,7 @@ class Engine:
     # -- connections and locking ------------------------------------------------------------------
     @contextmanager
     def _session(self, *, lock: bool):
-        conn = psycopg.connect(self.url, autocommit=False)
+        conn = connect(self.url, autocommit=False)
         scripts = psycopg.connect(self.url, autocommit=True) if lock else None
         try:
             if scripts is not None:
