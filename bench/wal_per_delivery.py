@@ -12,8 +12,9 @@ random from their half):
 - record_delivery, random ids: a copy made here from the deployed definition, gen_random_uuid() instead,
   on the second half.
 
-Each runs right after a CHECKPOINT, then once more without one (steady); WAL bytes and full-page images
-per transaction come from pg_stat_wal. The order alternates over --reps reps; medians are reported.
+Each runs right after a CHECKPOINT, then once more without one (steady); WAL bytes per transaction are the
+advance of the WAL insert position, full-page images per transaction come from pg_stat_wal once pgbench's
+backends have flushed their statistics. The order alternates over --reps reps; medians are reported.
 Embedded PostgreSQL with fsync on and default settings unless --db names a server.
 
     python3 bench/wal_per_delivery.py [--db URL] [--rows 1000000] [--tenants 100] [--transactions 5000] [--reps 3]
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import time
 
 import psycopg
 from pgbench_runner import Contender, run_pgbench
@@ -46,7 +48,13 @@ LOAD_RESERVATIONS = f"""INSERT INTO teams_obs.notification_delivery_idempotency 
     created_at)
 SELECT {TENANT}, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'), gen_random_uuid(), now()
 FROM generate_series(1, %(rows)s) g"""
-WAL_COUNTERS = "SELECT wal_bytes, wal_fpi FROM pg_stat_wal"
+WAL_POSITION = "SELECT pg_current_wal_insert_lsn()"
+WAL_BYTES_SINCE = "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s)"
+# A backend adds its WAL counters to pg_stat_wal at most once a second, and at the latest as it exits
+# (before it leaves pg_stat_activity): read right after pgbench returns, they may still miss its work.
+OTHER_BACKENDS = """SELECT count(*) FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()"""
+FULL_PAGE_IMAGES = "SELECT wal_fpi FROM pg_stat_wal"
 
 
 def random_ids_copy(conn: psycopg.Connection) -> str:
@@ -61,15 +69,28 @@ def random_ids_copy(conn: psycopg.Connection) -> str:
     return "teams_obs_bench.record_delivery"
 
 
+def wait_for_pgbench_backends_to_exit(conn: psycopg.Connection) -> None:
+    """Until pgbench's backends have gone, and with them flushed their statistics."""
+    deadline = time.monotonic() + 30
+    while conn.execute(OTHER_BACKENDS).fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise RuntimeError("pgbench's backends are still there 30 s after it finished")
+        time.sleep(0.01)
+    conn.execute("SELECT pg_stat_clear_snapshot()")
+
+
 def measure(url: str, contender: Contender, transactions: int, checkpoint: bool) -> dict[str, float]:
     with psycopg.connect(url, autocommit=True) as conn:
         if checkpoint:
             conn.execute("CHECKPOINT")
-        bytes_before, fpi_before = conn.execute(WAL_COUNTERS).fetchone()
+        wait_for_pgbench_backends_to_exit(conn)  # those of the previous run, should any be left
+        (position,) = conn.execute(WAL_POSITION).fetchone()
+        (fpi_before,) = conn.execute(FULL_PAGE_IMAGES).fetchone()
         tps = run_pgbench(url, contender, clients=1, seconds=0, transactions=transactions)
-        bytes_after, fpi_after = conn.execute(WAL_COUNTERS).fetchone()
-    return {"tps": tps, "bytes": float(bytes_after - bytes_before) / transactions,
-            "fpi": float(fpi_after - fpi_before) / transactions}
+        (wal_bytes,) = conn.execute(WAL_BYTES_SINCE, [position]).fetchone()
+        wait_for_pgbench_backends_to_exit(conn)
+        (fpi_after,) = conn.execute(FULL_PAGE_IMAGES).fetchone()
+    return {"tps": tps, "bytes": float(wal_bytes) / transactions, "fpi": float(fpi_after - fpi_before) / transactions}
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from teams_obs.partitions import (
     current_month,
     maintain,
 )
+from teams_obs.purge import purge_tenant
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import project_root
 from tests.partition_helpers import (
@@ -206,7 +207,16 @@ def test_a_row_written_while_the_month_waits_for_its_locks_moves_under_them(db, 
     assert default_rows(db) == 0
 
 
-def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, db_url):
+# The SQL purge waits once for every table; the Python one (purge_tenant_table per table, REPEATABLE
+# READ) waits in each table's own call, and each must.
+PURGES = {
+    "sql": lambda conn, tenant: conn.execute("SELECT * FROM teams_obs.purge_tenant(%s)", [tenant]).fetchall(),
+    "python": purge_tenant,
+}
+
+
+@pytest.mark.parametrize("purge_with", PURGES)
+def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, db_url, purge_with):
     """A purge that began while the month moved out of DEFAULT would wait for a moving row while holding
     the table lock the move needs next. It waits for the move on the maintenance lock instead, then
     deletes the tenant's rows from the new month, and the move needs no second attempt."""
@@ -220,7 +230,7 @@ def test_a_purge_during_a_month_move_waits_for_it_and_takes_the_moved_rows(db, d
     purged: list[list[tuple]] = []
     def purge() -> None:
         with psycopg.connect(db_url, autocommit=True) as conn:
-            purged.append(conn.execute("SELECT * FROM teams_obs.purge_tenant(%s)", [tenant]).fetchall())
+            purged.append(PURGES[purge_with](conn, tenant))
 
     with psycopg.connect(db_url) as holder:  # keeps the move waiting, its other rows locked meanwhile
         holder.execute(f"SELECT 1 FROM {DEFAULT} WHERE delivery_id = %s FOR UPDATE", [held])
@@ -426,6 +436,14 @@ def test_refuses_a_connection_inside_a_transaction(db_url):
             maintain(conn)
 
 
+def test_refuses_a_connection_without_autocommit(db, db_url):
+    """Idle but not autocommit, its first query would open a transaction around every month, each month a
+    mere savepoint: nothing would be committed, while maintain reported the months created."""
+    drop_partitions_from(db, add_months(current_month(db), 1))
+    with psycopg.connect(db_url) as conn, pytest.raises(ValueError, match="an autocommit connection"):
+        maintain(conn)
+
+
 @pytest.mark.parametrize("lock_timeout", ["", "soon", "1s; DROP TABLE x", "1s';\nDROP SCHEMA teams_obs CASCADE; --"])
 def test_a_lock_timeout_that_is_no_duration_is_refused_before_anything_runs(db, lock_timeout):
     months = "SELECT count(*) FROM teams_obs.partition_bounds('teams_obs.audit_events')"
@@ -568,3 +586,41 @@ def test_maintain_partitions_from_sql_one_month_per_transaction(db, db_url):
     assert audit_month in partitions(db, "teams_obs.audit_events")
     assert f"WARNING: {names[2]}: overlapped by {{teams_obs.odd}}, left alone" in notices
 
+
+
+def test_attach_month_partition_holds_the_maintenance_lock_while_it_moves_rows(db, db_url):
+    """CALL maintain_partitions relies on attach_month_partition for the maintenance lock, and retention and
+    purges wait on it for a move: it must be held from the first move on, not only from the table locks
+    taken at the end."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first], per_month=10)
+    with psycopg.connect(db_url) as holder, psycopg.connect(db_url) as attacher:
+        holder.execute(f"SELECT 1 FROM {DEFAULT} WHERE created_at >= %s LIMIT 1 FOR UPDATE", [first])
+        mover = threading.Thread(target=lambda: attacher.execute(
+            "SELECT teams_obs.attach_month_partition(%s, %s)", [DELIVERIES, first]))
+        mover.start()
+        wait_until_blocked(db, "%attach_month_partition%", "transactionid")  # in the first move
+        try:
+            with pytest.raises(psycopg.errors.LockNotAvailable), db.transaction():
+                db.execute("SET LOCAL lock_timeout = '100ms'")
+                db.execute("SELECT teams_obs.lock_partition_maintenance(%s)", [DELIVERIES])
+        finally:
+            holder.rollback()
+            mover.join(30)
+        attacher.rollback()
+
+
+def test_maintain_partitions_commits_each_month(db, db_url):
+    """One transaction per month: a CALL stopped in its second month (its CREATE TABLE waits for a table
+    of the same name that another session is creating, until statement_timeout) keeps the first month."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    second = f"{DELIVERIES}_p{add_months(first, 1):%Y_%m}"
+    with psycopg.connect(db_url) as other:
+        other.execute(f"CREATE TABLE {second} (x integer)")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            db.execute("SET statement_timeout = '1s'")
+            db.execute("CALL teams_obs.maintain_partitions(3, '10s')")
+        db.execute("RESET statement_timeout")
+    assert sorted(partitions(db)) == [f"{DELIVERIES}_p{first:%Y_%m}"]

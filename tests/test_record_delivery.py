@@ -328,35 +328,75 @@ def test_a_refused_batch_reports_one_line_of_context_not_its_statement(db: psyco
     assert refused.value.diag.context.count("\n") <= 1, refused.value.diag.context
 
 
-# Valid outcomes over a few keys, so that a batch repeats keys at any distance.
+# Valid outcomes over a few keys, so that a batch repeats keys at any distance. Every text field comes
+# padded (record_deliveries normalises through delivery_normalised, record_delivery inline: the two must
+# agree), and error_message may run past the 1024 characters both keep; it starts with the element's
+# number, so that the stored row tells which occurrence of a key won.
+def padded_optional(values: tuple[str, ...]) -> st.SearchStrategy[str | None]:
+    return st.one_of(st.none(), padded(values))
+
+
+stamps = st.sampled_from([None, datetime(2026, 3, 4, 5, 6, 7, 654321, tzinfo=UTC),
+                          datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)])
 valid_elements = st.fixed_dictionaries({
     "destination_type": padded(("chat", "bot_dm")),
-    "destination_id": st.sampled_from(["aad-1", " aad-1 ", "aad-2", "aad-3"]),
+    "destination_id": padded(("aad-1", "aad-2", "aad-3")),
     "status": padded(DELIVERY_STATUSES),
+    "error_message": st.builds(lambda pad, long, pad2: (pad, "x" * long, pad2), padding,
+                               st.sampled_from([0, 0, 1030, 1100]), padding),
 }, optional={
     "internal_notification_id": st.sampled_from([None, str(uuid.UUID(int=7))]),
+    "category": padded_optional(("assignment", "c" * 200, "")),
     "attempt_number": st.sampled_from([None, 1, 2]),
-    "nonce": st.sampled_from([None, "n-1", " n-1 ", ""]),
+    "error_code": padded_optional(DELIVERY_ERROR_CODES[:3]),
+    "retryable": st.sampled_from([None, True, False]),
+    "provider_message_id": padded_optional(("m-1", "")),
+    "provider_request_id": padded_optional(("r-1", "")),
+    "sent_at": stamps,
+    "delivered_at": stamps,
+    "responded_at": stamps,
+    "nonce": padded_optional(("n-1", "")),
 })
+ALL_COLUMNS = ("delivery_id", "created_at", "idempotency_key", *STORED_COLUMNS)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(batch=st.lists(valid_elements, min_size=1, max_size=80))
 def test_a_batch_records_what_the_same_calls_one_by_one_would(db: psycopg.Connection, batch: list[dict]) -> None:
     """Element by element, record_deliveries answers and stores what record_delivery would for the same
-    outcomes in array order: above all, of a repeated key the first occurrence is stored."""
-    elements = [{**element, "error_message": f"element {n}"} for n, element in enumerate(batch, 1)]
+    outcomes in array order: above all, of a repeated key the first occurrence is stored, and every
+    occurrence returns the delivery_id and created_at of that stored row."""
+    elements = []
+    for n, element in enumerate(batch, 1):
+        pad, filler, pad2 = element["error_message"]
+        elements.append({**element, "error_message": f"{pad}element {n} {filler}{pad2}"})
     batch_tenant, single_tenant = uuid.uuid4(), uuid.uuid4()
-    in_batch = db.execute("SELECT ordinality, inserted FROM teams_obs.record_deliveries(%s, %s)",
-                          (batch_tenant, psycopg.types.json.Jsonb(elements))).fetchall()
+    as_json = [{field: value.isoformat() if isinstance(value, datetime) else value for field, value in element.items()}
+               for element in elements]
+    in_batch = db.execute("SELECT ordinality, inserted, delivery_id, idempotency_key, created_at"
+                          " FROM teams_obs.record_deliveries(%s, %s)",
+                          (batch_tenant, psycopg.types.json.Jsonb(as_json))).fetchall()
+    assert [row[0] for row in in_batch] == list(range(1, len(elements) + 1))
     one_by_one = [db.execute(RECORD, {**dict.fromkeys(("tenant", *TEXT_FIELDS, *STORED_COLUMNS)), **element,
-                                      "tenant": single_tenant}).fetchone()[0] for element in elements]
-    assert in_batch == list(enumerate(one_by_one, 1))
+                                      "tenant": single_tenant}).fetchone() for element in elements]
 
-    def stored(tenant: uuid.UUID) -> list[tuple]:
-        return db.execute("SELECT destination_id, attempt_number, status, error_message"
-                          " FROM teams_obs.notification_deliveries WHERE tenant = %s ORDER BY 4", (tenant,)).fetchall()
-    assert stored(batch_tenant) == stored(single_tenant)
+    def answered(tenant: uuid.UUID, answers: list[tuple]) -> list[tuple]:
+        """Each answer as (inserted, the first element answered with the same row, that stored row): the
+        returned delivery_id and created_at must name a stored row, and its idempotency_key the returned
+        one. Ids, keys and times differ between the two tenants, the structure must not."""
+        rows = {(row[0], row[1]): row for row in db.execute(
+            f"SELECT {', '.join(ALL_COLUMNS)} FROM teams_obs.notification_deliveries WHERE tenant = %s",
+            (tenant,)).fetchall()}
+        assert len(rows) == len({answer[1] for answer in answers}), "one stored row per distinct key"
+        first: dict[tuple, int] = {}
+        result = []
+        for n, (inserted, delivery_id, key, created_at) in enumerate(answers, 1):
+            stored = rows.get((delivery_id, created_at))
+            assert stored is not None and stored[2] == key, (n, delivery_id, created_at, "names no stored row")
+            result.append((inserted, first.setdefault((delivery_id, created_at), n), stored[3:]))
+        return result
+
+    assert answered(batch_tenant, [row[1:] for row in in_batch]) == answered(single_tenant, one_by_one)
 
 
 def test_delivery_ids_grow_with_time_so_each_tenant_appends_to_its_primary_key(db: psycopg.Connection) -> None:

@@ -2,7 +2,7 @@
 -- future one), deletes expired DEFAULT rows and expired reservations, reports what it removed.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(30);
+SELECT plan(33);
 SET LOCAL TimeZone = 'UTC';
 
 -- m = the current UTC month. Partitions m-6, m-5, m-4 and m-1 are added to m .. m+3 (made here unless
@@ -77,6 +77,19 @@ SELECT is((SELECT count(*) FROM teams_obs.notification_deliveries), 4::bigint,
           'the current month''s 2 rows, the row of m+2 and the future DEFAULT row stay');
 SELECT is((SELECT count(*) FROM teams_obs.notification_delivery_idempotency), 0::bigint,
           'reservations made before now - 1 microsecond are gone');
+
+-- The default retention is 90 days, and a row exactly at the cutoff has not expired (the cutoff is now() - 90
+-- days, now() this transaction's start, so the row sits exactly on it).
+INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id, idempotency_key, status, created_at)
+SELECT '00000000-0000-4000-8000-0000000000a1', 'bot_dm', d, md5(d), 'sent', now() - a
+  FROM (VALUES ('90 days 1 hour ago', interval '90 days 1 hour'), ('90 days ago', interval '90 days'),
+               ('89 days 23 hours ago', interval '89 days 23 hours')) AS t(d, a);
+SELECT is((SELECT rows_removed FROM teams_obs.cleanup_notification_deliveries() WHERE kind = 'default_rows_deleted'),
+          1::bigint, 'without arguments, retention deletes a DEFAULT row of 90 days and 1 hour ago');
+SELECT ok(EXISTS (SELECT 1 FROM teams_obs.notification_deliveries_default WHERE destination_id = '89 days 23 hours ago'),
+          '... and keeps one of 89 days and 23 hours ago');
+SELECT ok(EXISTS (SELECT 1 FROM teams_obs.notification_deliveries_default WHERE destination_id = '90 days ago'),
+          '... and one exactly at the cutoff');
 
 -- Bad input
 SELECT throws_ok(format('SELECT * FROM teams_obs.cleanup_notification_deliveries(%s)', r), '22023',

@@ -4,7 +4,7 @@
 -- window is the last 7 days; a missing or unusable window is refused naming the field.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(17);
+SELECT plan(18);
 SET LOCAL TimeZone = 'UTC';
 
 -- One delivery of p_tenant recorded at p_at; with p_latency, sent 1 minute before and delivered p_latency after.
@@ -101,6 +101,13 @@ SELECT throws_ok(format('SELECT * FROM teams_obs.delivery_health(%s, %s::timesta
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''2028-05-11 00:00:00+00''',
      'until: the window may span at most 731 days, not 732 days', 'a window of 732 days')
   ) AS bad(t, s, u, m, why);
+
+-- Delivered in the instant it was sent (clocks of that resolution): a latency of 0, not clock skew.
+SELECT pg_temp.add_row('00000000-0000-4000-8000-0000000000d4', '2026-05-10 12:00:00+00', 'delivered', NULL, '0');
+SELECT results_eq($$SELECT latency_samples, latency_p50 FROM teams_obs.delivery_health(
+                        '00000000-0000-4000-8000-0000000000d4', '2026-05-10', '2026-05-11') WHERE day IS NULL$$,
+                  $$VALUES (1::bigint, interval '0')$$,
+                  'delivered_at = sent_at is a latency sample of 0');
 
 SELECT * FROM finish();
 ROLLBACK;

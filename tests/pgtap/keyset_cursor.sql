@@ -2,7 +2,7 @@
 -- a cursor this list issued for this tenant.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(23);
+SELECT plan(24);
 
 -- base64url (no padding) of arbitrary text: how a caller could forge or damage a cursor.
 CREATE FUNCTION pg_temp.b64url(p_text text) RETURNS text LANGUAGE sql AS
@@ -44,6 +44,13 @@ SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000
                (pg_temp.b64url('{"v":1,'), 'base64 of broken JSON'),
                ('_w', 'base64 of invalid UTF-8 (0xff)'),
                (repeat('A', 600), 'absurdly long text')) AS t(x, d);
+-- Over 512 characters is refused before decoding, even when it would decode to a valid cursor (here one
+-- padded with JSON whitespace): a caller cannot make the function decode and parse text of any length.
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,
+                        pg_temp.b64url(pg_temp.doc(cursor)::text || repeat(' ', 400))),
+                 '22023', 'cursor: malformed (not a cursor returned by this list; pass next_cursor unchanged)',
+                 'a valid cursor padded past 512 characters')
+  FROM c;
 SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,
                         pg_temp.b64url(x)),
                  '22023', 'cursor: malformed (unexpected content; pass next_cursor unchanged)', d)

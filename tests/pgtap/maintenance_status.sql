@@ -3,7 +3,7 @@
 -- DEFAULT, and the idempotency sidecar with the planner's estimate of its size.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(8);
+SELECT plan(9);
 SET LOCAL TimeZone = 'UTC';
 
 -- m = the current UTC month. What `teams-obs maintain` does, in SQL: attach every month
@@ -72,6 +72,14 @@ SELECT results_eq($$SELECT months_ahead, covered_until FROM teams_obs.maintenanc
                      WHERE table_name = 'teams_obs.notification_deliveries'$$,
                   $$VALUES (0, NULL::timestamptz)$$,
                   'without a partition for this month: 0 months ahead and covered_until NULL');
+
+-- A run of more than a year ahead: months_ahead counts the years too.
+SELECT teams_obs.attach_month_partition('teams_obs.notification_deliveries', pg_temp.month(n))
+  FROM generate_series(0, 13) AS n;
+SELECT results_eq($$SELECT months_ahead, covered_until FROM teams_obs.maintenance_status()
+                     WHERE table_name = 'teams_obs.notification_deliveries'$$,
+                  $$SELECT 13, pg_temp.month(14)$$,
+                  'partitions from this month to m+13: 13 months ahead, covered until m+14');
 
 SELECT * FROM finish();
 ROLLBACK;

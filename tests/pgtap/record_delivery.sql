@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(72);
+SELECT plan(74);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -119,6 +119,8 @@ SELECT results_eq('SELECT inserted FROM batch ORDER BY ordinality', ARRAY[true, 
                   'a key repeated inside the batch is stored once');
 SELECT is((SELECT delivery_id FROM batch WHERE ordinality = 3), (SELECT delivery_id FROM batch WHERE ordinality = 1),
           'the repeat gets the first occurrence''s delivery_id');
+SELECT is((SELECT created_at FROM batch WHERE ordinality = 3), (SELECT created_at FROM batch WHERE ordinality = 1),
+          '... and its created_at, which with the delivery_id identifies the stored row');
 SELECT is((SELECT count(*)::int FROM teams_obs.notification_deliveries
             WHERE tenant = '00000000-0000-4000-8000-0000000000c4'), 3, 'three rows stored');
 SELECT is((SELECT status FROM teams_obs.notification_deliveries d JOIN batch b USING (delivery_id)
@@ -161,6 +163,13 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000
     {"destination_type": "mail", "destination_id": "4", "status": "sent"}]')$$,
     '22023', 'p_rows[3].status: invalid value "lost"; expected one of skipped, sent, delivered, failed',
     'the first bad element is named by its 1-based position');
+-- A value that does not convert stops the statement before any element is checked: the refusal must
+-- still name the first bad element, not the one whose conversion failed.
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "bogus"},
+    {"destination_type": "chat", "destination_id": "2", "status": "sent", "sent_at": "not a date"}]')$$,
+    '22023', 'p_rows[1].status: invalid value "bogus"; expected one of skipped, sent, delivered, failed',
+    'a refused value before an unconvertible one is named first');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent"},
     {"destination_type": "chat", "destination_id": "2", "status": "sent", "attempt_number": "2abc"}]')$$,

@@ -4,7 +4,7 @@
 -- (SECURITY DEFINER, building its DELETE from a name) must refuse any relation outside that list.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(18);
+SELECT plan(19);
 
 -- Rows of one tenant in every table, recorded through the public functions (as tests/tenant_data.py
 -- does): p_deliveries deliveries and one repeat of the first (stores nothing), p_audit audit events,
@@ -121,6 +121,8 @@ SELECT throws_ok($$SELECT teams_obs.purge_tenant_table('00000000-0000-4000-8000-
 -- A NULL tenant is a mistake, not "no tenant".
 SELECT throws_ok($$SELECT * FROM teams_obs.purge_tenant(NULL)$$, '22023', 'tenant: required',
                  'purge_tenant refuses a NULL tenant');
+SELECT throws_ok($$SELECT teams_obs.purge_tenant_table(NULL, 'teams_obs.notification_deliveries')$$, '22023',
+                 'tenant: required', 'purge_tenant_table refuses a NULL tenant');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,106 @@
+"""Retention and the maintenance lock: it waits for `teams-obs maintain` (or a purge) before it touches
+DEFAULT or drops a partition, and a partition busy only for a moment is dropped on a later attempt."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+
+from teams_obs.partitions import add_months, current_month
+from tests.partition_helpers import DEFAULT, DELIVERIES, create_partition_of
+
+CLEANUP = "SELECT * FROM teams_obs.cleanup_notification_deliveries()"
+RUN_RETENTION = "CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days')"
+
+
+def add_expired_default_row(db: psycopg.Connection) -> None:
+    """A row of 100 days ago: no partition holds that month after a deploy, so it lands in DEFAULT."""
+    db.execute(f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status,"
+               " created_at) VALUES (gen_random_uuid(), 'chat', 'expired', 'k-expired', 'sent',"
+               " now() - interval '100 days')")
+    assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 1
+
+
+def while_maintenance_holds(db: psycopg.Connection, db_url: str, statement: str) -> dict:
+    """Runs ``statement`` (statement_timeout 2s) while another session holds the deliveries' maintenance
+    lock all along. Returns what the statement raised, the lock modes it waited for on the parent and
+    those it held on DEFAULT meanwhile."""
+    outcome: dict = {}
+
+    def run() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            outcome["pid"] = conn.info.backend_pid
+            conn.execute("SET statement_timeout = '2s'")
+            try:
+                conn.execute(statement)
+            except psycopg.Error as error:
+                outcome["error"] = error
+
+    with psycopg.connect(db_url) as maintenance:
+        maintenance.execute("SELECT teams_obs.lock_partition_maintenance(%s)", [DELIVERIES])
+        worker = threading.Thread(target=run)
+        worker.start()
+        waited: list[str] = []
+        held_on_default: set[str] = set()
+        deadline = time.monotonic() + 10
+        while not waited and worker.is_alive() and time.monotonic() < deadline:
+            locks = db.execute("SELECT relation::regclass::text, mode, granted FROM pg_locks"
+                               " WHERE pid = %s AND locktype = 'relation'", [outcome.get("pid", -1)]).fetchall()
+            waited = [mode for relation, mode, granted in locks if relation == DELIVERIES and not granted]
+            held_on_default = {mode for relation, mode, granted in locks if relation == DEFAULT and granted}
+            time.sleep(0.01)
+        worker.join(30)
+    assert waited, "the statement never waited for a lock on the deliveries table"
+    return {"error": outcome.get("error"), "waited": waited, "held_on_default": held_on_default}
+
+
+@pytest.mark.parametrize("expired", ["default_row", "partition"])
+def test_cleanup_waits_for_the_maintenance_lock(db, db_url, expired):
+    """A month moving out of DEFAULT holds the maintenance lock: retention must wait for it before it
+    deletes from DEFAULT or drops a partition. Waiting for DROP's own ACCESS EXCLUSIVE (500ms per attempt)
+    would not do: it gives up and reports the partition busy, and deletes from DEFAULT wait for nothing."""
+    if expired == "default_row":
+        add_expired_default_row(db)
+    else:
+        create_partition_of(db, add_months(current_month(db), -6))
+    seen = while_maintenance_holds(db, db_url, CLEANUP)
+    assert isinstance(seen["error"], psycopg.errors.QueryCanceled), "it waited until its statement_timeout"
+    assert seen["waited"] == ["ShareUpdateExclusiveLock"], "it waited for the maintenance lock"
+    assert "RowExclusiveLock" not in seen["held_on_default"], "it had deleted from DEFAULT before it waited"
+
+
+def test_run_retention_deletes_nothing_from_default_before_the_maintenance_lock(db, db_url):
+    """run_retention commits each batch: a DEFAULT batch that did not wait for the maintenance lock would
+    have deleted (and committed) the expired row by the time the drops wait for it."""
+    add_expired_default_row(db)
+    seen = while_maintenance_holds(db, db_url, RUN_RETENTION)
+    assert isinstance(seen["error"], psycopg.errors.QueryCanceled)
+    assert seen["waited"] == ["ShareUpdateExclusiveLock"]
+    assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 1
+
+
+def test_a_partition_busy_for_a_moment_is_dropped_on_a_later_attempt(db, db_url):
+    """DROP waits 500ms per attempt for the parent's ACCESS EXCLUSIVE lock, then tries again after a pause:
+    a reader holding the partition for less than that (here its ACCESS SHARE, dropped after ~900ms) only
+    delays the drop, the partition is not reported busy."""
+    name = create_partition_of(db, add_months(current_month(db), -6))
+    held = threading.Event()
+
+    def read_for_a_moment() -> None:
+        with psycopg.connect(db_url) as reader:
+            reader.execute(f"SELECT count(*) FROM {name}")
+            held.set()
+            time.sleep(0.9)
+
+    reader = threading.Thread(target=read_for_a_moment)
+    reader.start()
+    assert held.wait(10)
+    report = {kind: (partitions, names) for kind, partitions, names in db.execute(
+        "SELECT kind, partitions, names FROM teams_obs.cleanup_notification_deliveries()").fetchall()}
+    reader.join(10)
+    assert report["partitions_dropped"] == (1, [name])
+    assert "partitions_busy" not in report
+    assert db.execute("SELECT to_regclass(%s)", [name]).fetchone()[0] is None
