@@ -212,7 +212,9 @@ BEGIN
                 v_dropped := v_dropped || v_expired[v_index];
                 v_dropped_rows := v_dropped_rows + v_rows[v_index];
                 EXIT;
-            EXCEPTION WHEN lock_not_available THEN
+            -- A deadlock too: a reader of the partition bounds (pg_get_expr) locks the partitions in OID
+            -- order, DEFAULT first, while the DROP holds the expired one and then asks for DEFAULT.
+            EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
                 IF v_attempt = 5 THEN
                     v_busy := v_busy || v_expired[v_index];
                 ELSE
@@ -236,17 +238,22 @@ COMMENT ON FUNCTION teams_obs.drop_expired_partitions(regclass, timestamptz) IS
 
 -- Retention of one partitioned table in one transaction, for the cleanup_* functions: the expired rows
 -- of every table of retention_row_tables in batches, then the drops (drop_expired_partitions, last: its
--- parent lock is held until the transaction ends). One cleanup_result row per kind.
+-- parent lock is held until the transaction ends). One cleanup_result row per kind. The maintenance lock
+-- comes first, before any row is deleted, as in a tenant purge: taken only by the DEFAULT batch or the
+-- drops, after the sidecar's rows, the two would each wait for the other.
 CREATE FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamptz,
                                                     p_batch_size integer DEFAULT 10000)
 RETURNS SETOF teams_obs.cleanup_result
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '60s'
 AS $function$
 DECLARE
     v_table record;
     v_rows bigint;
 BEGIN
+    PERFORM teams_obs.check_retention_cutoff(p_cutoff);
+    PERFORM teams_obs.lock_partition_maintenance(p_parent);
     FOR v_table IN SELECT * FROM teams_obs.retention_row_tables(p_parent) LOOP
         SELECT coalesce(sum(teams_obs.delete_retention_batch(p_parent, b.table_name, p_cutoff,
                                                              b.first_page, b.end_page)), 0)

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from teams_obs.partitions import add_months, current_month
-from tests.partition_helpers import DEFAULT, DELIVERIES, create_partition_of
+from tests.partition_helpers import DEFAULT, DELIVERIES, create_partition_of, wait_until_blocked
 
 CLEANUP = "SELECT * FROM teams_obs.cleanup_notification_deliveries()"
 RUN_RETENTION = "CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days')"
@@ -104,3 +104,43 @@ def test_a_partition_busy_for_a_moment_is_dropped_on_a_later_attempt(db, db_url)
     assert report["partitions_dropped"] == (1, [name])
     assert "partitions_busy" not in report
     assert db.execute("SELECT to_regclass(%s)", [name]).fetchone()[0] is None
+
+
+def test_cleanup_and_a_purge_of_a_tenant_with_expired_reservations_take_turns(db, db_url):
+    """A purge takes the maintenance lock, then deletes the tenant's reservations. A cleanup that deleted
+    expired reservations first and asked for the lock only at DEFAULT or the drops waited for the purge,
+    which waited for its deleted rows: a deadlock (40P01), one side's work lost."""
+    tenant = "00000000-0000-4000-8000-00000000dead"
+    db.execute("INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id,"
+               " created_at) SELECT %s, 'k-' || g, gen_random_uuid(), now() - interval '200 days'"
+               " FROM generate_series(1, 20) g", [tenant])
+    add_expired_default_row(db)
+    errors: list[psycopg.Error] = []
+
+    def run(statement: str) -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '30s'")
+            try:
+                conn.execute(statement, [tenant] if "%s" in statement else None)
+            except psycopg.Error as error:
+                errors.append(error)
+
+    with psycopg.connect(db_url) as blocker:
+        # The cleanup's sidecar batch stops at the tenant's last reservation, past the others.
+        blocker.execute("SELECT 1 FROM teams_obs.notification_delivery_idempotency"
+                        " WHERE tenant = %s AND idempotency_key = 'k-20' FOR UPDATE", [tenant])
+        cleanup = threading.Thread(target=run, args=[CLEANUP])
+        cleanup.start()
+        wait_until_blocked(db, "%cleanup_notification_deliveries%", "transactionid")
+        purge = threading.Thread(target=run, args=["SELECT * FROM teams_obs.purge_tenant(%s)"])
+        purge.start()
+        for _ in range(600):  # for the maintenance lock (or, before, for the rows the cleanup deleted)
+            if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                          " AND query LIKE '%purge_tenant%'").fetchone()[0]:
+                break
+            time.sleep(0.05)
+    cleanup.join()
+    purge.join()
+    assert errors == []
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency WHERE tenant = %s",
+                      [tenant]).fetchone() == (0,)
