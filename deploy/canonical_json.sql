@@ -25,6 +25,10 @@ BEGIN;
 -- bound at creation and inlined by the planner, which is why they are not STRICT (the planner does not
 -- inline a STRICT function whose body, a CASE, is not strict; NULL gives NULL all the same); the PL/pgSQL
 -- ones pin search_path.
+-- Every literal with a backslash is an E'' string (U+XXXX as E'\uXXXX', never U&''): a PL/pgSQL body is
+-- compiled under the standard_conforming_strings of the session that first calls it, and only E'' strings
+-- read the same under on and off (tests/test_session_settings.py). A SET clause would also do, at the price
+-- of a setting switch on every call and no inlining.
 
 -- Sort key of an object member: its name in UTF-16 code unit order, as bytes, then a 0x00 terminator (a name
 -- cannot hold U+0000, so a name sorts before every longer name it is a prefix of). UTF-8 byte order is code
@@ -39,9 +43,9 @@ STABLE PARALLEL SAFE
 RETURN pg_catalog.convert_to(
     CASE WHEN pg_catalog.octet_length(p_name) = pg_catalog.length(p_name) THEN p_name
          ELSE pg_catalog.regexp_replace(
-                  pg_catalog.replace(p_name, U&'\+10FFFF', U&'\+10FFFF\0001'),
-                  U&'([\E000-\FFFF])', U&'\+10FFFF\\1', 'g')
-    END, 'UTF8') || '\x00'::bytea;
+                  pg_catalog.replace(p_name, E'\U0010FFFF', E'\U0010FFFF\u0001'),
+                  E'([\uE000-\uFFFF])', E'\U0010FFFF\\1', 'g')
+    END, 'UTF8') || E'\\x00'::bytea;
 
 -- ECMAScript Number::toString digits of a double >= 2^53 (always an integer there): the shortest digit
 -- string that reads back as the same double, the closest to it among the shortest, an even last digit on
@@ -206,7 +210,7 @@ BEGIN
                        END
                   FROM node
                 UNION ALL
-                SELECT node.sort_key || '\xff'::bytea, CASE node.kind WHEN 'object' THEN '}' ELSE ']' END
+                SELECT node.sort_key || E'\\xff'::bytea, CASE node.kind WHEN 'object' THEN '}' ELSE ']' END
                   FROM node
                  WHERE node.kind IN ('object', 'array')) AS f (sort_key, fragment)
     );
@@ -219,7 +223,7 @@ CREATE FUNCTION teams_obs._jcs_kept_every_member(p_json_text text, p_canonical t
 RETURNS boolean
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
-RETURN pg_catalog.strpos(p_json_text, '\u003a') = 0 AND pg_catalog.strpos(p_json_text, '\u003A') = 0
+RETURN pg_catalog.strpos(p_json_text, E'\\u003a') = 0 AND pg_catalog.strpos(p_json_text, E'\\u003A') = 0
    AND pg_catalog.octet_length(p_json_text) - pg_catalog.octet_length(pg_catalog.replace(p_json_text, ':', ''))
        = pg_catalog.octet_length(p_canonical) - pg_catalog.octet_length(pg_catalog.replace(p_canonical, ':', ''));
 
@@ -230,9 +234,9 @@ RETURNS text
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 RETURN CASE
-    WHEN pg_catalog.replace(p_token, '\\', '') ~* '\\u0000' THEN '\u0000, which PostgreSQL cannot store'
-    WHEN pg_catalog.replace(p_token, '\\', '')
-         ~* '\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}'
+    WHEN pg_catalog.replace(p_token, E'\\\\', '') ~* E'\\\\u0000' THEN E'\\u0000, which PostgreSQL cannot store'
+    WHEN pg_catalog.replace(p_token, E'\\\\', '')
+         ~* E'\\\\ud[89ab][0-9a-f]{2}(?!\\\\ud[c-f][0-9a-f]{2})|(?<!\\\\ud[89ab][0-9a-f]{2})\\\\ud[c-f][0-9a-f]{2}'
         THEN 'a lone surrogate'
 END;
 
@@ -300,7 +304,7 @@ DECLARE
     v_order numeric;
 BEGIN
     FOR v_token IN
-        SELECT t[1] FROM regexp_matches(p_doc::text, '("(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s"{}\[\]:,]+)', 'g') AS t
+        SELECT t[1] FROM regexp_matches(p_doc::text, E'("(?:[^"\\\\]|\\\\.)*"|[{}\\[\\]:,]|[^\\s"{}\\[\\]:,]+)', 'g') AS t
     LOOP
         CASE left(v_token, 1)
         WHEN '{', '[' THEN
@@ -399,7 +403,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION teams_obs.canonical_json(json) IS
-    'RFC 8785 (JCS) canonical form of a JSON document: members in UTF-16 order, ECMAScript number form, no whitespace. Numbers are read as IEEE doubles. Refused with 22023 and the JSON path: duplicate keys, \u0000, lone surrogates, numbers outside the double range. NULL gives NULL.';
+    E'RFC 8785 (JCS) canonical form of a JSON document: members in UTF-16 order, ECMAScript number form, no whitespace. Numbers are read as IEEE doubles. Refused with 22023 and the JSON path: duplicate keys, \\u0000, lone surrogates, numbers outside the double range. NULL gives NULL.';
 
 DO $grants$
 DECLARE

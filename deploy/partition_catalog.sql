@@ -17,8 +17,9 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $function$
 DECLARE
+    -- An E'' string: it reads the same whatever the caller's standard_conforming_strings.
     v_bound_pattern constant text :=
-        '^FOR VALUES FROM \((MINVALUE|''[^'']+'')\) TO \((MAXVALUE|''[^'']+'')\)$';
+        E'^FOR VALUES FROM \\((MINVALUE|''[^'']+'')\\) TO \\((MAXVALUE|''[^'']+'')\\)$';
     v_partition record;
     v_match text[];
 BEGIN

@@ -112,7 +112,7 @@ BEGIN
                 WHEN v_sqlstate <> '22023' THEN 'payload: cannot be hashed (SQLSTATE ' || v_sqlstate || ')'
                 WHEN v_refusal ~ ': duplicate key ' THEN 'payload: refused, it has a duplicate key'
                 WHEN v_refusal ~ 'lone surrogate' THEN 'payload: refused, it has a lone surrogate'
-                WHEN v_refusal ~ '\\u0000' THEN 'payload: refused, it has \u0000 (PostgreSQL text cannot hold it)'
+                WHEN v_refusal ~ E'\\\\u0000' THEN E'payload: refused, it has \\u0000 (PostgreSQL text cannot hold it)'
                 WHEN v_refusal ~ 'double range' THEN 'payload: refused, it has a number outside the double range'
                 ELSE 'payload: refused by the RFC 8785 policy'
             END || '; the position is not shown (key names are payload content), teams_obs.payload_hash(payload) names it';

@@ -143,7 +143,7 @@ BEGIN
         WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
              OR numeric_value_out_of_range OR invalid_parameter_value THEN
             GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
-            IF v_message LIKE 'p\_rows%' THEN
+            IF v_message LIKE E'p\\_rows%' THEN
                 -- Raised anew, so that its CONTEXT is this line, not the whole statement above (every
                 -- refused batch would write it to the server log).
                 RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_message;

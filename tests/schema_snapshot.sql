@@ -308,7 +308,7 @@ BEGIN
                        END
                   FROM node
                 UNION ALL
-                SELECT node.sort_key || '\xff'::bytea, CASE node.kind WHEN 'object' THEN '}' ELSE ']' END
+                SELECT node.sort_key || E'\\xff'::bytea, CASE node.kind WHEN 'object' THEN '}' ELSE ']' END
                   FROM node
                  WHERE node.kind IN ('object', 'array')) AS f (sort_key, fragment)
     );
@@ -347,7 +347,7 @@ DECLARE
     v_order numeric;
 BEGIN
     FOR v_token IN
-        SELECT t[1] FROM regexp_matches(p_doc::text, '("(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s"{}\[\]:,]+)', 'g') AS t
+        SELECT t[1] FROM regexp_matches(p_doc::text, E'("(?:[^"\\\\]|\\\\.)*"|[{}\\[\\]:,]|[^\\s"{}\\[\\]:,]+)', 'g') AS t
     LOOP
         CASE left(v_token, 1)
         WHEN '{', '[' THEN
@@ -678,11 +678,14 @@ COMMENT ON FUNCTION teams_obs.cleanup_notification_deliveries(p_retention interv
 CREATE FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cutoff timestamp with time zone, p_batch_size integer DEFAULT 10000) RETURNS SETOF teams_obs.cleanup_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '60s'
     AS $$
 DECLARE
     v_table record;
     v_rows bigint;
 BEGIN
+    PERFORM teams_obs.check_retention_cutoff(p_cutoff);
+    PERFORM teams_obs.lock_partition_maintenance(p_parent);
     FOR v_table IN SELECT * FROM teams_obs.retention_row_tables(p_parent) LOOP
         SELECT coalesce(sum(teams_obs.delete_retention_batch(p_parent, b.table_name, p_cutoff,
                                                              b.first_page, b.end_page)), 0)
@@ -1097,7 +1100,9 @@ BEGIN
                 v_dropped := v_dropped || v_expired[v_index];
                 v_dropped_rows := v_dropped_rows + v_rows[v_index];
                 EXIT;
-            EXCEPTION WHEN lock_not_available THEN
+            -- A deadlock too: a reader of the partition bounds (pg_get_expr) locks the partitions in OID
+            -- order, DEFAULT first, while the DROP holds the expired one and then asks for DEFAULT.
+            EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
                 IF v_attempt = 5 THEN
                     v_busy := v_busy || v_expired[v_index];
                 ELSE
@@ -1868,8 +1873,9 @@ CREATE FUNCTION teams_obs.partition_bounds(p_parent regclass) RETURNS TABLE(part
     SET "DateStyle" TO 'ISO, YMD'
     AS $_$
 DECLARE
+    -- An E'' string: it reads the same whatever the caller's standard_conforming_strings.
     v_bound_pattern constant text :=
-        '^FOR VALUES FROM \((MINVALUE|''[^'']+'')\) TO \((MAXVALUE|''[^'']+'')\)$';
+        E'^FOR VALUES FROM \\((MINVALUE|''[^'']+'')\\) TO \\((MAXVALUE|''[^'']+'')\\)$';
     v_partition record;
     v_match text[];
 BEGIN
@@ -2081,7 +2087,7 @@ BEGIN
                 WHEN v_sqlstate <> '22023' THEN 'payload: cannot be hashed (SQLSTATE ' || v_sqlstate || ')'
                 WHEN v_refusal ~ ': duplicate key ' THEN 'payload: refused, it has a duplicate key'
                 WHEN v_refusal ~ 'lone surrogate' THEN 'payload: refused, it has a lone surrogate'
-                WHEN v_refusal ~ '\\u0000' THEN 'payload: refused, it has \u0000 (PostgreSQL text cannot hold it)'
+                WHEN v_refusal ~ E'\\\\u0000' THEN E'payload: refused, it has \\u0000 (PostgreSQL text cannot hold it)'
                 WHEN v_refusal ~ 'double range' THEN 'payload: refused, it has a number outside the double range'
                 ELSE 'payload: refused by the RFC 8785 policy'
             END || '; the position is not shown (key names are payload content), teams_obs.payload_hash(payload) names it';
@@ -2313,7 +2319,7 @@ BEGIN
         WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
              OR numeric_value_out_of_range OR invalid_parameter_value THEN
             GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
-            IF v_message LIKE 'p\_rows%' THEN
+            IF v_message LIKE E'p\\_rows%' THEN
                 -- Raised anew, so that its CONTEXT is this line, not the whole statement above (every
                 -- refused batch would write it to the server log).
                 RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = v_message;

@@ -27,10 +27,10 @@ def insert(db: psycopg.Connection, tenant: uuid.UUID, at: datetime, status: str,
                (tenant, status, error_code, sent, sent + latency if sent else None, at))
 
 
-def month_start(months_from_now: int) -> datetime:
-    now = datetime.now(UTC)
-    index = now.year * 12 + now.month - 1 + months_from_now
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
+def month_start(db: psycopg.Connection, months_from_now: int) -> datetime:
+    """The start of a UTC month by the server's clock, which maintain and health go by."""
+    return db.execute("SELECT date_trunc('month', now(), 'UTC') + make_interval(months => %s)",
+                      (months_from_now,)).fetchone()[0]
 
 
 def drop_partition_at(db: psycopg.Connection, table: str, lower: datetime) -> None:
@@ -61,8 +61,8 @@ def test_cli_says_when_the_sidecar_has_no_estimate_yet(db: psycopg.Connection, d
 
 def test_cli_exit_status_is_1_for_rows_in_default_and_too_few_months(db: psycopg.Connection, db_url: str) -> None:
     maintain(db)
-    drop_partition_at(db, "teams_obs.audit_events", month_start(2))
-    insert(db, A, month_start(30), "sent")
+    drop_partition_at(db, "teams_obs.audit_events", month_start(db, 2))
+    insert(db, A, month_start(db, 30), "sent")
     result = run_health(db_url)
     assert result.exit_code == 1, result.output
     assert "notification_deliveries: 1 rows wait in teams_obs.notification_deliveries_default" in result.output
@@ -71,7 +71,9 @@ def test_cli_exit_status_is_1_for_rows_in_default_and_too_few_months(db: psycopg
 
 def test_cli_flags_a_failure_rate_above_the_threshold(db: psycopg.Connection, db_url: str) -> None:
     maintain(db)
-    now = datetime.now(UTC) - timedelta(minutes=1)
+    # At the server's now(): in the month that maintain just gave a partition (a minute earlier would be the
+    # previous month, DEFAULT, in the first minute of a month), and inside health's default window.
+    (now,) = db.execute("SELECT now()").fetchone()
     for status_ in ("delivered", "delivered", "delivered", "failed"):
         insert(db, A, now, status_)
     flagged = run_health(db_url, "--tenant", str(A))

@@ -1,9 +1,13 @@
 -- cleanup_audit_events: retention of audit events (365 days by default) drops whole expired monthly partitions
 -- of audit_events (never DEFAULT, the current or a future one) and deletes expired DEFAULT rows, touches nothing
 -- of notification_deliveries, reports what it removed, and refuses a retention that is not a positive interval.
+-- What a retention expires depends on the cutoff it reports, and 365 days before now() ends past the m-12
+-- partition on the last day of a month whose previous 12 months hold a Feb 29: so the runs that check what
+-- is removed use retentions whose cutoff is a known instant (as cleanup_notification_deliveries.sql does),
+-- and the default of 365 days is checked through its cutoff only, where nothing is left for it to remove.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(14);
+SELECT plan(16);
 SET LOCAL TimeZone = 'UTC';
 
 -- m = the current UTC month. Events on the 2nd of a month: 3 in m-14, 2 in m-12, 1 in m-2, 1 in m; one
@@ -48,22 +52,23 @@ SELECT (extract(year FROM a) * 12 + extract(month FROM a))::integer AS months_ba
 CREATE TEMP TABLE report (run integer, kind text, table_name text, partitions integer, rows_removed bigint,
                           names text[], cutoff timestamptz);
 GRANT INSERT ON report TO teams_obs_maintainer;
+GRANT SELECT ON m TO teams_obs_maintainer;  -- for the retentions computed from it
 
--- The default retention: 365 days.
+-- A retention whose cutoff is the start of m-12 (about a year, as the default).
 CREATE TEMP TABLE before1 AS
 SELECT pg_temp.partitions('teams_obs.audit_events') AS audit,
        pg_temp.partitions('teams_obs.notification_deliveries') AS deliveries, pg_temp.partition(14) AS expired;
 SET LOCAL ROLE teams_obs_maintainer;
-INSERT INTO report SELECT 1, * FROM teams_obs.cleanup_audit_events();
+INSERT INTO report SELECT 1, * FROM teams_obs.cleanup_audit_events(now() - (SELECT m - interval '12 months' FROM m));
 RESET ROLE;
+SELECT is((SELECT DISTINCT cutoff FROM report WHERE run = 1), (SELECT m - interval '12 months' FROM m),
+          'it reports the cutoff applied: the start of m-12');
 SELECT results_eq($$SELECT kind, partitions, rows_removed, names FROM report WHERE run = 1 ORDER BY kind$$,
                   $$VALUES ('default_rows_deleted', 0, 1::bigint, ARRAY['teams_obs.audit_events_default']),
                            ('partitions_dropped', 1, 3, (SELECT ARRAY[expired] FROM before1))$$,
                   'the report: m-14 dropped with its 3 events, the expired DEFAULT row deleted, no partition busy');
-SELECT is((SELECT DISTINCT cutoff FROM report WHERE run = 1), now() - interval '365 days',
-          'the default retention is 365 days');
 SELECT is(pg_temp.partitions('teams_obs.audit_events'), (SELECT pg_temp.without(audit, ARRAY[expired]) FROM before1),
-          'm-14 is dropped and every other partition (m-12 included) stays');
+          'm-14 is dropped and every other partition (m-12, ending after the cutoff, included) stays');
 SELECT results_eq($$SELECT months_back, events FROM rows_by_month ORDER BY months_back$$,
                   $$VALUES (0, 1::bigint), (2, 1), (6, 1), (12, 2)$$,
                   'the events of m-12, m-2 and m and the unexpired DEFAULT event of m-6 stay');
@@ -71,7 +76,7 @@ SELECT is(pg_temp.partitions('teams_obs.notification_deliveries'), (SELECT deliv
           'no partition of notification_deliveries is dropped (deliveries are not audit events)');
 
 SET LOCAL ROLE teams_obs_maintainer;
-INSERT INTO report SELECT 2, * FROM teams_obs.cleanup_audit_events();
+INSERT INTO report SELECT 2, * FROM teams_obs.cleanup_audit_events(now() - (SELECT m - interval '12 months' FROM m));
 RESET ROLE;
 SELECT results_eq($$SELECT kind, partitions, rows_removed, names FROM report WHERE run = 2 ORDER BY kind$$,
                   $$VALUES ('default_rows_deleted', 0, 0::bigint, ARRAY['teams_obs.audit_events_default']),
@@ -101,6 +106,18 @@ SELECT results_eq($$SELECT lower_bound FROM teams_obs.partition_bounds('teams_ob
                     ORDER BY lower_bound$$,
                   $$SELECT m + make_interval(months => k) FROM m, generate_series(0, 3) AS k ORDER BY k$$,
                   'the partitions of the current month and the 3 ahead stay, and no other');
+
+-- The default retention, 365 days, checked through its cutoff: nothing older than the current month is
+-- left, so whatever that cutoff expires (m-12 on the last day of some months), there is nothing to remove.
+SET LOCAL ROLE teams_obs_maintainer;
+INSERT INTO report SELECT 4, * FROM teams_obs.cleanup_audit_events();
+RESET ROLE;
+SELECT is((SELECT DISTINCT cutoff FROM report WHERE run = 4), now() - interval '365 days',
+          'the default retention is 365 days');
+SELECT results_eq($$SELECT kind, partitions, rows_removed, names FROM report WHERE run = 4 ORDER BY kind$$,
+                  $$VALUES ('default_rows_deleted', 0, 0::bigint, ARRAY['teams_obs.audit_events_default']),
+                           ('partitions_dropped', 0, 0, '{}'::text[])$$,
+                  'the default retention removes nothing newer than its cutoff');
 
 -- Bad input
 SELECT throws_ok(format('SELECT * FROM teams_obs.cleanup_audit_events(%s::interval)', r), '22023',
