@@ -7,11 +7,14 @@
 BEGIN;
 
 -- The cutoff of a retention period: now() - p_retention, refused (22023) unless the period is positive.
--- Shared by the cleanup_* functions and run_retention so that they validate alike.
+-- Shared by the cleanup_* functions and run_retention so that they validate alike. Days and months are
+-- counted in UTC, as the partitions are: in the caller's time zone, '90 days' across a change to summer
+-- time would be an hour off, and '1 month' days off, so a month would be dropped a run early or late.
 CREATE FUNCTION teams_obs.retention_cutoff(p_retention interval)
 RETURNS timestamptz
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
 AS $function$
 BEGIN
     IF p_retention IS NULL OR p_retention <= interval '0' THEN

@@ -2420,6 +2420,7 @@ COMMENT ON FUNCTION teams_obs.record_delivery(p_tenant uuid, p_destination_type 
 CREATE FUNCTION teams_obs.retention_cutoff(p_retention interval) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
     AS $$
 BEGIN
     IF p_retention IS NULL OR p_retention <= interval '0' THEN

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -139,3 +140,16 @@ def test_the_cli_retains_what_the_sql_functions_retain_by_default(db):
     assert cli == {"teams_obs.notification_deliveries": "90 days", "teams_obs.audit_events": "365 days"}
     assert "p_retention interval DEFAULT '90 days'::interval" in declared["cleanup_notification_deliveries"]
     assert "p_retention interval DEFAULT '365 days'::interval" in declared["cleanup_audit_events"]
+
+
+def test_the_retention_cutoff_counts_days_in_utc(db):
+    """Partitions are UTC months. Counted in a zone with summer time, '90 days' across its change would be an
+    hour off; windows of every length up to a year catch the last change of a zone alone, whatever the date."""
+    days = list(range(15, 366, 15))
+    with db.transaction():  # one now() for every call
+        now = db.execute("SELECT now()").fetchone()[0]
+        for zone in ("Europe/Berlin", "Australia/Sydney", "America/St_Johns"):
+            db.execute("SELECT set_config('TimeZone', %s, true)", [zone])
+            cutoffs = [row[0] for row in db.execute(
+                "SELECT teams_obs.retention_cutoff(make_interval(days => d)) FROM unnest(%s::int[]) AS d", [days])]
+            assert cutoffs == [now - timedelta(days=d) for d in days], zone
