@@ -31,9 +31,8 @@ def purge_tenant(conn: psycopg.Connection, tenant: UUID,
     ``conn`` must be in autocommit mode (each attempt is its own transaction). ``on_table`` is called
     after each table; ``on_retry`` before an attempt that starts again from the first table.
     """
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        if attempt > 1:
-            on_retry()
+    attempt = 1
+    while True:
         try:
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -46,4 +45,5 @@ def purge_tenant(conn: psycopg.Connection, tenant: UUID,
         except errors.SerializationFailure:
             if attempt == MAX_ATTEMPTS:
                 raise
-    raise AssertionError("unreachable")
+        attempt += 1
+        on_retry()

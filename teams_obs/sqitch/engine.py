@@ -87,13 +87,12 @@ class VerifyReport:
 
 class Engine:
     def __init__(self, url: str, top_dir: Path | None = None, *, echo: Echo = print,
-                 registry: str = "sqitch", lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S):
+                 lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S):
         self.top_dir = top_dir or project_root()
         self.plan: Plan = load_plan(self.top_dir / "sqitch.plan")
         self.url = url
         self.echo = echo
         self.identity = user_identity(self.top_dir)
-        self.registry_schema = registry
         self.lock_timeout_s = lock_timeout_s
         self.destination = sqitch_destination(url)
         self._name_width = 0  # sqitch's max_name_length: the dots after each change line up
@@ -112,7 +111,7 @@ class Engine:
             if lock:
                 self._lock(conn)
             conn.commit()
-            yield Registry(conn, self.plan, self.registry_schema), scripts
+            yield Registry(conn, self.plan), scripts
         finally:
             conn.close()
             if scripts is not None:

@@ -15,6 +15,8 @@ from psycopg import sql
 from teams_obs.sqitch.plan import CHANGE_ID_RE, Change, Depend, Plan, ambiguity, split_offset
 
 REGISTRY_RELEASE = 1.1
+# sqitch's default registry schema; its --registry option, which names another, is not offered.
+SCHEMA = "sqitch"
 ADVISORY_LOCK = 75474063
 
 
@@ -57,10 +59,10 @@ _CHANGES_WITH_TAGS = """
 
 
 class Registry:
-    def __init__(self, conn: psycopg.Connection, plan: Plan, schema: str = "sqitch"):
+    def __init__(self, conn: psycopg.Connection, plan: Plan):
         self.conn = conn
         self.plan = plan
-        self.schema = schema
+        self.schema = SCHEMA
 
     def _q(self, query: str) -> sql.Composed:
         return sql.SQL(query).format(r=sql.Identifier(self.schema))
