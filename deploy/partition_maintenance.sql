@@ -109,7 +109,9 @@ COMMENT ON FUNCTION teams_obs.missing_month_partitions(regclass, integer) IS
 -- Creates p_parent's partition of the UTC month starting at p_month_start and moves that month's rows
 -- out of DEFAULT, under the maintenance lock, in the caller's transaction (whose lock_timeout bounds
 -- every wait): templates/partition.sql.j2's attach_month, the statements rendered below. Returns the
--- rows moved, or NULL when a partition of exactly that month exists (a concurrent run made it).
+-- rows moved, or NULL when no partition is needed once the lock is held: one of exactly that month exists
+-- (a concurrent run made it), or the month is past and no row of it waits in DEFAULT (retention, run while
+-- maintain waited, deleted them: an empty expired month would only be dropped again).
 CREATE FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_start timestamptz)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -124,11 +126,23 @@ DECLARE
     v_statement text;
     v_moved bigint := 0;
     v_rows bigint;
+    v_waiting boolean;
 BEGIN
     PERFORM teams_obs.lock_partition_maintenance(p_parent);
     IF EXISTS (SELECT 1 FROM teams_obs.partition_bounds(p_parent) AS b
                 WHERE b.lower_bound = p_month_start AND b.upper_bound = v_month_end) THEN
         RETURN NULL;
+    END IF;
+    IF p_month_start < date_trunc('month', now()) THEN
+        IF v_table.default_partition IS NULL THEN
+            RETURN NULL;
+        END IF;
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I >= $1 AND %I < $2)',
+                       v_table.default_partition, v_table.key_column, v_table.key_column)
+           INTO v_waiting USING p_month_start, v_month_end;
+        IF NOT v_waiting THEN
+            RETURN NULL;
+        END IF;
     END IF;
     FOREACH v_statement IN ARRAY ARRAY[
         'CREATE TABLE %2$s

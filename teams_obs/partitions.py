@@ -172,7 +172,8 @@ def _backoff(attempt: int) -> float:
 
 def _attach(conn: psycopg.Connection, month: _Month, renderer: _Renderer, *, max_attempts: int,
             sleep: Callable[[float], None]) -> Action | None:
-    """Create the month in its own transaction; None when a concurrent run created it first."""
+    """Create the month in its own transaction; None when it is no longer needed once the lock is held (a
+    concurrent run created it, or retention emptied a past month's rows from DEFAULT meanwhile)."""
     error: Exception | None = None
     for attempt in range(1, max_attempts + 1):
         try:

@@ -59,11 +59,11 @@ def prepare(db: psycopg.Connection, scenario: Scenario, waiting: datetime, rows:
     month's partition, an expired month as a partition and another one in DEFAULT, every row with its
     reservation, and 40 recorded rows of each tenant to purge."""
     this_month = current_month(db)
-    for month in (add_months(this_month, -1), add_months(this_month, -6)):  # as maintain makes them
-        db.execute("SELECT teams_obs.attach_month_partition(%s, %s)", [DELIVERIES, month])
     insert_rows(db, [waiting, add_months(this_month, -1)], per_month=rows, tag=f"{scenario.tag}-kept")
     insert_rows(db, [add_months(this_month, -6), add_months(this_month, -5)], per_month=EXPIRED_ROWS,
                 tag=f"{scenario.tag}-expired")
+    for month in (add_months(this_month, -1), add_months(this_month, -6)):  # as maintain makes them
+        db.execute("SELECT teams_obs.attach_month_partition(%s, %s)", [DELIVERIES, month])
     for tenant in scenario.purged:
         db.execute("SELECT teams_obs.record_deliveries(%s, %s)",
                    [tenant, Jsonb([{"destination_type": "chat", "destination_id": f"purged-{n}", "status": "sent"}

@@ -495,11 +495,23 @@ DECLARE
     v_statement text;
     v_moved bigint := 0;
     v_rows bigint;
+    v_waiting boolean;
 BEGIN
     PERFORM teams_obs.lock_partition_maintenance(p_parent);
     IF EXISTS (SELECT 1 FROM teams_obs.partition_bounds(p_parent) AS b
                 WHERE b.lower_bound = p_month_start AND b.upper_bound = v_month_end) THEN
         RETURN NULL;
+    END IF;
+    IF p_month_start < date_trunc('month', now()) THEN
+        IF v_table.default_partition IS NULL THEN
+            RETURN NULL;
+        END IF;
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I >= $1 AND %I < $2)',
+                       v_table.default_partition, v_table.key_column, v_table.key_column)
+           INTO v_waiting USING p_month_start, v_month_end;
+        IF NOT v_waiting THEN
+            RETURN NULL;
+        END IF;
     END IF;
     FOREACH v_statement IN ARRAY ARRAY[
         'CREATE TABLE %2$s

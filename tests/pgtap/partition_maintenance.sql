@@ -3,7 +3,7 @@
 -- not a month of a month-partitioned table of the schema; default_partition_months counts what waits.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(29);
+SELECT plan(31);
 SET LOCAL TimeZone = 'America/New_York';  -- months are UTC months whatever the session's zone
 
 SELECT is(ARRAY(SELECT parent FROM teams_obs.month_partitioned_tables()),
@@ -52,6 +52,19 @@ SELECT is((SELECT count(*)::integer FROM pg_constraint WHERE conname = 'teams_ob
           'the bounds CHECK is dropped after ATTACH');
 SELECT is(teams_obs.attach_month_partition('teams_obs.notification_deliveries', m), NULL::bigint,
           'a second call finds the month made and does nothing') FROM far;
+
+-- A past month is made only for rows waiting in DEFAULT: retention may have deleted them while maintain
+-- waited for the lock, and an empty expired month would only be dropped again.
+CREATE TEMP TABLE past AS
+SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '5 months') AT TIME ZONE 'UTC' AS m;
+INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id, idempotency_key, status,
+                                               created_at)
+SELECT '00000000-0000-4000-8000-0000000000b2', 'bot_dm', 'gone', 'k-gone', 'sent', m + interval '1 day' FROM past;
+DELETE FROM teams_obs.notification_deliveries_default WHERE tenant = '00000000-0000-4000-8000-0000000000b2';
+SELECT is(teams_obs.attach_month_partition('teams_obs.notification_deliveries', m), NULL::bigint,
+          'a past month whose rows left DEFAULT is not made') FROM past;
+SELECT is((SELECT count(*)::integer FROM teams_obs.partition_bounds('teams_obs.notification_deliveries') b, past
+            WHERE b.lower_bound = past.m), 0, 'no partition of it exists') FROM past;
 
 -- Refusals name the argument (22023).
 SELECT throws_ok($$SELECT teams_obs.attach_month_partition('teams_obs.conversation_references', '2030-01-01 00:00+00')$$,
