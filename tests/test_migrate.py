@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from psycopg import sql
 
 from teams_obs.cli import main
+from teams_obs.embedded import EmbeddedPostgres
 from teams_obs.partitions import add_months, current_month
 from teams_obs.pytest_plugin import admin_execute
 from teams_obs.sqitch import Engine
@@ -398,3 +399,11 @@ def test_deploy_fails_when_maintain_cannot_make_a_month(db, db_url):
     result = CliRunner().invoke(main, ["--db", db_url, "deploy"])
     assert result.exit_code == 2, result.output
     assert f"notification_deliveries_p{add_months(first, 2):%Y_%m}" in result.output
+
+
+def test_a_cluster_that_fails_to_start_leaves_no_directory_behind(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEAMS_OBS_PG_BINDIR", str(tmp_path / "no-such-bin"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RuntimeError):
+        EmbeddedPostgres()
+    assert list(tmp_path.glob("teams_obs_pg_*")) == []
