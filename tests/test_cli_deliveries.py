@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 
 import psycopg
 from click.testing import CliRunner, Result
@@ -14,9 +15,11 @@ from click.testing import CliRunner, Result
 from teams_obs import partitions
 from teams_obs.cli import main
 from teams_obs.partitions import add_months, current_month
+from tests.cli_tables import table_row
 from tests.partition_helpers import DEFAULT, create_partition_of, drop_partitions_from
 
 TENANT = "00000000-0000-4000-8000-0000000000a1"
+NEW_YORK = "options=-c%20TimeZone%3DAmerica/New_York"
 
 
 def run(db_url: str, *args: str) -> Result:
@@ -174,3 +177,53 @@ def test_json_output_is_one_document_with_an_embedded_cluster():
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"rows": [], "next_cursor": None}
     assert "starting an embedded throwaway PostgreSQL" in run.stderr
+
+
+def test_maintain_shows_each_created_month_with_both_bounds(db, db_url):
+    next_month = add_months(current_month(db), 1)
+    db.execute(f"DROP TABLE teams_obs.notification_deliveries_p{next_month:%Y_%m}")
+    result = run(db_url, "maintain")
+    assert result.exit_code == 0, result.output
+    row = table_row(result.output, f"notification_deliveries_p{next_month:%Y_%m}")
+    assert (row["from (UTC)"], row["to (UTC)"], row["status"]) == (
+        f"{next_month:%Y-%m-%d}", f"{add_months(next_month, 1):%Y-%m-%d}", "created")
+
+
+def test_cleanup_prints_the_cutoff_in_utc_whatever_the_session_time_zone(db, db_url):
+    result = run(f"{db_url}?{NEW_YORK}", "cleanup", "--deliveries-retention", "30 days")
+    assert result.exit_code == 0, result.output
+    (expected,) = db.execute("SELECT teams_obs.retention_cutoff('30 days')").fetchone()
+    printed = datetime.strptime(table_row(result.output, "notification_deliveries")["cutoff (UTC)"],
+                                "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert abs((printed - expected).total_seconds()) < 60, (printed, expected)
+
+
+def insert_delivery(db, destination_id: str, created_at: str, status: str = "sent",
+                    error_code: str | None = None) -> None:
+    db.execute("INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id,"
+               " idempotency_key, status, error_code, created_at) VALUES (%s, 'chat', %s, %s, %s, %s, %s)",
+               [TENANT, destination_id, destination_id, status, error_code, created_at])
+
+
+def test_deliveries_list_reads_a_time_without_offset_as_utc_not_as_the_session_zone(db, db_url):
+    for hour in ("09", "12", "16"):  # UTC; 10:00 in New York is 15:00 UTC
+        insert_delivery(db, f"utc-{hour}", f"2026-11-30 {hour}:00:00+00")
+
+    def listed(*window: str) -> list[str]:
+        result = run(f"{db_url}?{NEW_YORK}", "deliveries", "list", "--tenant", TENANT, "--json", *window)
+        assert result.exit_code == 0, result.output
+        return sorted(row["destination_id"] for row in json.loads(result.output)["rows"])
+
+    assert listed("--since", "2026-11-30T10:00:00") == ["utc-12", "utc-16"]
+    assert listed("--until", "2026-11-30T13:00:00") == ["utc-09", "utc-12"]
+    assert listed("--since", "2026-11-30T10:00:00-05:00") == ["utc-16"]  # an offset given is kept
+
+
+def test_deliveries_list_shows_the_error_code_of_a_failed_delivery(db, db_url):
+    insert_delivery(db, "failed-1", "2026-11-30 09:00:00+00", "failed", "graph_throttled")
+    insert_delivery(db, "sent-1", "2026-11-30 08:00:00+00")
+    result = run(db_url, "deliveries", "list", "--tenant", TENANT)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "chat:" in line]
+    assert [[cell.strip() for cell in line.split("│")][3:5] for line in rows] == [
+        ["failed (graph_throttled)", "chat:failed-1"], ["sent", "chat:sent-1"]]

@@ -131,6 +131,22 @@ def test_never_raise_logs_and_returns_neutral(db_url, caplog):
         strict.close()
 
 
+def test_never_raise_logs_one_line_of_a_multi_line_error(db_url, caplog):
+    """The server's error text carries DETAIL/CONTEXT lines (here the row of the batch it refused): only its
+    first line is logged, one log line per failed call."""
+    rows = [{"destination_type": "chat", "destination_id": "c", "status": "sent"},
+            {"destination_type": "chat", "destination_id": "d", "status": "bogus"}]
+    with Client.connect(db_url, min_size=1, max_size=1) as strict, pytest.raises(psycopg.Error) as raised:
+        strict.record_deliveries(TENANT, rows)
+    assert raised.value.sqlstate == "22023" and "\n" in str(raised.value)  # the error itself has several lines
+    with Client.connect(db_url, never_raise=True, min_size=1, max_size=1) as client, \
+            caplog.at_level(logging.WARNING, logger="teams_obs"):
+        assert client.record_deliveries(TENANT, rows) is None
+    (record,) = [r for r in caplog.records if r.name == "teams_obs"]
+    assert record.getMessage() == f"teams_obs.record_deliveries failed [22023]: {str(raised.value).splitlines()[0]}"
+    assert "\n" not in record.getMessage()
+
+
 def test_rows_may_hold_uuids_and_datetimes(client):
     """record_deliveries' rows are typed (uuid, timestamptz columns): Python's own values for them are sent."""
     notification, sent_at = uuid.uuid4(), datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -415,7 +431,8 @@ def test_never_raise_waits_briefly_for_a_database_it_cannot_reach(caplog):
             started = time.monotonic()
             assert client.record_delivery(*RECORD) is None
             waited = time.monotonic() - started
-        assert NEVER_RAISE_POOL_TIMEOUT * 0.9 <= waited < NEVER_RAISE_POOL_TIMEOUT + 5, how  # a loaded machine is slow
+        # Seconds, not psycopg_pool's 30: bounded absolutely, so that a longer NEVER_RAISE_POOL_TIMEOUT fails here.
+        assert NEVER_RAISE_POOL_TIMEOUT * 0.9 <= waited < 5, how  # a loaded machine is slow
         assert "teams_obs.record_delivery failed [PoolTimeout]: " in caplog.text
     with Client.connect(url, timeout=0.2, min_size=1, max_size=1) as strict, pytest.raises(PoolTimeout):
         strict.record_delivery(*RECORD)
@@ -429,7 +446,7 @@ def test_never_raise_waits_briefly_for_a_database_it_cannot_reach(caplog):
             return await client.record_delivery(*RECORD), time.monotonic() - started
 
     result, waited = asyncio.run(scenario())
-    assert result is None and NEVER_RAISE_POOL_TIMEOUT * 0.9 <= waited < NEVER_RAISE_POOL_TIMEOUT + 5
+    assert result is None and NEVER_RAISE_POOL_TIMEOUT * 0.9 <= waited < 5
 
 
 NAIVE = datetime(2026, 12, 1, 10, 0)

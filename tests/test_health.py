@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from teams_obs.cli import main
 from teams_obs.partitions import maintain
+from tests.cli_tables import table_row
 
 A = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 D0 = datetime(2026, 5, 10, tzinfo=UTC)
@@ -103,3 +104,28 @@ def test_cli_json_carries_both_reports_and_the_problems(db: psycopg.Connection, 
 def test_cli_refuses_a_window_without_a_tenant(db_url: str) -> None:
     result = run_health(db_url, "--since", "2026-05-10")
     assert result.exit_code == 2 and "--since and --until need --tenant" in result.output
+
+
+def test_cli_table_shows_the_success_rate_not_the_failure_rate(db: psycopg.Connection, db_url: str) -> None:
+    maintain(db)
+    (now,) = db.execute("SELECT now()").fetchone()
+    for status_ in ("delivered", "delivered", "delivered", "failed"):
+        insert(db, A, now, status_)
+    result = run_health(db_url, "--tenant", str(A), "--failure-threshold", "0.5")
+    assert result.exit_code == 0, result.output
+    window = table_row(result.output, "window", first_header="day")
+    assert (window["total"], window["delivered"], window["failed"], window["success"]) == ("4", "3", "1", "75.0%")
+
+
+def test_cli_exactly_two_months_ahead_is_enough_one_is_not(db: psycopg.Connection, db_url: str) -> None:
+    """MIN_MONTHS_AHEAD is the least that is fine: maintain keeps 3, one missed monthly run leaves 2."""
+    maintain(db)
+    for table in ("teams_obs.audit_events", "teams_obs.notification_deliveries"):
+        drop_partition_at(db, table, month_start(db, 3))
+    ahead = run_health(db_url, "--json")
+    assert [row["months_ahead"] for row in json.loads(ahead.output)["maintenance"]] == [2, 2], ahead.output
+    assert ahead.exit_code == 0, ahead.output
+    drop_partition_at(db, "teams_obs.notification_deliveries", month_start(db, 2))
+    result = run_health(db_url)
+    assert result.exit_code == 1, result.output
+    assert "notification_deliveries: 1 months of partitions ahead (fewer than 2)" in result.output

@@ -81,3 +81,26 @@ def test_a_document_nested_deeper_than_python_walks_is_a_refusal_not_a_crash(db:
         jcs.payload_hash(deep)
     result = CliRunner().invoke(main, ["hash", "-"], input=deep)
     assert result.exit_code == 2 and "nested deeper than the Python side can walk" in result.output
+
+
+LONG = "k" * 150  # a name the messages cut to its first 100 characters, on both sides
+
+
+@pytest.mark.parametrize("document", [
+    f'{{"{LONG}": 1, "{LONG}": 2}}',
+    f'{{"a": {{"{"x y" * 50}": 1, "{"x y" * 50}": 2}}}}',
+    f'{{"{LONG}": {{"x": 1, "x": 2}}}}',
+    f'{{"{"k" * 100}": {{"{"k" * 101}": [0, "\\u0000"]}}}}',
+    f'{{"{LONG}": ["\\ud800"]}}',
+], ids=["duplicate-long-identifier", "duplicate-long-name", "path-long-identifier", "path-100-and-101",
+        "path-long-surrogate"])
+def test_refusals_of_long_names_read_as_the_database_words_them(db: psycopg.Connection, document: str) -> None:
+    """Names in messages are cut to 100 characters and a name of up to 100 identifier characters is written
+    bare in a path, as deploy/canonical_json.sql writes them."""
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as in_sql:
+        db.execute("SELECT teams_obs.canonical_json(%s::json)", [document])
+    with pytest.raises(jcs.CanonicalJSONError) as in_python:
+        jcs.payload_hash(document)
+    assert in_sql.value.sqlstate == "22023"
+    assert str(in_python.value) == in_sql.value.diag.message_primary
+    assert "k" * 101 not in str(in_python.value)

@@ -2,7 +2,7 @@
 -- latest_conversation_reference, find_conversation_reference.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(80);
+SELECT plan(89);
 
 -- Table
 SELECT has_table('teams_obs', 'conversation_references', 'table conversation_references exists');
@@ -201,6 +201,41 @@ SELECT throws_ok($$SELECT * FROM teams_obs.find_conversation_reference('00000000
                  '22023', 'conversation_id: required', 'blank conversation id is 22023');
 SELECT throws_ok($$SELECT * FROM teams_obs.find_conversation_reference('00000000-0000-0000-0000-0000000000c1', NULL)$$,
                  '22023', 'conversation_id: required', 'NULL conversation id is 22023');
+
+-- Equal last_activity_at: record keeps the later call (>=), the lookups order ties by their second key
+SELECT is(teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c5',
+              jsonb_set(v, '{conversation,conversationType}', to_jsonb(x.type)), '2026-09-01'), true,
+          'tie fixture: ' || x.type || ' at the same time')
+  FROM t, (VALUES (1, 'personal'), (2, 'groupChat')) AS x(n, type)
+ WHERE name = 'full'
+ ORDER BY x.n;
+SELECT is((SELECT conversation_type FROM teams_obs.conversation_references
+            WHERE tenant = '00000000-0000-0000-0000-0000000000c5'),
+          'groupChat', 'on equal activity times the later call''s conversation type is taken');
+SELECT is(teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c5',
+              jsonb_set(v, '{conversation,conversationType}', '"channel"'), '2026-08-31'), true,
+          'an older activity of another type is accepted') FROM t WHERE name = 'full';
+SELECT is((SELECT conversation_type FROM teams_obs.conversation_references
+            WHERE tenant = '00000000-0000-0000-0000-0000000000c5'),
+          'groupChat', 'an older activity keeps the conversation type');
+SELECT is(count(*)::int, 4, 'tie fixture: conversations and members with equal activity times')
+  FROM t, (VALUES ('aad-1', 'a:tie-1'), ('aad-1', 'a:tie-2'), ('aad-1', 'a:tie-0'),
+                  ('aad-b', '19:tie')) AS x(u, c),
+       LATERAL teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c6',
+           jsonb_set(jsonb_set(v, '{from,aadObjectId}', to_jsonb(x.u)), '{conversation,id}', to_jsonb(x.c)),
+           '2026-09-01') AS r(ok)
+ WHERE name = 'full' AND r.ok;
+SELECT is(count(*)::int, 3, 'tie fixture: more members of 19:tie, in no particular order')
+  FROM t, (VALUES ('aad-c', '2026-09-01'::timestamptz), ('aad-a', '2026-09-01'), ('aad-z', '2026-09-02')) AS x(u, at),
+       LATERAL teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c6',
+           jsonb_set(jsonb_set(jsonb_set(v, '{from,aadObjectId}', to_jsonb(x.u)), '{conversation,id}', '"19:tie"'),
+                     '{conversation,conversationType}', '"groupChat"'), x.at) AS r(ok)
+ WHERE name = 'full' AND r.ok;
+SELECT is((SELECT conversation_id FROM teams_obs.latest_conversation_reference('00000000-0000-0000-0000-0000000000c6', 'aad-1')),
+          'a:tie-2', 'latest: of conversations with equal activity times, the greatest conversation id');
+SELECT results_eq($$SELECT microsoft_user_id FROM teams_obs.find_conversation_reference('00000000-0000-0000-0000-0000000000c6', '19:tie')$$,
+                  ARRAY['aad-z', 'aad-a', 'aad-b', 'aad-c'],
+                  'find: newest first, members with equal activity times by user id');
 
 -- Security
 SELECT is_definer('teams_obs', f, 'teams_obs.' || f || ' is SECURITY DEFINER')
