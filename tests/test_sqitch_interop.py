@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner
+from psycopg import sql
 
 from teams_obs.cli import main
 from teams_obs.sqitch import Engine, load_plan, project_root
@@ -25,20 +26,32 @@ pytestmark = pytest.mark.usefixtures("sqitch_bin")
 RICH_PLAN = f"""\
 base 2026-01-02T03:04:05Z {PLANNER} # Base tables
 uses_base [base] 2026-01-02T03:05:05Z {PLANNER} # Needs base; note with ünïcödé and 日本語 ✓
+@v0.9 2026-01-02T03:05:35Z {PLANNER} # Two tags between the first two instances of base
 exclusive [!other:legacy] 2026-01-02T03:06:05Z {PLANNER} # Conflicts with another project's change
 @v1.0 2026-01-02T03:07:05Z {PLANNER} # First release
 base [base@v1.0] 2026-01-02T03:08:05Z {PLANNER} # Rework base: add a column
 @v1.1 2026-01-02T03:09:05Z {PLANNER}
+own_project [demo:uses_base] 2026-01-02T03:09:35Z {PLANNER} # Names its own project
+@v1.2 2026-01-02T03:09:45Z {PLANNER}
+base [base@v1.2] 2026-01-02T03:10:05Z {PLANNER} # Rework base again
 """
 
 
 def rich_project(root: Path) -> Path:
+    """The scripts of a reworked instance are those of the first of its rework tags (the tags after it, the
+    latest first, then its own) that has them: base's first instance has two, and the older one, whose
+    scripts would fail, is never run; the second instance's only ones carry the later of its two tags."""
+    never_run = ("SELECT 1/0;", "SELECT 1/0;", "SELECT 1/0;")
     return write_project(root, RICH_PLAN, {
+        "base@v0.9": never_run,
         "base@v1.0": table_scripts("base"),
-        "base": ("ALTER TABLE base ADD COLUMN extra int;", "ALTER TABLE base DROP COLUMN extra;",
-                 "SELECT extra FROM base WHERE false;"),
+        "base@v1.2": ("ALTER TABLE base ADD COLUMN extra int;", "ALTER TABLE base DROP COLUMN extra;",
+                      "SELECT extra FROM base WHERE false;"),
+        "base": ("ALTER TABLE base ADD COLUMN more int;", "ALTER TABLE base DROP COLUMN more;",
+                 "SELECT extra, more FROM base WHERE false;"),
         "uses_base": table_scripts("uses_base"),
         "exclusive": table_scripts("exclusive"),
+        "own_project": table_scripts("own_project"),
     })
 
 
@@ -83,7 +96,8 @@ def test_sqitch_continues_after_teams_obs(tmp_path: Path, empty_db_url: str, mon
     run_sqitch(top, "revert", "-y", target)
     assert changes_in_registry(empty_db_url) == []
     with psycopg.connect(empty_db_url) as conn:
-        assert conn.execute("SELECT to_regclass('base'), to_regclass('uses_base')").fetchone() == (None, None)
+        assert conn.execute("SELECT to_regclass('base'), to_regclass('uses_base'), to_regclass('own_project')"
+                            ).fetchone() == (None, None, None)
 
 
 def test_teams_obs_continues_after_sqitch(tmp_path: Path, empty_db_url: str, monkeypatch) -> None:
@@ -93,10 +107,11 @@ def test_teams_obs_continues_after_sqitch(tmp_path: Path, empty_db_url: str, mon
     status = teams_obs(top, empty_db_url, "status", monkeypatch=monkeypatch)
     assert "# Name:     exclusive" in status.output and "* base @v1.1" in status.output
     verified = teams_obs(top, empty_db_url, "verify", monkeypatch=monkeypatch)
-    assert verified.exit_code == 0 and "Undeployed change:\n  * base @v1.1" in verified.output
+    assert verified.exit_code == 0 and "Undeployed changes:\n  * base @v1.1\n  * own_project @v1.2\n  * base\n" \
+        in verified.output
     deployed = teams_obs(top, empty_db_url, "deploy", monkeypatch=monkeypatch)
     assert deployed.exit_code == 0, deployed.output
-    assert changes_in_registry(empty_db_url) == ["base", "uses_base", "exclusive", "base"]
+    assert changes_in_registry(empty_db_url) == ["base", "uses_base", "exclusive", "base", "own_project", "base"]
     assert "Verify successful" in run_sqitch(top, "verify", target).stdout
     reverted = teams_obs(top, empty_db_url, "revert", "-y", "--to", "@v1.0", monkeypatch=monkeypatch)
     assert reverted.exit_code == 0, reverted.output
@@ -105,35 +120,55 @@ def test_teams_obs_continues_after_sqitch(tmp_path: Path, empty_db_url: str, mon
     assert "Verify successful" in run_sqitch(top, "verify", target).stdout
 
 
+REGISTRY_TABLES = ["changes", "dependencies", "events", "projects", "releases", "tags"]
+
+
+def registry_rows(url: str) -> dict[str, list[tuple]]:
+    """Every row of every registry table, with every column but the *_at times, in the order written."""
+    rows = {}
+    with psycopg.connect(url) as conn:
+        tables = conn.execute("""SELECT table_name, array_agg(column_name::text ORDER BY ordinal_position)
+                                   FROM information_schema.columns WHERE table_schema = 'sqitch'
+                                  GROUP BY table_name ORDER BY table_name""").fetchall()
+        assert [table for table, _columns in tables] == REGISTRY_TABLES
+        for table, columns in tables:
+            kept = [sql.Identifier(column) for column in columns if not column.endswith("_at")]
+            order = [sql.Identifier("committed_at")] if "committed_at" in columns else []
+            rows[table] = conn.execute(sql.SQL("SELECT {} FROM sqitch.{} ORDER BY {}").format(
+                sql.SQL(", ").join(kept), sql.Identifier(table), sql.SQL(", ").join(order + kept))).fetchall()
+    return rows
+
+
 def test_registry_rows_match_what_sqitch_writes(tmp_path: Path, pg_cluster, monkeypatch) -> None:
-    """Deploy the same plan with each tool into two databases; the registries must agree row for row."""
+    """Deploy the same plan with each tool into two databases, then revert part of it and the rest, each with
+    the same tool; after each step the registries must agree row for row, column for column (but times)."""
     top = rich_project(tmp_path / "p")
     urls = {}
     with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
         for tool in ("sqitch", "teams_obs"):
             admin.execute(f"CREATE DATABASE registry_{tool}")
             urls[tool] = pg_cluster.url(f"registry_{tool}")
-    run_sqitch(top, "deploy", sqitch_target(urls["sqitch"]))
     monkeypatch.setenv("SQITCH_FULLNAME", "Sqitch Tester")
     monkeypatch.setenv("SQITCH_EMAIL", "sqitch@example.com")
-    Engine(urls["teams_obs"], top, echo=lambda _l: None).deploy()
-    queries = {
-        "changes": "SELECT change_id, script_hash, change, project, note, committer_name, committer_email,"
-                   " planned_at, planner_name, planner_email FROM sqitch.changes ORDER BY committed_at",
-        "tags": "SELECT tag_id, tag, project, change_id, note, planned_at, planner_name FROM sqitch.tags"
-                " ORDER BY committed_at",
-        "dependencies": "SELECT * FROM sqitch.dependencies ORDER BY change_id, dependency",
-        "events": "SELECT event, change_id, change, project, note, requires, conflicts, tags, planned_at"
-                  " FROM sqitch.events ORDER BY committed_at",
-        "projects": "SELECT project, uri FROM sqitch.projects",
-        "releases": "SELECT version FROM sqitch.releases",
-    }
-    for name, query in queries.items():
-        rows = {}
-        for tool, url in urls.items():
-            with psycopg.connect(url) as conn:
-                rows[tool] = conn.execute(query).fetchall()
-        assert rows["teams_obs"] == rows["sqitch"], name
+    engine = Engine(urls["teams_obs"], top, echo=lambda _l: None)
+    steps = {"deploy": (("deploy",), engine.deploy), "revert to uses_base": (
+        ("revert", "-y", "--to", "uses_base"), lambda: engine.revert("uses_base")), "revert": (
+        ("revert", "-y"), engine.revert)}
+    for step, (sqitch_args, ours) in steps.items():
+        run_sqitch(top, *sqitch_args, sqitch_target(urls["sqitch"]))
+        ours()
+        rows = {tool: registry_rows(url) for tool, url in urls.items()}
+        for table in REGISTRY_TABLES:
+            assert rows["teams_obs"][table] == rows["sqitch"][table], (step, table)
+    # what the comparison covers: the revert events' requires and tags, the tags' committer and planner
+    assert [(row[0], row[2], row[5], row[7]) for row in rows["sqitch"]["events"][-6:]] == [
+        ("revert", "base", ["base@v1.2"], []), ("revert", "own_project", ["uses_base"], ["@v1.2"]),
+        ("revert", "base", ["base@v1.0"], ["@v1.1"]), ("revert", "exclusive", [], ["@v1.0"]),
+        ("revert", "uses_base", ["base"], ["@v0.9"]), ("revert", "base", [], [])]
+    with psycopg.connect(urls["sqitch"]) as conn:
+        assert conn.execute("SELECT DISTINCT committer_name, committer_email, planner_name, planner_email"
+                            " FROM sqitch.events").fetchall() == [
+            ("Sqitch Tester", "sqitch@example.com", "Test Planner", "planner@example.com")]
 
 
 def test_the_project_itself_round_trips_between_the_tools(empty_db_url: str, monkeypatch) -> None:
@@ -165,30 +200,48 @@ def deploy_command(tool: str, top: Path, url: str, *options: str) -> list[str]:
     return [sys.executable, "-m", "teams_obs", "--db", url, "deploy", *options]
 
 
-def wait_for_the_deploy_lock(url: str) -> None:
+# An advisory lock the test holds while the holder's deploy script waits for it (pg_locks' objid is its low half).
+GATE = 75474064
+
+
+def wait_for_the_holder(url: str) -> None:
+    """Until the holder has sqitch's advisory lock and its deploy script waits at the gate."""
     with psycopg.connect(url, autocommit=True) as conn:
-        for _ in range(200):
-            if conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted",
-                            [ADVISORY_LOCK]).fetchone()[0]:
+        for _ in range(1200):
+            if conn.execute("SELECT count(*) FILTER (WHERE objid = %s AND granted)"
+                            "     + count(*) FILTER (WHERE objid = %s AND NOT granted)"
+                            "  FROM pg_locks WHERE locktype = 'advisory'", [ADVISORY_LOCK, GATE]).fetchone()[0] == 2:
                 return
             time.sleep(0.05)
-    pytest.fail("no deploy took the advisory lock")
+    pytest.fail("no deploy took the advisory lock and reached its script")
 
 
 @pytest.mark.parametrize(("holder", "waiter"), [("sqitch", "teams-obs"), ("teams-obs", "sqitch")])
 def test_each_tool_waits_for_the_others_deploy_and_gives_up_after_its_lock_timeout(
         holder: str, waiter: str, tmp_path: Path, empty_db_url: str) -> None:
-    """One advisory lock (sqitch's) keeps the two tools from deploying at once; --lock-timeout bounds the wait."""
-    top = write_project(tmp_path / "p", f"slow 2026-01-01T00:00:01Z {PLANNER} # takes a while\n", {
-        "slow": ("SELECT pg_sleep(6); CREATE TABLE slow (id int);", "DROP TABLE slow;", "SELECT id FROM slow;")})
+    """One advisory lock (sqitch's) keeps the two tools from deploying at once; --lock-timeout bounds the wait.
+    The holder's script waits for a lock the test releases only once the waiter has given up."""
+    top = write_project(tmp_path / "p", f"slow 2026-01-01T00:00:01Z {PLANNER} # waits at the gate\n", {
+        "slow": (f"SELECT pg_advisory_xact_lock({GATE}); CREATE TABLE slow (id int);", "DROP TABLE slow;",
+                 "SELECT id FROM slow;")})
     env = {**sqitch_env(), "TEAMS_OBS_TOP_DIR": str(top)}
-    deploying = subprocess.Popen(deploy_command(holder, top, empty_db_url), cwd=top, env=env, text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    wait_for_the_deploy_lock(empty_db_url)
-    started = time.monotonic()
-    refused = subprocess.run(deploy_command(waiter, top, empty_db_url, "--lock-timeout", "1"), cwd=top, env=env,
-                             text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-    waited = time.monotonic() - started
+    with psycopg.connect(empty_db_url, autocommit=True) as gate:
+        gate.execute("SELECT pg_advisory_lock(%s)", [GATE])
+        deploying = subprocess.Popen(deploy_command(holder, top, empty_db_url), cwd=top, env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            wait_for_the_holder(empty_db_url)
+            started = time.monotonic()
+            refused = subprocess.run(deploy_command(waiter, top, empty_db_url, "--lock-timeout", "1"), cwd=top,
+                                     env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            waited = time.monotonic() - started
+            assert deploying.poll() is None, "the holder finished before the waiter gave up"
+        finally:
+            gate.execute("SELECT pg_advisory_unlock(%s)", [GATE])
+            try:
+                deploying.wait(timeout=60)
+            finally:
+                deploying.kill()
     assert deploying.communicate(timeout=60)[0] and deploying.returncode == 0
     assert refused.returncode != 0 and waited >= 1, refused.stdout
     assert re.search(r"Blocked by another instance of [Ss]qitch.*waiting 1 seconds", refused.stdout), refused.stdout
@@ -336,3 +389,19 @@ def test_a_database_with_nothing_deployed_is_reported_as_sqitch_reports_it(
         commands.append(("log",))
     said = what_each_tool_says(top, pg_cluster, [*steps, *commands], monkeypatch)
     assert said["teams_obs"] == said["sqitch"]
+
+
+def test_a_failed_deploy_in_mode_tag_goes_back_to_the_last_tag_the_run_deployed(tmp_path: Path, pg_cluster,
+                                                                                  monkeypatch) -> None:
+    scripts = {name: table_scripts(name) for name in ("one", "two", "three")}
+    scripts["four"] = ("SELECT 1/0;", "SELECT 1;", "SELECT 1;")
+    top = write_project(tmp_path / "p", "".join(f"{line} {A_PLANNER}\n" for line in
+                                                ("one", "@v1", "two", "@v2", "three", "four")), scripts)
+    said = what_each_tool_says(top, pg_cluster, [("deploy", "--mode", "tag"), ("status",)], monkeypatch)
+    (_, ours_code, ours), (_, theirs_code, theirs) = said["teams_obs"][0], said["sqitch"][0]
+    assert ours_code == theirs_code == 2
+    for line in (r"Reverting .*", r"  - .*"):
+        assert re.findall(f"(?m)^{line}$", ours) == re.findall(f"(?m)^{line}$", theirs)
+    assert sorted(re.findall(r"(?m)^(?:Reverting .*|  - .*)$", theirs)) == ["  - three .... ok", "Reverting to two @v2"]
+    assert said["teams_obs"][1] == said["sqitch"][1]
+    assert "# Name:     two\n# Tag:      @v2\n" in said["sqitch"][1][2]

@@ -5,22 +5,18 @@ status, the output and the changes deployed must be the same (where a test compa
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 
 import psycopg
 import pytest
-from click.testing import CliRunner
 
-from teams_obs.cli import main
 from teams_obs.sqitch import load_plan
-from tests.sqitch_projects import run_sqitch, sqitch_env, sqitch_target, table_scripts, write_project
+from tests.sqitch_projects import SideBySide, table_scripts, write_project
 
 pytestmark = pytest.mark.usefixtures("sqitch_bin")
 
 PLANNED = "2026-01-01T00:00:01Z A <a@b>"
-_databases = itertools.count()
 
 
 def project(root: Path, *lines: str, scripts: dict[str, tuple[str, str, str]] | None = None) -> Path:
@@ -34,48 +30,6 @@ LINEAR = ("one", "two", "@v1", "three", "four", "@v2", "five")
 REWORKED = ("one", "two", "@v1", "two [two@v1]", "three", "@v2")
 REWORK_SCRIPTS = {"two@v1": table_scripts("two"), "two": (
     "ALTER TABLE two ADD COLUMN x int;", "ALTER TABLE two DROP COLUMN x;", "SELECT x FROM two WHERE false;")}
-
-
-class SideBySide:
-    """sqitch and teams-obs, each with a database of its own in the test cluster."""
-
-    def __init__(self, pg_cluster) -> None:
-        self.urls: dict[str, str] = {}
-        with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
-            for tool in ("sqitch", "teams_obs"):
-                database = f"refs_{next(_databases)}_{tool}"
-                admin.execute(f"CREATE DATABASE {database}")
-                self.urls[tool] = pg_cluster.url(database)
-
-    def run(self, top: Path, *command: str) -> dict[str, tuple]:
-        """Per tool: the command, its exit status, its output (database name and deploy time masked) and
-        the changes deployed after it, with their tags."""
-        said = {}
-        for tool, url in self.urls.items():
-            if tool == "sqitch":
-                run = run_sqitch(top, *command, sqitch_target(url), check=False)
-                exit_code, output = run.returncode, run.stdout + run.stderr
-            else:
-                committer = {name: sqitch_env()[name] for name in ("SQITCH_FULLNAME", "SQITCH_EMAIL")}
-                env = {"TEAMS_OBS_TOP_DIR": str(top), **committer}
-                run = CliRunner(env=env).invoke(main, ["--db", url, *command], catch_exceptions=False)
-                exit_code, output = run.exit_code, run.output.replace("teams-obs: ", "")
-            output = re.sub(r"(?m)^# Deployed: .*$", "# Deployed: (time)", output.replace(url.rpartition("/")[2], "DB"))
-            said[tool] = (command, exit_code, output, self.deployed(tool))
-        return said
-
-    def deployed(self, tool: str) -> list[tuple[str, list[str]]]:
-        with psycopg.connect(self.urls[tool]) as conn:
-            if conn.execute("SELECT to_regclass('sqitch.changes')").fetchone()[0] is None:
-                return []
-            return conn.execute("""SELECT c.change, array_remove(array_agg(t.tag ORDER BY t.tag), NULL)
-                                     FROM sqitch.changes c LEFT JOIN sqitch.tags t USING (change_id)
-                                    GROUP BY c.change_id ORDER BY c.committed_at""").fetchall()
-
-    def compare(self, top: Path, commands: list[tuple[str, ...]]) -> list[dict[str, tuple]]:
-        said = [self.run(top, *command) for command in commands]
-        assert [s["teams_obs"] for s in said] == [s["sqitch"] for s in said]
-        return said
 
 
 def revert_to(*specs: str) -> list[tuple[str, ...]]:
