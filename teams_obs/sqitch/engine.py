@@ -183,7 +183,6 @@ class Engine:
         with self._session(lock=True) as (reg, scripts):
             position = self._position(reg)
             if position >= 0:  # as sqitch, tags planned after the latest deployed change are logged first
-                reg.check_release()
                 self._log_new_tags(reg, self.plan.changes[position])
             to_index = len(self.plan.changes) - 1 if to is None else self._index(to)
             if to_index == position:
@@ -191,12 +190,13 @@ class Engine:
                 return []
             if to_index < position:
                 raise EngineError('Cannot deploy to an earlier change; use "revert" instead')
+            # Where sqitch would upgrade a registry of another release, this engine refuses it.
+            if position >= 0 or reg.initialized():
+                reg.check_release()
+            else:
+                self.echo(f"Adding registry tables to {self.destination}")
+                reg.initialize(self.identity)
             if position == -1:
-                if reg.initialized():
-                    reg.check_release()
-                else:
-                    self.echo(f"Adding registry tables to {self.destination}")
-                    reg.initialize(self.identity)
                 reg.register_project(self.identity)
             pending = self.plan.changes[position + 1 : to_index + 1]
             self._align_names([c.format_name_with_tags for c in pending])

@@ -96,24 +96,37 @@ class Registry:
         self.conn.commit()
 
     def check_release(self) -> None:
-        release = self.scalar("SELECT max(version) FROM {r}.releases")
-        if release is None or abs(release - REGISTRY_RELEASE) > 1e-6:
-            raise EngineError(
-                f"Registry {self.schema} is at release {release}; run `sqitch upgrade` to bring it to "
-                f"{REGISTRY_RELEASE}"
-            )
+        """sqitch's _check_registry: the registry must be at the release this engine writes."""
+        release = self.scalar("SELECT max(version) FROM {r}.releases") or 0
+        if abs(release - REGISTRY_RELEASE) < 1e-6:
+            return
+        if release > REGISTRY_RELEASE:
+            raise EngineError(f"Registry version is {release:g} but {REGISTRY_RELEASE:g} is the latest known. "
+                              "Please upgrade Sqitch")
+        raise EngineError(f"Registry is at version {release:g} but latest is {REGISTRY_RELEASE:g}. "
+                          'Please run the "upgrade" command')
 
     def register_project(self, creator: Identity) -> None:
-        row = self.execute("SELECT uri FROM {r}.projects WHERE project = %s", (self.plan.project,)).fetchone()
-        if row is None:
+        """sqitch's register_project: a project keeps the URI it was registered with, and a URI names one
+        project."""
+        project, uri = self.plan.project, self.plan.uri
+        row = self.execute("SELECT uri FROM {r}.projects WHERE project = %s", (project,)).fetchone()
+        if row is not None:
+            registered = row[0]
+            if uri is not None and registered is None:
+                raise EngineError(f'Cannot register "{project}" with URI {uri}: already exists with NULL URI')
+            if uri is None and registered is not None:
+                raise EngineError(f'Cannot register "{project}" without URI: already exists with URI {registered}')
+            if uri != registered:
+                raise EngineError(f'Cannot register "{project}" with URI {uri}: already exists with URI {registered}')
+        else:
+            user = uri and self.execute("SELECT project FROM {r}.projects WHERE uri = %s", (uri,)).fetchone()
+            if user:
+                raise EngineError(f'Cannot register "{project}" with URI {uri}: project "{user[0]}" already using '
+                                  "that URI")
             self.execute(
                 "INSERT INTO {r}.projects (project, uri, creator_name, creator_email) VALUES (%s, %s, %s, %s)",
-                (self.plan.project, self.plan.uri, creator.name, creator.email),
-            )
-        elif row[0] != self.plan.uri:
-            raise EngineError(
-                f'Cannot register "{self.plan.project}" with URI {self.plan.uri or "(none)"}: '
-                f"already exists with URI {row[0] or '(none)'}"
+                (project, uri, creator.name, creator.email),
             )
         self.conn.commit()
 
