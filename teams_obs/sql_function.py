@@ -39,6 +39,7 @@ Uuid = UUID | str
 # Why a datetime without tzinfo is refused: sent as a timestamp without time zone (or as JSON text without an
 # offset), the server would read it in its session's TimeZone, which the client does not know.
 NAIVE_DATETIME = "a datetime without tzinfo is ambiguous; give one with a time zone, e.g. datetime.now(UTC)"
+NAIVE_DATE = "a date names no instant (midnight in the server's TimeZone); give a datetime with a time zone"
 
 
 class InvalidArgument(ValueError):
@@ -83,20 +84,24 @@ def _typed_value(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _is_naive(value: Any) -> bool:
-    """A datetime that names no instant: no tzinfo, or one that gives no UTC offset (Python's "naive")."""
-    return isinstance(value, datetime) and value.utcoffset() is None
+def _naive(value: Any) -> str | None:
+    """Why a value names no instant, or None: a datetime without tzinfo, or one that gives no UTC offset
+    (Python's "naive"), or a date (sent as an ISO date, which the server reads as local midnight)."""
+    if isinstance(value, datetime):
+        return NAIVE_DATETIME if value.utcoffset() is None else None
+    return NAIVE_DATE if isinstance(value, date) else None
 
 
-def _naive_datetime_in(document: Any) -> str | None:
-    """Where a JSON document first holds a naive datetime (``[0]['sent_at']``), or None. Iterative, and each
-    container visited once, so a deep or circular document is left to the encoder to refuse."""
+def _naive_instant_in(document: Any) -> tuple[str, str] | None:
+    """Where a JSON document first holds a value that names no instant (``[0]['sent_at']``), and why; or
+    None. Iterative, and each container visited once, so a deep or circular document is left to the encoder
+    to refuse."""
     stack: list[tuple[str, Any]] = [("", document)]
     seen: set[int] = set()
     while stack:
         path, value = stack.pop()
-        if _is_naive(value):
-            return path
+        if (why := _naive(value)) is not None:
+            return path, why
         if isinstance(value, Mapping | list | tuple) and id(value) not in seen:
             seen.add(id(value))
             items = value.items() if isinstance(value, Mapping) else enumerate(value)
@@ -157,15 +162,15 @@ class _Parameter:
                                 f"not {type(value).__name__}")
             # A typed document's datetimes are sent as ISO text: a naive one would be read in the server's
             # TimeZone. (An untyped one, the audit payload, refuses every datetime: InvalidArgument.)
-            if self.document.typed and (path := _naive_datetime_in(value)) is not None:
-                raise TypeError(f"{function}() argument {self.name}{path}: {NAIVE_DATETIME}")
+            if self.document.typed and (naive := _naive_instant_in(value)) is not None:
+                raise TypeError(f"{function}() argument {self.name}{naive[0]}: {naive[1]}")
             return
         # isinstance(True, int) holds, yet PostgreSQL calls have no bool-to-integer cast: limit=True is a mistake.
         if not isinstance(value, self.classes) or (isinstance(value, bool) and bool not in self.classes):
             expected = " or ".join(cls.__name__ for cls in self.classes if cls is not types.NoneType)
             raise TypeError(f"{function}() argument {self.name} must be {expected}, not {type(value).__name__}")
-        if _is_naive(value):  # sent as a timestamp without time zone, read in the server session's TimeZone
-            raise TypeError(f"{function}() argument {self.name}: {NAIVE_DATETIME}")
+        if (why := _naive(value)) is not None:  # sent without a zone: read in the server session's TimeZone
+            raise TypeError(f"{function}() argument {self.name}: {why}")
 
     @property
     def sent_as(self) -> str:

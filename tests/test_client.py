@@ -11,7 +11,7 @@ import socket
 import time
 import typing
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated
 
@@ -466,6 +466,16 @@ NAIVE_CALLS = [
     ("list_audit_events", (TENANT,), {"until": NAIVE}, "list_audit_events() argument until"),
     ("delivery_health", (TENANT, None, NAIVE), {}, "delivery_health() argument until"),
 ]
+NAIVE_DATE_REFUSED = "a date names no instant (midnight in the server's TimeZone); give a datetime with a time zone"
+
+
+def test_a_date_in_a_row_raises_even_under_never_raise(call_never_raise, db):
+    """A date is sent as an ISO date, which the server reads as midnight in its session's TimeZone."""
+    row = {"destination_type": "chat", "destination_id": "d", "status": "sent", "sent_at": date(2026, 12, 1)}
+    with pytest.raises(TypeError) as raised:
+        call_never_raise("record_deliveries", TENANT, [row])
+    assert str(raised.value) == f"record_deliveries() argument rows[0]['sent_at']: {NAIVE_DATE_REFUSED}"
+    assert stored_rows(db) == 0
 
 
 @pytest.mark.parametrize(("method", "args", "kwargs", "argument"), NAIVE_CALLS)
