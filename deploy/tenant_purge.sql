@@ -36,20 +36,24 @@ COMMENT ON FUNCTION teams_obs.tenant_deletion_order() IS
 -- A month moving out of DEFAULT (`teams-obs maintain`) holds the rows it moves until it commits, and
 -- then needs a lock on the table that a DELETE waiting for one of those rows holds: the two would wait for
 -- each other until one timed out or failed as a deadlock. A purge therefore waits for the move first, on
--- the table's maintenance lock (purges of several tenants take turns on it too). Nothing to wait for on a
--- table that is not partitioned.
-CREATE FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass)
+-- the maintenance lock (purges of several tenants take turns on it too). It takes the locks of every
+-- partitioned table of tenant_deletion_order(), in that order, before it deletes any row, also when it
+-- deletes from one table only (a table-by-table purge): retention takes its table's lock before it
+-- deletes a reservation, and a purge that deleted the tenant's reservations first and asked for the lock
+-- on the next table would wait for retention while retention waited for those rows.
+CREATE FUNCTION teams_obs.wait_for_partition_maintenance()
 RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass)
-      FROM pg_catalog.pg_partitioned_table AS pt
-     WHERE pt.partrelid = p_table;
+      FROM teams_obs.tenant_deletion_order() AS o
+      JOIN pg_catalog.pg_partitioned_table AS pt ON pt.partrelid = o.table_name::pg_catalog.regclass
+     ORDER BY o.step;
 $function$;
 
-COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(regclass) IS
-    'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock.';
+COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance() IS
+    'Waits for partition maintenance (a month moving out of DEFAULT) of every table a purge deletes from, before it deletes: their maintenance locks, in deletion order.';
 
 -- Deletes one tenant's rows from one table of tenant_deletion_order(), nothing else: the table name is
 -- checked against that list, so this cannot be pointed at any other relation. Exposed for callers that
@@ -76,7 +80,7 @@ BEGIN
                              (SELECT string_agg(o.table_name, ', ' ORDER BY o.step)
                                 FROM teams_obs.tenant_deletion_order() AS o));
     END IF;
-    PERFORM teams_obs.wait_for_partition_maintenance(p_table_name::regclass);
+    PERFORM teams_obs.wait_for_partition_maintenance();
     -- regclass prints the name quoted and, under the pinned search_path, schema-qualified.
     EXECUTE format('DELETE FROM %s WHERE tenant = $1', p_table_name::regclass) USING p_tenant;
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
@@ -116,9 +120,7 @@ BEGIN
            || ') AS v (step, table_name, rows_deleted) ORDER BY v.step'
       INTO v_statement
       FROM teams_obs.tenant_deletion_order() AS o;
-    PERFORM teams_obs.wait_for_partition_maintenance(o.table_name::regclass)
-       FROM teams_obs.tenant_deletion_order() AS o
-      ORDER BY o.step;
+    PERFORM teams_obs.wait_for_partition_maintenance();
     RETURN QUERY EXECUTE v_statement USING p_tenant;
 END
 $function$;
@@ -127,7 +129,7 @@ COMMENT ON FUNCTION teams_obs.purge_tenant(uuid) IS
     'Deletes every row of tenant p_tenant, table by table in tenant_deletion_order(); one (table_name, rows_deleted) per table, zeros for an unknown tenant.';
 
 REVOKE ALL ON FUNCTION teams_obs.tenant_deletion_order() FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.wait_for_partition_maintenance(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.wait_for_partition_maintenance() FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.purge_tenant_table(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.purge_tenant(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.tenant_deletion_order(), teams_obs.purge_tenant_table(uuid, text),

@@ -1982,9 +1982,7 @@ BEGIN
            || ') AS v (step, table_name, rows_deleted) ORDER BY v.step'
       INTO v_statement
       FROM teams_obs.tenant_deletion_order() AS o;
-    PERFORM teams_obs.wait_for_partition_maintenance(o.table_name::regclass)
-       FROM teams_obs.tenant_deletion_order() AS o
-      ORDER BY o.step;
+    PERFORM teams_obs.wait_for_partition_maintenance();
     RETURN QUERY EXECUTE v_statement USING p_tenant;
 END
 $_$;
@@ -2020,7 +2018,7 @@ BEGIN
                              (SELECT string_agg(o.table_name, ', ' ORDER BY o.step)
                                 FROM teams_obs.tenant_deletion_order() AS o));
     END IF;
-    PERFORM teams_obs.wait_for_partition_maintenance(p_table_name::regclass);
+    PERFORM teams_obs.wait_for_partition_maintenance();
     -- regclass prints the name quoted and, under the pinned search_path, schema-qualified.
     EXECUTE format('DELETE FROM %s WHERE tenant = $1', p_table_name::regclass) USING p_tenant;
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
@@ -2629,24 +2627,25 @@ COMMENT ON FUNCTION teams_obs.time_ordered_uuid() IS 'A version 7 UUID (RFC 9562
 
 
 --
--- Name: wait_for_partition_maintenance(regclass); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: wait_for_partition_maintenance(); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) RETURNS void
+CREATE FUNCTION teams_obs.wait_for_partition_maintenance() RETURNS void
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT teams_obs.lock_partition_maintenance(pt.partrelid::pg_catalog.regclass)
-      FROM pg_catalog.pg_partitioned_table AS pt
-     WHERE pt.partrelid = p_table;
+      FROM teams_obs.tenant_deletion_order() AS o
+      JOIN pg_catalog.pg_partitioned_table AS pt ON pt.partrelid = o.table_name::pg_catalog.regclass
+     ORDER BY o.step;
 $$;
 
 
 --
--- Name: FUNCTION wait_for_partition_maintenance(p_table regclass); Type: COMMENT; Schema: teams_obs; Owner: -
+-- Name: FUNCTION wait_for_partition_maintenance(); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) IS 'Waits for partition maintenance of p_table (a month moving out of DEFAULT) before a purge deletes from it: the maintenance lock.';
+COMMENT ON FUNCTION teams_obs.wait_for_partition_maintenance() IS 'Waits for partition maintenance (a month moving out of DEFAULT) of every table a purge deletes from, before it deletes: their maintenance locks, in deletion order.';
 
 
 --
@@ -3754,10 +3753,10 @@ REVOKE ALL ON FUNCTION teams_obs.time_ordered_uuid() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION wait_for_partition_maintenance(p_table regclass); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION wait_for_partition_maintenance(); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.wait_for_partition_maintenance(p_table regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.wait_for_partition_maintenance() FROM PUBLIC;
 
 
 --

@@ -106,6 +106,16 @@ def test_a_partition_busy_for_a_moment_is_dropped_on_a_later_attempt(db, db_url)
     assert db.execute("SELECT to_regclass(%s)", [name]).fetchone()[0] is None
 
 
+def wait_until_waiting(db: psycopg.Connection, query_like: str) -> None:
+    """Until a session running a query LIKE ``query_like`` waits for a lock of any kind."""
+    for _ in range(600):
+        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+                      [query_like]).fetchone()[0]:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"no session running {query_like} waited for a lock")
+
+
 def test_cleanup_and_a_purge_of_a_tenant_with_expired_reservations_take_turns(db, db_url):
     """A purge takes the maintenance lock, then deletes the tenant's reservations. A cleanup that deleted
     expired reservations first and asked for the lock only at DEFAULT or the drops waited for the purge,
@@ -134,13 +144,43 @@ def test_cleanup_and_a_purge_of_a_tenant_with_expired_reservations_take_turns(db
         wait_until_blocked(db, "%cleanup_notification_deliveries%", "transactionid")
         purge = threading.Thread(target=run, args=["SELECT * FROM teams_obs.purge_tenant(%s)"])
         purge.start()
-        for _ in range(600):  # for the maintenance lock (or, before, for the rows the cleanup deleted)
-            if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                          " AND query LIKE '%purge_tenant%'").fetchone()[0]:
-                break
-            time.sleep(0.05)
+        wait_until_waiting(db, "%purge_tenant%")  # for the maintenance lock (before: for the cleanup's rows)
     cleanup.join()
     purge.join()
     assert errors == []
     assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency WHERE tenant = %s",
                       [tenant]).fetchone() == (0,)
+
+
+def test_cleanup_and_a_table_by_table_purge_take_turns(db, db_url):
+    """teams-obs purge-tenant (and a host application) purges table by table, the reservations first: it takes
+    every maintenance lock before that first delete, or retention, which holds the lock while it deletes
+    expired reservations, and the purge would each wait for the other."""
+    tenant = "00000000-0000-4000-8000-00000000beef"
+    db.execute("INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id,"
+               " created_at) SELECT %s, 'k-' || g, gen_random_uuid(), now() - interval '200 days'"
+               " FROM generate_series(1, 20) g", [tenant])
+    errors: list[psycopg.Error] = []
+
+    def cleanup() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            try:
+                conn.execute(CLEANUP)
+            except psycopg.Error as error:
+                errors.append(error)
+
+    with psycopg.connect(db_url) as purge:
+        purge.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        purge.execute("SELECT teams_obs.purge_tenant_table(%s, 'teams_obs.notification_delivery_idempotency')",
+                      [tenant])
+        cleaning = threading.Thread(target=cleanup)
+        cleaning.start()
+        wait_until_waiting(db, "%cleanup_notification_deliveries%")
+        try:
+            purge.execute("SELECT teams_obs.purge_tenant_table(%s, 'teams_obs.notification_deliveries')", [tenant])
+            purge.commit()
+        except psycopg.Error as error:
+            errors.append(error)
+            purge.rollback()
+        cleaning.join()
+    assert errors == []
