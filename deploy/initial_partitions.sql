@@ -15,6 +15,7 @@ BEGIN;
 -- ATTACH would scan DEFAULT while the deploy holds its locks.
 DO $initial$
 DECLARE
+    v_lock_timeout constant text := '500ms';
     v_month record;
 BEGIN
     IF teams_obs.citus_installed() THEN
@@ -28,8 +29,8 @@ BEGIN
         RETURN;
     END IF;
     -- A deploy into a database in use (this change reverted and deployed again) must not hold writers in
-    -- the queue behind a lock it waits for: a month whose locks are not granted at once is left to maintain.
-    PERFORM pg_catalog.set_config('lock_timeout', '500ms', true);
+    -- the queue behind a lock it waits for: a month whose locks are not granted soon is left to maintain.
+    PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
     FOR v_month IN
         SELECT t.parent_oid::regclass AS parent, m.month_start, m.partition_name
           FROM teams_obs.month_partitioned_tables() AS t,
@@ -40,8 +41,8 @@ BEGIN
         BEGIN
             PERFORM teams_obs.attach_month_partition(v_month.parent, v_month.month_start);
         EXCEPTION WHEN lock_not_available THEN
-            RAISE NOTICE '%: locks not granted within 500ms, no partition made at deploy; run teams-obs maintain',
-                v_month.partition_name;
+            RAISE NOTICE '%: locks not granted within %, no partition made at deploy; run teams-obs maintain',
+                v_month.partition_name, v_lock_timeout;
         END;
     END LOOP;
 END

@@ -189,7 +189,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) IS
-    'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists. Run by teams-obs maintain.';
+    'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists or the month is past with no row of it in DEFAULT. Run by teams-obs maintain.';
 
 -- Partition upkeep from SQL, for pg_cron on plain PostgreSQL (CALL teams_obs.maintain_partitions()): the
 -- months missing_month_partitions lists for every month-partitioned table, one transaction each as

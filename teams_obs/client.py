@@ -52,7 +52,7 @@ _NEUTRAL = {"record_conversation_reference": False}
 NEVER_RAISE_POOL_TIMEOUT = 2.0
 
 # The Python types of the json/jsonb parameters.
-DeliveryRows = Annotated[Sequence[Mapping[str, Any]], JsonDocument(Jsonb, container=Sequence)]
+DeliveryRows = Annotated[Sequence[Mapping[str, Any]], JsonDocument(Jsonb, container=Sequence, instants=True)]
 Activity = Annotated[Mapping[str, Any], JsonDocument(Jsonb)]
 # Hashed as the JSON it is (RFC 8785), so nothing in it is converted, and here: only the hash is sent.
 Payload = Annotated[Any, JsonDocument(Json, typed=False, hashed_into="payload_hash")]

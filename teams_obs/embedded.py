@@ -92,7 +92,7 @@ class EmbeddedPostgres:
                 postgres_args=args,
                 password=self._password,
             )
-        except Exception:
+        except BaseException:  # a signal's SystemExit during start-up too: no cluster directory left behind
             shutil.rmtree(self.base_dir, ignore_errors=True)
             raise
         finally:

@@ -224,8 +224,6 @@ def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_
     :class:`MaintenanceError` (after doing everything else) if some month could not be created, and
     :class:`NotDeployed` where the change partition_maintenance is not deployed.
     """
-    if months_ahead < 0:
-        raise ValueError("months_ahead must be zero or more")
     check_lock_timeout(lock_timeout)
     actions: list[Action] = []
     with _connection(conn_or_url) as conn:

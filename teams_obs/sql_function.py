@@ -57,6 +57,9 @@ class JsonDocument:
     wrapper: type[Json] | type[Jsonb]
     # False for a document hashed as the JSON it is: UUIDs and datetimes are not made strings behind its back.
     typed: bool = True
+    # True for a document whose datetimes the database reads as timestamps (a batch's rows): one that names
+    # no instant (naive, or a date) would be read in the server session's TimeZone, so it is refused.
+    instants: bool = False
     # The class the calling code builds the top level as (a batch's list of rows), so anything else is its
     # mistake; None where the top level is data too (a request body as parsed).
     container: type | None = None
@@ -160,9 +163,7 @@ class _Parameter:
             if self.document.container and not isinstance(value, self.document.container):
                 raise TypeError(f"{function}() argument {self.name} must be {self.document.container.__name__}, "
                                 f"not {type(value).__name__}")
-            # A typed document's datetimes are sent as ISO text: a naive one would be read in the server's
-            # TimeZone. (An untyped one, the audit payload, refuses every datetime: InvalidArgument.)
-            if self.document.typed and (naive := _naive_instant_in(value)) is not None:
+            if self.document.instants and (naive := _naive_instant_in(value)) is not None:
                 raise TypeError(f"{function}() argument {self.name}{naive[0]}: {naive[1]}")
             return
         # isinstance(True, int) holds, yet PostgreSQL calls have no bool-to-integer cast: limit=True is a mistake.

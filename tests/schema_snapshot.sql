@@ -562,7 +562,7 @@ $_$;
 -- Name: FUNCTION attach_month_partition(p_parent regclass, p_month_start timestamp with time zone); Type: COMMENT; Schema: teams_obs; Owner: -
 --
 
-COMMENT ON FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_start timestamp with time zone) IS 'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists. Run by teams-obs maintain.';
+COMMENT ON FUNCTION teams_obs.attach_month_partition(p_parent regclass, p_month_start timestamp with time zone) IS 'Creates p_parent''s partition of the UTC month starting at p_month_start, moving its rows out of DEFAULT; returns the rows moved, NULL if that partition exists or the month is past with no row of it in DEFAULT. Run by teams-obs maintain.';
 
 
 --

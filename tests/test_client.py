@@ -29,6 +29,7 @@ from teams_obs.client import (
     Page,
     RecordedDelivery,
 )
+from teams_obs.sql_function import NAIVE_DATE, NAIVE_DATETIME
 from tests.tenant_data import activity
 
 TENANT = str(uuid.uuid4())
@@ -450,7 +451,7 @@ def test_never_raise_waits_briefly_for_a_database_it_cannot_reach(caplog):
 
 
 NAIVE = datetime(2026, 12, 1, 10, 0)
-NAIVE_REFUSED = "a datetime without tzinfo is ambiguous; give one with a time zone, e.g. datetime.now(UTC)"
+
 NAIVE_CALLS = [
     ("record_delivery", RECORD, {"sent_at": NAIVE}, "record_delivery() argument sent_at"),
     ("record_delivery", RECORD, {"delivered_at": datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "responded_at": NAIVE},
@@ -460,13 +461,16 @@ NAIVE_CALLS = [
                                      "sent_at": NAIVE}]), {}, "record_deliveries() argument rows[1]['sent_at']"),
     ("record_conversation_reference", (TENANT, activity("aad-7", "a:c-7").obj), {"activity_at": NAIVE},
      "record_conversation_reference() argument activity_at"),
-    ("record_conversation_reference", (TENANT, {**activity("aad-7", "a:c-7").obj, "timestamp": NAIVE}), {},
-     "record_conversation_reference() argument activity['timestamp']"),
     ("list_deliveries", (TENANT,), {"since": NAIVE}, "list_deliveries() argument since"),
     ("list_audit_events", (TENANT,), {"until": NAIVE}, "list_audit_events() argument until"),
     ("delivery_health", (TENANT, None, NAIVE), {}, "delivery_health() argument until"),
 ]
-NAIVE_DATE_REFUSED = "a date names no instant (midnight in the server's TimeZone); give a datetime with a time zone"
+
+
+def test_a_naive_datetime_inside_an_activity_is_data(call_never_raise, db):
+    """The database reads an activity's text fields only (its instant is activity_at): nothing to shift."""
+    document = {**activity("aad-8", "a:c-8").obj, "localTimestamp": NAIVE}
+    assert call_never_raise("record_conversation_reference", TENANT, document) is True
 
 
 def test_a_date_in_a_row_raises_even_under_never_raise(call_never_raise, db):
@@ -474,7 +478,7 @@ def test_a_date_in_a_row_raises_even_under_never_raise(call_never_raise, db):
     row = {"destination_type": "chat", "destination_id": "d", "status": "sent", "sent_at": date(2026, 12, 1)}
     with pytest.raises(TypeError) as raised:
         call_never_raise("record_deliveries", TENANT, [row])
-    assert str(raised.value) == f"record_deliveries() argument rows[0]['sent_at']: {NAIVE_DATE_REFUSED}"
+    assert str(raised.value) == f"record_deliveries() argument rows[0]['sent_at']: {NAIVE_DATE}"
     assert stored_rows(db) == 0
 
 
@@ -484,7 +488,7 @@ def test_a_datetime_without_tzinfo_raises_even_under_never_raise(call_never_rais
     """Sent as it is, the server would read it in its session's TimeZone: a silently shifted instant."""
     with pytest.raises(TypeError) as raised:
         call_never_raise(method, *args, **kwargs)
-    assert str(raised.value) == f"{argument}: {NAIVE_REFUSED}"
+    assert str(raised.value) == f"{argument}: {NAIVE_DATETIME}"
     assert stored_rows(db) == 0
 
 

@@ -11,7 +11,7 @@ import psycopg
 from click.testing import CliRunner
 
 from teams_obs.cli import main
-from teams_obs.partitions import maintain
+from teams_obs.partitions import add_months, current_month, maintain
 from tests.cli_tables import table_row
 
 A = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
@@ -26,12 +26,6 @@ def insert(db: psycopg.Connection, tenant: uuid.UUID, at: datetime, status: str,
                "idempotency_key, status, error_code, sent_at, delivered_at, created_at) "
                "VALUES (%s, 'user_activity', 'u', md5(random()::text), %s, %s, %s, %s, %s)",
                (tenant, status, error_code, sent, sent + latency if sent else None, at))
-
-
-def month_start(db: psycopg.Connection, months_from_now: int) -> datetime:
-    """The start of a UTC month by the server's clock, which maintain and health go by."""
-    return db.execute("SELECT date_trunc('month', now(), 'UTC') + make_interval(months => %s)",
-                      (months_from_now,)).fetchone()[0]
 
 
 def drop_partition_at(db: psycopg.Connection, table: str, lower: datetime) -> None:
@@ -62,8 +56,8 @@ def test_cli_says_when_the_sidecar_has_no_estimate_yet(db: psycopg.Connection, d
 
 def test_cli_exit_status_is_1_for_rows_in_default_and_too_few_months(db: psycopg.Connection, db_url: str) -> None:
     maintain(db)
-    drop_partition_at(db, "teams_obs.audit_events", month_start(db, 2))
-    insert(db, A, month_start(db, 30), "sent")
+    drop_partition_at(db, "teams_obs.audit_events", add_months(current_month(db), 2))
+    insert(db, A, add_months(current_month(db), 30), "sent")
     result = run_health(db_url)
     assert result.exit_code == 1, result.output
     assert "notification_deliveries: 1 rows wait in teams_obs.notification_deliveries_default" in result.output
@@ -121,11 +115,11 @@ def test_cli_exactly_two_months_ahead_is_enough_one_is_not(db: psycopg.Connectio
     """MIN_MONTHS_AHEAD is the least that is fine: maintain keeps 3, one missed monthly run leaves 2."""
     maintain(db)
     for table in ("teams_obs.audit_events", "teams_obs.notification_deliveries"):
-        drop_partition_at(db, table, month_start(db, 3))
+        drop_partition_at(db, table, add_months(current_month(db), 3))
     ahead = run_health(db_url, "--json")
     assert [row["months_ahead"] for row in json.loads(ahead.output)["maintenance"]] == [2, 2], ahead.output
     assert ahead.exit_code == 0, ahead.output
-    drop_partition_at(db, "teams_obs.notification_deliveries", month_start(db, 2))
+    drop_partition_at(db, "teams_obs.notification_deliveries", add_months(current_month(db), 2))
     result = run_health(db_url)
     assert result.exit_code == 1, result.output
     assert "notification_deliveries: 1 months of partitions ahead (fewer than 2)" in result.output

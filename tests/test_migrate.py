@@ -274,10 +274,12 @@ def test_a_terminated_command_stops_its_embedded_cluster_and_removes_it(signum):
         assert list(Path(private).glob("teams_obs_pg_*")) == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_signalled_command_cancels_its_statement(db_url, signum):
-    """Ctrl-C, `timeout` or a CronJob's end: the statement the command waits on is cancelled, not left to
-    the server to finish after the client is gone, and the exit status says which signal it was."""
+@pytest.mark.parametrize(("signum", "stderr_open"), [(signal.SIGINT, True), (signal.SIGTERM, True),
+                                                    (signal.SIGHUP, False)])
+def test_a_signalled_command_cancels_its_statement(db_url, signum, stderr_open):
+    """Ctrl-C, `timeout`, a CronJob's end or a hung-up terminal (whose standard error is gone): the statement
+    the command waits on is cancelled, not left to the server to finish after the client is gone, and the
+    exit status says which signal it was."""
     waiting = ("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%list_deliveries%%'"
                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
     with psycopg.connect(db_url) as blocker, psycopg.connect(db_url, autocommit=True) as watcher:
@@ -291,9 +293,12 @@ def test_a_signalled_command_cancels_its_statement(db_url, signum):
                 time.sleep(0.05)
             else:
                 pytest.fail("the command never waited for the lock")
+            if not stderr_open:
+                command.stderr.close()
             command.send_signal(signum)
             assert command.wait(timeout=60) == 128 + signum
-            assert f"teams-obs: stopped by {signal.Signals(signum).name}" in command.stderr.read()
+            if stderr_open:
+                assert f"teams-obs: stopped by {signal.Signals(signum).name}" in command.stderr.read()
         assert watcher.execute(waiting).fetchone() == (0,)  # while the lock is still held
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import signal
 import threading
@@ -66,7 +67,8 @@ def exit_when_signalled(ctx: click.Context) -> None:
         return
 
     def exit_(signum: int, _frame: object) -> None:
-        click.echo(f"teams-obs: stopped by {signal.Signals(signum).name}", err=True)
+        with contextlib.suppress(OSError):  # a hung-up terminal or a closed pipe: the exit matters more
+            click.echo(f"teams-obs: stopped by {signal.Signals(signum).name}", err=True)
         raise SystemExit(128 + signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

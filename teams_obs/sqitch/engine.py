@@ -9,6 +9,7 @@ advisory lock, so sqitch and teams-obs serialise against each other.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import getpass
 import os
 import socket
@@ -106,7 +107,9 @@ class Engine:
             if scripts is not None:
                 # A script is sent whole, BEGIN to COMMIT: a server that never hears its client is gone (the
                 # command killed while the script waits for a lock) would commit it without its registry row.
-                scripts.execute("SET client_connection_check_interval = '1s'")
+                # Servers on a platform that cannot tell (Windows) refuse the setting, and go without.
+                with contextlib.suppress(psycopg.errors.InvalidParameterValue):
+                    scripts.execute("SET client_connection_check_interval = '1s'")
             conn.execute("SET client_min_messages = warning")
             if lock:
                 self._lock(conn)

@@ -80,7 +80,7 @@ SELECT throws_ok($$SELECT * FROM teams_obs.missing_month_partitions('teams_obs.a
 SELECT throws_ok($$SELECT * FROM teams_obs.missing_month_partitions('teams_obs.audit_events', 121)$$,
                  '22023', 'months_ahead: must be between 0 and 120, got 121', 'more than ten years ahead is refused');
 SELECT is((SELECT count(*)::int FROM teams_obs.missing_month_partitions('teams_obs.audit_events', 120)
-            WHERE month_start = date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '120 months'),
+            WHERE month_start = (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '120 months') AT TIME ZONE 'UTC'),
           1, 'ten years ahead is the last month accepted');
 SELECT throws_ok($$SELECT * FROM teams_obs.default_partition_months(NULL)$$,
                  '22023', 'parent: NULL is not a table of schema teams_obs partitioned by range on one timestamptz column',
