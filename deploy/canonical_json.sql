@@ -92,12 +92,13 @@ BEGIN
         v_high_ok := CASE WHEN v_high < 1.7976931348623158079e308
                           THEN v_high::double precision = p_magnitude ELSE false END;
         IF v_low_ok OR v_high_ok THEN
+            -- Both reading back, the nearer wins. They are never equally near: that needs v_exact to end
+            -- in 5 followed by d - 1 zeros (d = the digits cut), so at most d - 1 factors of 2, while
+            -- both candidates reading back needs 10^d within one ulp, 2^e with e at most d - 1.
             v_best := CASE
                 WHEN NOT v_high_ok THEN v_low
                 WHEN NOT v_low_ok THEN v_high
                 WHEN v_exact - v_low < v_high - v_exact THEN v_low
-                WHEN v_exact - v_low > v_high - v_exact THEN v_high
-                WHEN div(v_low, v_step) % 2 = 0 THEN v_low
                 ELSE v_high
             END;
             digits := rtrim(v_best::text, '0');
