@@ -29,12 +29,8 @@ class Problem:
         return f"{self.subject}: {self.message}"
 
 
-# Rows are read in binary format, so any connection will do: psycopg reads timestamps and intervals in text
-# only under DateStyle ISO and IntervalStyle postgres (NotImplementedError otherwise).
-
-
 def maintenance_status(conn: psycopg.Connection) -> list[Row]:
-    with conn.cursor(binary=True, row_factory=dict_row) as cursor:
+    with conn.cursor(row_factory=dict_row) as cursor:
         return cursor.execute("SELECT * FROM teams_obs.maintenance_status()").fetchall()
 
 
@@ -42,7 +38,7 @@ def delivery_health(conn: psycopg.Connection, tenant: UUID, since: datetime | No
                     until: datetime | None = None) -> list[Row]:
     """One row per UTC day, then the whole window (``day`` None); SQL defaults for a missing bound."""
     call = CALLS["delivery_health"](tenant, since, until)
-    with conn.cursor(binary=True, row_factory=dict_row) as cursor:
+    with conn.cursor(row_factory=dict_row) as cursor:
         return cursor.execute(call.query(), call.values()).fetchall()
 
 

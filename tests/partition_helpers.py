@@ -65,14 +65,16 @@ def insert_rows(db: psycopg.Connection, months: list[datetime], per_month: int, 
             [tag, f"{tag}-{month:%Y-%m}", month, per_month])
 
 
-def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str) -> None:
-    """Until a session running a query LIKE ``query_like`` waits for a lock of kind ``wait_event``."""
+def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str | None) -> None:
+    """Until a session running a query LIKE ``query_like`` waits for a lock of kind ``wait_event`` (None:
+    any kind)."""
     for _ in range(600):
-        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = %s"
-                      " AND query LIKE %s", [wait_event, query_like]).fetchone()[0]:
+        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                      " AND wait_event = coalesce(%s, wait_event) AND query LIKE %s",
+                      [wait_event, query_like]).fetchone()[0]:
             return
         time.sleep(0.05)
-    pytest.fail(f"no session running {query_like} waited for a lock of kind {wait_event}")
+    pytest.fail(f"no session running {query_like} waited for a lock of kind {wait_event or 'any'}")
 
 
 def written_while_waiting(observer: psycopg.Connection, release: Callable[[], None], url: str, recorder: str,

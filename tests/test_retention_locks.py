@@ -106,16 +106,6 @@ def test_a_partition_busy_for_a_moment_is_dropped_on_a_later_attempt(db, db_url)
     assert db.execute("SELECT to_regclass(%s)", [name]).fetchone()[0] is None
 
 
-def wait_until_waiting(db: psycopg.Connection, query_like: str) -> None:
-    """Until a session running a query LIKE ``query_like`` waits for a lock of any kind."""
-    for _ in range(600):
-        if db.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                      [query_like]).fetchone()[0]:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"no session running {query_like} waited for a lock")
-
-
 def test_cleanup_and_a_purge_of_a_tenant_with_expired_reservations_take_turns(db, db_url):
     """A purge takes the maintenance lock, then deletes the tenant's reservations. A cleanup that deleted
     expired reservations first and asked for the lock only at DEFAULT or the drops waited for the purge,
@@ -144,7 +134,7 @@ def test_cleanup_and_a_purge_of_a_tenant_with_expired_reservations_take_turns(db
         wait_until_blocked(db, "%cleanup_notification_deliveries%", "transactionid")
         purge = threading.Thread(target=run, args=["SELECT * FROM teams_obs.purge_tenant(%s)"])
         purge.start()
-        wait_until_waiting(db, "%purge_tenant%")  # for the maintenance lock (before: for the cleanup's rows)
+        wait_until_blocked(db, "%purge_tenant%", None)  # for the maintenance lock (before: for the cleanup's rows)
     cleanup.join()
     purge.join()
     assert errors == []
@@ -175,7 +165,7 @@ def test_cleanup_and_a_table_by_table_purge_take_turns(db, db_url):
                       [tenant])
         cleaning = threading.Thread(target=cleanup)
         cleaning.start()
-        wait_until_waiting(db, "%cleanup_notification_deliveries%")
+        wait_until_blocked(db, "%cleanup_notification_deliveries%", None)
         try:
             purge.execute("SELECT teams_obs.purge_tenant_table(%s, 'teams_obs.notification_deliveries')", [tenant])
             purge.commit()

@@ -76,8 +76,7 @@ def page_options(command: Callable) -> Callable:
 
 
 def fetch(conn: psycopg.Connection, query: str, params: Sequence[Any] | dict[str, Any]) -> list[Row]:
-    """The rows, read in binary format: the same whatever the session's DateStyle and IntervalStyle."""
-    with conn.cursor(binary=True, row_factory=dict_row) as cursor:
+    with conn.cursor(row_factory=dict_row) as cursor:
         return cursor.execute(query, params).fetchall()
 
 
