@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import uuid
@@ -23,7 +24,8 @@ from teams_obs.partitions import add_months, current_month
 from teams_obs.pytest_plugin import admin_execute
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import libpq_url, sqitch_destination
-from tests.partition_helpers import drop_partitions_from, partitions
+from teams_obs.sqitch.registry import ADVISORY_LOCK
+from tests.partition_helpers import drop_partitions_from, partitions, wait_until_blocked
 from tests.sqitch_projects import PLANNER, table_scripts, write_project
 
 PLAN = f"""\
@@ -160,6 +162,35 @@ def test_concurrent_deploys_apply_each_change_once(tmp_path, empty_db_url):
     assert deployed(empty_db_url) == ["one", "two", "three"]
     assert [e for e in events(empty_db_url) if e[0] == "deploy"] == [("deploy", n) for n in ("one", "two", "three")]
     assert any("Nothing to deploy" in out for out in outputs), outputs
+
+
+def test_the_lock_timeout_bounds_the_wait_for_another_instance_not_the_registrys_statements(tmp_path, empty_db_url):
+    """After waiting for the advisory lock, the registry's own statements wait as long as the database lets
+    them (sqitch resets lock_timeout too): a table lock held a moment longer than --lock-timeout is waited out."""
+    top = project(tmp_path)
+    Engine(empty_db_url, top, echo=lambda _line: None).deploy(to="one")
+    engine = Engine(empty_db_url, top, echo=lambda _line: None, lock_timeout_s=1)
+    outcome: list[BaseException | list] = []
+    deploying = threading.Thread(target=lambda: outcome.append(_attempt(engine.deploy)))
+    with psycopg.connect(empty_db_url, autocommit=True) as holder, \
+            psycopg.connect(empty_db_url, autocommit=True) as observer:
+        holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
+        with holder.transaction():
+            holder.execute("LOCK TABLE sqitch.changes IN ACCESS EXCLUSIVE MODE")
+            deploying.start()
+            wait_until_blocked(observer, "SELECT pg_advisory_lock(%", "advisory")
+            holder.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK])
+            time.sleep(2)  # the deploy now waits for sqitch.changes, longer than its lock timeout
+        deploying.join(timeout=60)
+    assert not isinstance(outcome[0], BaseException), outcome[0]
+    assert deployed(empty_db_url) == ["one", "two", "three"]
+
+
+def _attempt(call):
+    try:
+        return call()
+    except BaseException as exc:  # handed from the deploying thread to the test, which asserts on it
+        return exc
 
 
 def test_unreachable_database_is_one_line_and_status_2(tmp_path):

@@ -6,6 +6,7 @@ a database of its own (``SideBySide``); exit status, output and the changes left
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -184,3 +185,12 @@ def test_a_lock_timeout_of_zero_is_refused(command: str, tmp_path: Path, empty_d
     assert run.exit_code == 2 and "Invalid value for '--lock-timeout': 0 is not in the range x>=1" in run.output
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regnamespace('sqitch')").fetchone()[0] is None
+
+
+@pytest.mark.parametrize("command", ["deploy", "revert"])
+def test_the_default_lock_timeout_is_sqitchs(command: str, sqitch_bin: str) -> None:
+    """Either tool, run without --lock-timeout, gives another instance as long to finish."""
+    sqitchs = subprocess.run(["perl", "-MApp::Sqitch::Engine", "-e", "print App::Sqitch::Engine->default_lock_timeout"],
+                             capture_output=True, text=True, check=True).stdout
+    run = CliRunner().invoke(main, [command, "--help"], terminal_width=200)
+    assert re.search(rf"--lock-timeout\b.*\[default: {int(sqitchs)}[;\]]", run.output), run.output
