@@ -137,8 +137,8 @@ BEGIN
         IF v_table.default_partition IS NULL THEN
             RETURN NULL;
         END IF;
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I >= $1 AND %I < $2)',
-                       v_table.default_partition, v_table.key_column, v_table.key_column)
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %1$s WHERE %2$s >= $1 AND %2$s < $2)',
+                       v_table.default_partition, v_table.key_column)
            INTO v_waiting USING p_month_start, v_month_end;
         IF NOT v_waiting THEN
             RETURN NULL;

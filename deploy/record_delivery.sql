@@ -88,16 +88,13 @@ RETURN COALESCE(
     teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce),
     CASE
         WHEN p_destination_type <> ALL ('{"user_activity","bot_dm","chat","channel","bot_test"}'::text[])
-            THEN 'destination_type: invalid value "' || pg_catalog.left(p_destination_type, 100)
-                     || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
+            THEN 'destination_type: invalid value "' || pg_catalog.left(p_destination_type, 100) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'
         WHEN p_status IS NULL
             THEN 'status: required; expected one of skipped, sent, delivered, failed'
         WHEN p_status <> ALL ('{"skipped","sent","delivered","failed"}'::text[])
-            THEN 'status: invalid value "' || pg_catalog.left(p_status, 100)
-                     || '"; expected one of skipped, sent, delivered, failed'
+            THEN 'status: invalid value "' || pg_catalog.left(p_status, 100) || '"; expected one of skipped, sent, delivered, failed'
         WHEN p_error_code <> ALL ('{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[])
-            THEN 'error_code: invalid value "' || pg_catalog.left(p_error_code, 100)
-                     || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
+            THEN 'error_code: invalid value "' || pg_catalog.left(p_error_code, 100) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
         WHEN pg_catalog.char_length(p_category) > 200
             THEN 'category: longer than 200 characters'
     END

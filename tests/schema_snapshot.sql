@@ -507,8 +507,8 @@ BEGIN
         IF v_table.default_partition IS NULL THEN
             RETURN NULL;
         END IF;
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %I >= $1 AND %I < $2)',
-                       v_table.default_partition, v_table.key_column, v_table.key_column)
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %1$s WHERE %2$s >= $1 AND %2$s < $2)',
+                       v_table.default_partition, v_table.key_column)
            INTO v_waiting USING p_month_start, v_month_end;
         IF NOT v_waiting THEN
             RETURN NULL;
@@ -2063,15 +2063,15 @@ BEGIN
         WHEN p_tenant IS NULL THEN 'tenant: required'
         WHEN v_surface IS NULL THEN 'surface: required; expected one of bot, message_extension, quick_action, tab'
         WHEN v_surface <> ALL ('{"bot","message_extension","quick_action","tab"}'::text[])
-            THEN 'surface: invalid value "' || left(v_surface, 100) || '"; expected one of bot, message_extension, quick_action, tab'
+            THEN 'surface: invalid value "' || pg_catalog.left(v_surface, 100) || '"; expected one of bot, message_extension, quick_action, tab'
         WHEN v_action_id IS NULL THEN 'action_id: required; expected one of assign_ticket, add_note, reply_to_contact, log_time, approval_response, create_ticket_from_message, update_from_message'
         WHEN v_action_id <> ALL ('{"assign_ticket","add_note","reply_to_contact","log_time","approval_response","create_ticket_from_message","update_from_message"}'::text[])
-            THEN 'action_id: invalid value "' || left(v_action_id, 100) || '"; expected one of assign_ticket, add_note, reply_to_contact, log_time, approval_response, create_ticket_from_message, update_from_message'
+            THEN 'action_id: invalid value "' || pg_catalog.left(v_action_id, 100) || '"; expected one of assign_ticket, add_note, reply_to_contact, log_time, approval_response, create_ticket_from_message, update_from_message'
         WHEN v_result_status IS NULL THEN 'result_status: required; expected one of success, failure'
         WHEN v_result_status <> ALL ('{"success","failure"}'::text[])
-            THEN 'result_status: invalid value "' || left(v_result_status, 100) || '"; expected one of success, failure'
+            THEN 'result_status: invalid value "' || pg_catalog.left(v_result_status, 100) || '"; expected one of success, failure'
         WHEN v_error_code <> ALL ('{"validation_error","forbidden","not_found","not_configured","capability_disabled","unsupported_action","duplicate_submission","execution_failed"}'::text[])
-            THEN 'error_code: invalid value "' || left(v_error_code, 100) || '"; expected one of validation_error, forbidden, not_found, not_configured, capability_disabled, unsupported_action, duplicate_submission, execution_failed'
+            THEN 'error_code: invalid value "' || pg_catalog.left(v_error_code, 100) || '"; expected NULL or one of validation_error, forbidden, not_found, not_configured, capability_disabled, unsupported_action, duplicate_submission, execution_failed'
         WHEN v_error_code IS NOT NULL AND v_result_status <> 'failure'
             THEN 'error_code: only a failure carries one (result_status is ' || v_result_status || ')'
         WHEN char_length(v_microsoft_user_id) > 256 THEN 'microsoft_user_id: longer than 256 characters'

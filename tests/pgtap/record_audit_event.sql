@@ -91,7 +91,7 @@ SELECT throws_ok(format('SELECT * FROM teams_obs.record_audit_event(%s)', x.args
       ($$'00000000-0000-0000-0000-0000000000b1', 'bot', 'add_note', NULL$$,
        'result_status: required; expected one of success, failure', 'NULL result_status'),
       ($$'00000000-0000-0000-0000-0000000000b1', 'bot', 'add_note', 'failure', p_error_code => 'boom'$$,
-       'error_code: invalid value "boom"; expected one of validation_error, forbidden, not_found, not_configured, capability_disabled, unsupported_action, duplicate_submission, execution_failed',
+       'error_code: invalid value "boom"; expected NULL or one of validation_error, forbidden, not_found, not_configured, capability_disabled, unsupported_action, duplicate_submission, execution_failed',
        'unknown error_code'),
       ($$'00000000-0000-0000-0000-0000000000b1', 'bot', 'add_note', 'success', p_error_code => 'forbidden'$$,
        'error_code: only a failure carries one (result_status is success)', 'an error code on a success'),
