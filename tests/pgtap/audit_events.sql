@@ -1,7 +1,7 @@
 -- Table audit_events: partitioned like deliveries, CHECKs from the taxonomy source, no payload column.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(33);
+SELECT plan(37);
 
 SELECT has_table('teams_obs', 'audit_events', 'table audit_events exists');
 SELECT columns_are('teams_obs', 'audit_events',
@@ -21,8 +21,15 @@ SELECT has_index('teams_obs', 'audit_events', 'audit_events_tenant_created_idx',
 SELECT is((SELECT pg_get_indexdef('teams_obs.audit_events_tenant_created_idx'::regclass) ~ '\(tenant, created_at DESC, event_id DESC\)'),
           true, 'the paging index is descending on (created_at, event_id)');
 SELECT ok(to_regclass('teams_obs.' || i) IS NOT NULL, 'index ' || i)
-  FROM unnest(ARRAY['audit_events_actor_created_idx', 'audit_events_action_created_idx',
-                    'audit_events_target_created_idx', 'audit_events_failure_created_idx']) AS i;
+  FROM unnest(ARRAY['audit_events_surface_created_idx', 'audit_events_actor_created_idx',
+                    'audit_events_action_created_idx', 'audit_events_target_created_idx',
+                    'audit_events_target_id_created_idx',
+                    'audit_events_failure_created_idx', 'audit_events_error_code_created_idx']) AS i;
+-- list_audit_events' error_code filter carries the literal result_status = 'failure': the predicate it proves.
+SELECT is(pg_get_indexdef('teams_obs.audit_events_error_code_created_idx'::regclass),
+          'CREATE INDEX audit_events_error_code_created_idx ON ONLY teams_obs.audit_events USING btree '
+          '(tenant, error_code, created_at DESC, event_id DESC) WHERE (result_status = ''failure''::text)',
+          'error_code index: (tenant, error_code, created_at DESC, event_id DESC) over failures');
 SELECT col_not_null('teams_obs', 'audit_events', c, c || ' is NOT NULL')
   FROM unnest(ARRAY['tenant', 'event_id', 'surface', 'action_id', 'result_status', 'created_at']) AS c;
 
