@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg
-from record_delivery import BREAKDOWN, PGBENCH_SCRIPTS, fresh_database
+from record_delivery import BREAKDOWN, PGBENCH_SCRIPTS, database
 from record_delivery_variants import contender, variant_sources
 
 from teams_obs.embedded import SERVER_USER, embedded_postgres, pg_bindir
@@ -91,7 +91,7 @@ def main() -> int:
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed (apt-get install valgrind)")
 
-    with embedded_postgres() as cluster, fresh_database(cluster.url()) as url:
+    with embedded_postgres() as cluster, database(cluster.url()) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             source = conn.execute("SELECT pg_get_functiondef('teams_obs.record_delivery'::regproc)").fetchone()[0]
             for text in variant_sources(source, args.variant).values():

@@ -43,9 +43,7 @@ from pathlib import Path
 
 import psycopg
 from pgbench_runner import Contender, run_mixed
-
-from teams_obs.deploy import deploy_and_maintain
-from teams_obs.embedded import embedded_postgres
+from scratch_database import scratch_database
 
 HERE = Path(__file__).resolve().parent
 PGBENCH_SCRIPTS = {
@@ -72,30 +70,13 @@ COLUMNS = ("tenant", "delivery_id", "internal_notification_id", "category", "des
 # ---------------------------------------------------------------------------------------------- set-up
 
 @contextmanager
-def database(url: str | None, *, fsync: bool) -> Iterator[str]:
-    """A fresh database with the whole plan deployed, on --db's server or an embedded cluster."""
-    if url is None:
-        with embedded_postgres(fsync=fsync) as cluster, fresh_database(cluster.url()) as bench_url:
-            yield bench_url
-    else:
-        with fresh_database(url) as bench_url:
-            yield bench_url
-
-
-@contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    bench_url = psycopg.conninfo.make_conninfo(server_url, dbname=BENCH_DB)
-    deploy_and_maintain(bench_url, echo=lambda _line: None)
-    with psycopg.connect(bench_url, autocommit=True) as conn:
-        conn.execute((HERE / "plpgsql_wrapper_function.sql").read_text())
-    try:
+def database(url: str | None, *, fsync: bool = True) -> Iterator[str]:
+    """A fresh database with the whole plan and the breakdown's wrapper functions, on the server ``url``
+    names or, with none, on an embedded cluster started with ``fsync``."""
+    with scratch_database(url, BENCH_DB, fsync=fsync) as bench_url:
+        with psycopg.connect(bench_url, autocommit=True) as conn:
+            conn.execute((HERE / "plpgsql_wrapper_function.sql").read_text())
         yield bench_url
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
 
 def rotations(names: list[str], rounds: int) -> Iterator[list[str]]:

@@ -91,10 +91,11 @@ CHANGES = {"in_lists": as_in_lists, "domains": as_domains, "key_collate_c": key_
 def form_databases(url: str, changed: list[str]) -> Iterator[dict[str, str]]:
     """Form -> URL: the committed one is ``url``, the ``changed`` ones clones of it, dropped afterwards."""
     urls = {COMMITTED: url}
+    clones = {form: sql.Identifier(f"{BENCH_DB}_{form}") for form in changed}
     with psycopg.connect(url, autocommit=True) as conn:
-        for form in changed:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}_{form}")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}_{form} TEMPLATE {BENCH_DB}")
+        for form, clone in clones.items():
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(clone))
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(clone, sql.Identifier(BENCH_DB)))
             urls[form] = psycopg.conninfo.make_conninfo(url, dbname=f"{BENCH_DB}_{form}")
     try:
         for form in changed:
@@ -103,8 +104,8 @@ def form_databases(url: str, changed: list[str]) -> Iterator[dict[str, str]]:
         yield urls
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
-            for form in changed:
-                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}_{form} WITH (FORCE)")
+            for clone in clones.values():
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(clone))
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 """A throwaway database with the whole plan deployed and partitions maintained, for benchmarks.
 
 On the server named by --db, or on an embedded cluster started with fsync on (default settings, as the
-benchmarks must run).
+benchmarks must run; ``fsync=False`` shows the CPU cost alone).
 """
 
 from __future__ import annotations
@@ -10,29 +10,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from psycopg import sql
 
 from teams_obs.deploy import deploy_and_maintain
 from teams_obs.embedded import embedded_postgres
-from teams_obs.partitions import maintain
 
 
 @contextmanager
-def scratch_database(server_url: str | None, name: str) -> Iterator[str]:
+def scratch_database(server_url: str | None, name: str, *, fsync: bool = True) -> Iterator[str]:
     if server_url is None:
-        with embedded_postgres(fsync=True) as cluster, scratch_database(cluster.url(), name) as url:
+        with embedded_postgres(fsync=fsync) as cluster, scratch_database(cluster.url(), name) as url:
             yield url
         return
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
+        conn.execute(drop)
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = psycopg.conninfo.make_conninfo(server_url, dbname=name)
     deploy_and_maintain(url, echo=lambda _line: None)
-    maintain(url)
     try:
         yield url
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(drop)
 
 
 SERVER_TIMER = """

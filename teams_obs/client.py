@@ -143,10 +143,15 @@ def delivery_health(tenant: Uuid, since: datetime | None = None, until: datetime
     """Per UTC day of [since, until) and then the whole window (``day`` None); default the last 7 days."""
 
 
+@SqlFunction
+def maintenance_status() -> list[Row]:
+    """Per partitioned table: its monthly partitions, months of them ahead, rows waiting in DEFAULT."""
+
+
 CALLS: dict[str, SqlFunction] = {function.__name__: function for function in (
     record_delivery, record_deliveries, record_audit_event, record_conversation_reference, list_deliveries,
     list_audit_events, latest_conversation_reference, find_conversation_reference, graph_status_error,
-    delivery_health)}
+    delivery_health, maintenance_status)}
 
 
 class _Base:

@@ -1,17 +1,10 @@
-"""Health of a deployment: what ``teams_obs.maintenance_status()`` and ``teams_obs.delivery_health()`` say,
-and which of it needs attention (``teams-obs health`` exits 1 on any, for monitoring)."""
+"""Health of a deployment: which of what ``teams_obs.maintenance_status()`` and ``teams_obs.delivery_health()``
+say needs attention (``teams-obs health`` exits 1 on any, for monitoring)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from uuid import UUID
-
-import psycopg
-from psycopg.rows import dict_row
-
-from teams_obs.client import CALLS
 
 Row = dict[str, Any]
 
@@ -27,19 +20,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.message}"
-
-
-def maintenance_status(conn: psycopg.Connection) -> list[Row]:
-    with conn.cursor(row_factory=dict_row) as cursor:
-        return cursor.execute("SELECT * FROM teams_obs.maintenance_status()").fetchall()
-
-
-def delivery_health(conn: psycopg.Connection, tenant: UUID, since: datetime | None = None,
-                    until: datetime | None = None) -> list[Row]:
-    """One row per UTC day, then the whole window (``day`` None); SQL defaults for a missing bound."""
-    call = CALLS["delivery_health"](tenant, since, until)
-    with conn.cursor(row_factory=dict_row) as cursor:
-        return cursor.execute(call.query(), call.values()).fetchall()
 
 
 def failure_rate(row: Row) -> float | None:

@@ -27,10 +27,6 @@ class Taxonomy:
     def __contains__(self, value: object) -> bool:
         return value in self.values if value is not None else self.nullable
 
-    def expected(self) -> str:
-        """The list as error messages show it: ``a, b, c``."""
-        return ", ".join(self.values)
-
 
 def load(path: Path = SOURCE) -> MappingProxyType[str, Taxonomy]:
     with path.open("rb") as source:
@@ -55,18 +51,12 @@ TAXONOMIES = load()
 
 DELIVERY_STATUS = TAXONOMIES["delivery_status"]
 DELIVERY_ERROR_CODE = TAXONOMIES["delivery_error_code"]
-DELIVERY_DESTINATION_TYPE = TAXONOMIES["delivery_destination_type"]
-AUDIT_SURFACE = TAXONOMIES["audit_surface"]
-AUDIT_ACTION_ID = TAXONOMIES["audit_action_id"]
-AUDIT_RESULT_STATUS = TAXONOMIES["audit_result_status"]
-AUDIT_ERROR_CODE = TAXONOMIES["audit_error_code"]
-CONVERSATION_TYPE = TAXONOMIES["conversation_type"]
 
 DELIVERY_STATUSES = DELIVERY_STATUS.values
 DELIVERY_ERROR_CODES = DELIVERY_ERROR_CODE.values
-DELIVERY_DESTINATION_TYPES = DELIVERY_DESTINATION_TYPE.values
-AUDIT_SURFACES = AUDIT_SURFACE.values
-AUDIT_ACTION_IDS = AUDIT_ACTION_ID.values
-AUDIT_RESULT_STATUSES = AUDIT_RESULT_STATUS.values
-AUDIT_ERROR_CODES = AUDIT_ERROR_CODE.values
-CONVERSATION_TYPES = CONVERSATION_TYPE.values
+DELIVERY_DESTINATION_TYPES = TAXONOMIES["delivery_destination_type"].values
+AUDIT_SURFACES = TAXONOMIES["audit_surface"].values
+AUDIT_ACTION_IDS = TAXONOMIES["audit_action_id"].values
+AUDIT_RESULT_STATUSES = TAXONOMIES["audit_result_status"].values
+AUDIT_ERROR_CODES = TAXONOMIES["audit_error_code"].values
+CONVERSATION_TYPES = TAXONOMIES["conversation_type"].values

@@ -57,6 +57,13 @@ def test_record_and_list_roundtrip(client):
     assert batch[0]["inserted"] is True
 
 
+def test_maintenance_status_reads_every_partitioned_table(client):
+    """The SPEC §8 reader the CLI's health check calls through the same declaration."""
+    tables = {row["table_name"]: row for row in client.maintenance_status()}
+    assert set(tables) == {"teams_obs.audit_events", "teams_obs.notification_deliveries"}
+    assert tables["teams_obs.notification_deliveries"]["default_partition"] is not None
+
+
 def test_audit_event_hashes_payload(client, db):
     payload = {"b": 1, "a": [1.0, "x"], "big": 2**60, "é": None}
     event = client.record_audit_event(TENANT, "bot", "add_note", "success", payload=payload)

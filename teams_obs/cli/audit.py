@@ -7,7 +7,8 @@ from uuid import UUID
 import click
 
 from teams_obs.cli.context import Session, pass_session
-from teams_obs.cli.listing import Column, fetch_page, page_options, show_rows
+from teams_obs.cli.listing import Column, fetch, page_options, show_rows
+from teams_obs.client import CALLS
 from teams_obs.taxonomy import AUDIT_ACTION_IDS, AUDIT_ERROR_CODES, AUDIT_RESULT_STATUSES, AUDIT_SURFACES
 
 _COLUMNS = (
@@ -45,5 +46,5 @@ def audit() -> None:
 def list_(session: Session, tenant: UUID, as_json: bool, **filters: object) -> None:
     """List one tenant's audit events, newest first, one page at a time."""
     with session.connect() as conn:
-        rows = fetch_page(conn, "teams_obs.list_audit_events", tenant, filters)
+        rows = fetch(conn, CALLS["list_audit_events"](tenant, **filters))
     show_rows(session.console, rows, _COLUMNS, as_json=as_json, title=f"Audit events of tenant {tenant}", paged=True)

@@ -8,6 +8,7 @@ import click
 
 from teams_obs.cli.context import Session, pass_session
 from teams_obs.cli.listing import Column, fetch, json_option, show_rows
+from teams_obs.client import CALLS
 from teams_obs.taxonomy import CONVERSATION_TYPES
 
 ANY_TYPE = "any"
@@ -39,11 +40,10 @@ def show(session: Session, tenant: UUID, user_id: str | None, conversation_type:
         raise click.UsageError("give exactly one of --user and --conversation")
     with session.connect() as conn:
         if user_id is not None:
-            rows = fetch(conn, "SELECT * FROM teams_obs.latest_conversation_reference(%s, %s, %s)",
-                         (tenant, user_id, None if conversation_type == ANY_TYPE else conversation_type))
+            rows = fetch(conn, CALLS["latest_conversation_reference"](
+                tenant, user_id, None if conversation_type == ANY_TYPE else conversation_type))
             title = f"Latest {conversation_type} conversation of user {user_id}"
         else:
-            rows = fetch(conn, "SELECT * FROM teams_obs.find_conversation_reference(%s, %s)",
-                         (tenant, conversation_id))
+            rows = fetch(conn, CALLS["find_conversation_reference"](tenant, conversation_id))
             title = f"Conversation {conversation_id}"
     show_rows(session.console, rows, _COLUMNS, as_json=as_json, title=f"{title} (tenant {tenant})")

@@ -7,7 +7,8 @@ from uuid import UUID
 import click
 
 from teams_obs.cli.context import Session, pass_session
-from teams_obs.cli.listing import Column, fetch_page, page_options, show_rows
+from teams_obs.cli.listing import Column, fetch, page_options, show_rows
+from teams_obs.client import CALLS
 from teams_obs.taxonomy import DELIVERY_DESTINATION_TYPES, DELIVERY_ERROR_CODES, DELIVERY_STATUSES
 
 _COLUMNS = (
@@ -43,5 +44,5 @@ def deliveries() -> None:
 def list_(session: Session, tenant: UUID, as_json: bool, **filters: object) -> None:
     """List one tenant's deliveries, newest first, one page at a time."""
     with session.connect() as conn:
-        rows = fetch_page(conn, "teams_obs.list_deliveries", tenant, filters)
+        rows = fetch(conn, CALLS["list_deliveries"](tenant, **filters))
     show_rows(session.console, rows, _COLUMNS, as_json=as_json, title=f"Deliveries of tenant {tenant}", paged=True)

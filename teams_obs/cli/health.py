@@ -4,8 +4,7 @@ something needs attention (for monitoring), 0 otherwise (2: the check itself fai
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import click
@@ -14,30 +13,9 @@ from rich.table import Table
 
 from teams_obs import health
 from teams_obs.cli.context import Session, pass_session
-from teams_obs.cli.listing import IsoTime, json_option
+from teams_obs.cli.listing import IsoTime, cell_text, fetch, json_option, json_value, unqualified
+from teams_obs.client import CALLS
 from teams_obs.taxonomy import DELIVERY_STATUS
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
-
-
-def _json_value(value: object) -> object:
-    """Timestamps and days as ISO 8601, latencies in seconds, rates as numbers."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Decimal):
-        return float(value)
-    return str(value)
-
-
-def _short(name: str | None) -> str:
-    """Table names without the schema, which every one of them shares."""
-    return (name or "").removeprefix("teams_obs.")
 
 
 def _seconds(value: timedelta | None) -> str:
@@ -52,10 +30,10 @@ def _maintenance_table(rows: list[health.Row]) -> Table:
     for row in rows:
         months = row["months_ahead"]
         short = months is not None and months < health.MIN_MONTHS_AHEAD
-        table.add_row(_short(row["table_name"]), str(row["partitions"]),
-                      f"[red]{months}[/red]" if short else _text(months),
-                      _short(row["oldest_partition"]),
-                      f"[red]{row['default_rows']}[/red]" if row["default_rows"] else _text(row["default_rows"]),
+        table.add_row(unqualified(row["table_name"]), str(row["partitions"]),
+                      f"[red]{months}[/red]" if short else cell_text(months),
+                      unqualified(row["oldest_partition"]),
+                      f"[red]{row['default_rows']}[/red]" if row["default_rows"] else cell_text(row["default_rows"]),
                       _sidecar_rows(row))
     return table
 
@@ -63,7 +41,7 @@ def _maintenance_table(rows: list[health.Row]) -> Table:
 def _sidecar_rows(row: health.Row) -> str:
     if row["sidecar_table"] is not None and row["sidecar_rows"] is None:
         return "not analyzed yet"  # the estimate is the planner's, made by ANALYZE or autovacuum
-    return _text(row["sidecar_rows"])
+    return cell_text(row["sidecar_rows"])
 
 
 def _deliveries_table(tenant: UUID, rows: list[health.Row], failure_threshold: float) -> Table:
@@ -114,13 +92,13 @@ def health_command(session: Session, tenant: UUID | None, since: datetime | None
     if tenant is None and (since or until):
         raise click.UsageError("--since and --until need --tenant")
     with session.connect() as conn:
-        maintenance = health.maintenance_status(conn)
-        deliveries = health.delivery_health(conn, tenant, since, until) if tenant else None
+        maintenance = fetch(conn, CALLS["maintenance_status"]())
+        deliveries = fetch(conn, CALLS["delivery_health"](tenant, since, until)) if tenant else None
     problems = health.problems(maintenance, deliveries, failure_threshold=failure_threshold)
     if as_json:
         document = {"maintenance": maintenance, "deliveries": deliveries,
                     "attention": [{"subject": p.subject, "message": p.message} for p in problems]}
-        click.echo(json.dumps(document, default=_json_value, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document, default=json_value, ensure_ascii=False, indent=2))
     else:
         _show(session.console, maintenance, deliveries, tenant, failure_threshold, problems)
     raise SystemExit(1 if problems else 0)

@@ -3,7 +3,8 @@
 Shared by the data commands (``audit list``, ``conversations show``, ...) so that every command prints
 alike: a page of a keyset-paged list ends with how to get the next page, ``--json`` prints one document
 ``{"rows": [...], "next_cursor": ...}`` with ISO timestamps and string UUIDs, and ``--since``/``--until``
-take ISO 8601 times read as UTC when they carry no offset.
+take ISO 8601 times read as UTC when they carry no offset. Every read is a call of the client's
+declarations (``teams_obs.client.CALLS``), so the CLI and the client name each function and parameter alike.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 import click
 import psycopg
 from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
+
+from teams_obs.partitions import SCHEMA
+from teams_obs.sql_function import Call
 
 Row = dict[str, Any]
 
@@ -54,10 +58,19 @@ class Column:
     show: Callable[[Row], Any] | None = None
 
     def cell(self, row: Row) -> str:
-        value = self.show(row) if self.show else row[self.header]
-        if value is None:
-            return ""
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+        return cell_text(self.show(row) if self.show else row[self.header])
+
+
+def cell_text(value: Any) -> str:
+    """A value as a table cell shows it: empty for NULL, a timestamp without the ISO ``T``."""
+    if value is None:
+        return ""
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+
+
+def unqualified(name: str | None) -> str:
+    """An object's name without the schema, which every object a command shows shares."""
+    return (name or "").removeprefix(f"{SCHEMA}.")
 
 
 def page_options(command: Callable) -> Callable:
@@ -75,21 +88,24 @@ def page_options(command: Callable) -> Callable:
     return command
 
 
-def fetch(conn: psycopg.Connection, query: str, params: Sequence[Any] | dict[str, Any]) -> list[Row]:
+def fetch(conn: psycopg.Connection, call: Call) -> list[Row]:
+    """The rows of ``call`` (``CALLS[name](...)``) as the function returns them: a list's ``next_cursor``
+    stays on its row for show_rows. A plain cursor: the CLI's connections come from teams_obs.connect,
+    whose output styles psycopg reads in text."""
     with conn.cursor(row_factory=dict_row) as cursor:
-        return cursor.execute(query, params).fetchall()
+        return cursor.execute(call.query(), call.values()).fetchall()
 
 
-def fetch_page(conn: psycopg.Connection, function: str, tenant: UUID, options: dict[str, Any]) -> list[Row]:
-    """One page of a list function (``teams_obs.list_...``), each given option as its ``p_`` parameter by
-    name; options left at None are not passed, so the function's own defaults apply."""
-    given = {f"p_{name}": value for name, value in options.items() if value is not None}
-    named = "".join(f", {name} => %({name})s" for name in given)
-    return fetch(conn, f"SELECT * FROM {function}(p_tenant => %(p_tenant)s{named})", {"p_tenant": tenant, **given})
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+def json_value(value: Any) -> Any:
+    """``--json``'s form of what JSON has no type for: timestamps and days in ISO 8601, numerics (rates) as
+    numbers, intervals (health's latencies) in seconds, anything else (UUIDs) as text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
 
 
 def show_rows(console: Console, rows: list[Row], columns: Sequence[Column], *, as_json: bool, title: str,
@@ -105,7 +121,7 @@ def show_rows(console: Console, rows: list[Row], columns: Sequence[Column], *, a
         document: dict[str, Any] = {"rows": rows}
         if paged:
             document["next_cursor"] = cursor
-        click.echo(json.dumps(document, default=_json_value, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(document, default=json_value, ensure_ascii=False, indent=2))
         return
     table = Table(title=title, title_justify="left")
     for column in columns:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from teams_obs import partitions
 from teams_obs.cli.context import Session, pass_session
-from teams_obs.cli.listing import INT4_MAX
+from teams_obs.cli.listing import INT4_MAX, unqualified
 
 
 def _lock_timeout(_context: click.Context, _option: click.Parameter, value: str) -> str:
@@ -50,7 +50,7 @@ def maintain(session: Session, months_ahead: int, dry_run: bool, lock_timeout: s
             table.add_column(header, overflow="fold")
         for a in actions:
             status = f"[red]{a.status}[/red]" if a.status == "failed" else a.status
-            table.add_row(a.partition.removeprefix(f"{partitions.SCHEMA}."), f"{a.lower:%Y-%m-%d}",
+            table.add_row(unqualified(a.partition), f"{a.lower:%Y-%m-%d}",
                           f"{a.upper:%Y-%m-%d}", status, str(a.rows_moved), str(a.attempts), a.error or "")
         console.print(table)
     else:
@@ -125,10 +125,10 @@ def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
                                       [retention.table, interval, batch_size]).fetchone()
             for row in removed:
                 busy = busy or row.kind == "partitions_busy"
-                table.add_row(row.table_name.removeprefix(f"{partitions.SCHEMA}."),
+                table.add_row(unqualified(row.table_name),
                               f"[yellow]{row.kind}[/yellow]" if row.kind == "partitions_busy" else row.kind,
                               str(row.partitions), str(row.rows_removed),
-                              ", ".join(name.removeprefix(f"{partitions.SCHEMA}.") for name in row.names),
+                              ", ".join(unqualified(name) for name in row.names),
                               f"{row.cutoff.astimezone(UTC):%Y-%m-%d %H:%M:%S}")
     session.console.print(table)
     if busy:
