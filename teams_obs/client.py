@@ -175,6 +175,13 @@ class _Base:
         return _NEUTRAL.get(function)
 
 
+def _autocommit(pool_options: dict[str, Any]) -> dict[str, Any]:
+    """Every call is one statement, so autocommit makes it its own transaction without the BEGIN and COMMIT
+    round trips, and on Citus a call outside a transaction block is the one delegated to the tenant's worker
+    (README, "On Citus")."""
+    return {**pool_options, "kwargs": {"autocommit": True, **pool_options.get("kwargs", {})}}
+
+
 def _method(function: SqlFunction) -> Callable[..., Any]:
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         return self._run(function.__name__, functools.partial(function, *args, **kwargs))
@@ -206,9 +213,11 @@ class Client(_Base):
     @classmethod
     def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
                 **pool_options: Any) -> Client:
-        """A client on a new open pool (``pool_options``: psycopg_pool's, such as min_size, max_size);
-        ``never_raise`` and ``timeout`` as for ``Client(pool)``."""
-        return cls(ConnectionPool(url, open=True, **pool_options), never_raise=never_raise, timeout=timeout)
+        """A client on a new open pool (``pool_options``: psycopg_pool's, such as min_size, max_size; its
+        connections are in autocommit unless ``kwargs`` says otherwise); ``never_raise`` and ``timeout`` as for
+        ``Client(pool)``."""
+        return cls(ConnectionPool(url, open=True, **_autocommit(pool_options)), never_raise=never_raise,
+                   timeout=timeout)
 
     def __enter__(self) -> Client:
         self.pool.open()
@@ -241,7 +250,7 @@ class AsyncClient(_Base):
     async def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
                       **pool_options: Any) -> AsyncClient:
         """A client on a new open pool; the options as for ``Client.connect``."""
-        pool = AsyncConnectionPool(url, open=False, **pool_options)
+        pool = AsyncConnectionPool(url, open=False, **_autocommit(pool_options))
         await pool.open()
         return cls(pool, never_raise=never_raise, timeout=timeout)
 

@@ -57,6 +57,22 @@ def test_record_and_list_roundtrip(client):
     assert batch[0]["inserted"] is True
 
 
+def test_a_clients_own_pool_runs_each_call_in_autocommit_unless_told_otherwise(db_url):
+    """No BEGIN and COMMIT round trips around a one-statement call; on Citus only a call outside a
+    transaction block is delegated to the tenant's worker."""
+    with Client.connect(db_url, min_size=1, max_size=1) as client, client.pool.connection() as conn:
+        assert conn.autocommit
+    with Client.connect(db_url, min_size=1, max_size=1, kwargs={"autocommit": False}) as client, \
+            client.pool.connection() as conn:
+        assert not conn.autocommit
+
+    async def asynchronous() -> bool:
+        async with await AsyncClient.connect(db_url, min_size=1, max_size=1) as client, \
+                client.pool.connection() as conn:
+            return conn.autocommit
+    assert asyncio.run(asynchronous())
+
+
 def test_maintenance_status_reads_every_partitioned_table(client):
     """The SPEC §8 reader the CLI's health check calls through the same declaration."""
     tables = {row["table_name"]: row for row in client.maintenance_status()}
