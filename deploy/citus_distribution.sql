@@ -19,6 +19,11 @@ BEGIN;
 --   cannot see those dependencies. The SECURITY DEFINER functions granted to the writer or the reader
 --   whose first parameter is p_tenant (the record and per-tenant read functions) get p_tenant as their
 --   distribution argument, colocated with the tables.
+-- * Grants: a function Citus did not propagate when it was created (one returning a table's row type,
+--   created before that table was distributed) is created on the workers here, with the default EXECUTE
+--   for PUBLIC that the change privileges revoked on the coordinator alone, then its grants. Each
+--   function not executable by PUBLIC on the coordinator has it revoked again, which Citus now forwards;
+--   a delegated call is checked against the worker's grants only (verify compares every node's).
 DO $distribute$
 DECLARE
     v_anchor text;
@@ -26,6 +31,7 @@ DECLARE
     v_table text;
     v_function regprocedure;
     v_delegated boolean;
+    v_public boolean;
 BEGIN
     IF NOT teams_obs.citus_installed() THEN
         RAISE NOTICE 'teams_obs: Citus is not installed in this database; tables and functions stay local';
@@ -44,11 +50,13 @@ BEGIN
         v_anchor := coalesce(v_anchor, v_table);
     END LOOP;
 
-    FOR v_function, v_delegated IN
+    FOR v_function, v_delegated, v_public IN
         SELECT p.oid::regprocedure,
                p.prosecdef AND coalesce(p.proargnames[1] = 'p_tenant', false)
                AND (pg_catalog.has_function_privilege('teams_obs_writer', p.oid, 'EXECUTE')
-                    OR pg_catalog.has_function_privilege('teams_obs_reader', p.oid, 'EXECUTE'))
+                    OR pg_catalog.has_function_privilege('teams_obs_reader', p.oid, 'EXECUTE')),
+               EXISTS (SELECT FROM pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) AS a
+                        WHERE a.grantee = 0)
           FROM pg_catalog.pg_proc AS p
          WHERE p.pronamespace = 'teams_obs'::regnamespace
          ORDER BY p.oid
@@ -58,6 +66,9 @@ BEGIN
                 USING v_function, 'p_tenant', v_anchor;
         ELSE
             EXECUTE 'SELECT pg_catalog.create_distributed_function($1)' USING v_function;
+        END IF;
+        IF NOT v_public THEN
+            EXECUTE pg_catalog.format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', v_function);
         END IF;
     END LOOP;
 END

@@ -167,10 +167,14 @@ INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
 INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
         'ALTER TABLE %1$s ATTACH PARTITION %2$s
     FOR VALUES FROM (%6$L) TO (%7$L)',
+        'SELECT pg_catalog.truncate_local_data_after_distributing_table(''%2$s''::regclass)',
         'ALTER TABLE %2$s DROP CONSTRAINT teams_obs_maintain_bounds'
     ] LOOP
         -- Without a DEFAULT partition, the statements that name it (%3$s) have nothing to do.
         CONTINUE WHEN v_table.default_partition IS NULL AND strpos(v_statement, '%3$s') > 0;
+        -- Nor, without Citus, the one for Citus's copy of the moved rows.
+        CONTINUE WHEN v_statement = 'SELECT pg_catalog.truncate_local_data_after_distributing_table(''%2$s''::regclass)'
+                      AND NOT teams_obs.citus_installed();
         EXECUTE format(v_statement, v_table.parent, v_partition, v_table.default_partition, v_table.key_column,
                        array_to_string(v_table.column_names, ', '),
                        to_char(p_month_start, 'YYYY-MM-DD HH24:MI:SS') || '+00',

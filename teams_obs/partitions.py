@@ -143,7 +143,7 @@ def _needed_months(conn: psycopg.Connection, table: PartitionedTable, months_ahe
 class _Renderer:
     """The partition template bound to one month: the transaction a dry run prints, and its prologue."""
 
-    def __init__(self, month: _Month, lock_timeout: str):
+    def __init__(self, month: _Month, lock_timeout: str, citus: bool):
         table = month.table
         self._module = environment().get_template(TEMPLATE).module
         self._month = {
@@ -155,6 +155,7 @@ class _Renderer:
             "lower": sql_literal(utc_literal(month.lower)),
             "upper": sql_literal(utc_literal(month.upper)),
             "lock_timeout": lock_timeout,
+            "citus": citus,
         }
 
     @property
@@ -231,9 +232,11 @@ def maintain(conn_or_url: psycopg.Connection | str, months_ahead: int = DEFAULT_
         if conn.execute("SELECT to_regprocedure('teams_obs.attach_month_partition(regclass, timestamptz)')"
                         " IS NULL").fetchone()[0]:
             raise NotDeployed("partition maintenance is not deployed in this database: run teams-obs deploy")
+        citus = conn.execute("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')"
+                             ).fetchone()[0]
         for table in partitioned_tables(conn):
             for month, overlapping in _needed_months(conn, table, months_ahead):
-                renderer = _Renderer(month, lock_timeout)
+                renderer = _Renderer(month, lock_timeout, citus)
                 if overlapping:
                     names = ", ".join(overlapping)
                     actions.append(Action(table.qualified, month.partition, month.lower, month.upper, "failed",

@@ -537,10 +537,14 @@ INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
 INSERT INTO %2$s (%5$s) SELECT %5$s FROM moved',
         'ALTER TABLE %1$s ATTACH PARTITION %2$s
     FOR VALUES FROM (%6$L) TO (%7$L)',
+        'SELECT pg_catalog.truncate_local_data_after_distributing_table(''%2$s''::regclass)',
         'ALTER TABLE %2$s DROP CONSTRAINT teams_obs_maintain_bounds'
     ] LOOP
         -- Without a DEFAULT partition, the statements that name it (%3$s) have nothing to do.
         CONTINUE WHEN v_table.default_partition IS NULL AND strpos(v_statement, '%3$s') > 0;
+        -- Nor, without Citus, the one for Citus's copy of the moved rows.
+        CONTINUE WHEN v_statement = 'SELECT pg_catalog.truncate_local_data_after_distributing_table(''%2$s''::regclass)'
+                      AND NOT teams_obs.citus_installed();
         EXECUTE format(v_statement, v_table.parent, v_partition, v_table.default_partition, v_table.key_column,
                        array_to_string(v_table.column_names, ', '),
                        to_char(p_month_start, 'YYYY-MM-DD HH24:MI:SS') || '+00',
@@ -2937,6 +2941,48 @@ CREATE INDEX audit_events_default_tenant_created_at_event_id_idx1 ON teams_obs.a
 
 
 --
+-- Name: audit_events_error_code_created_idx; Type: INDEX; Schema: teams_obs; Owner: -
+--
+
+CREATE INDEX audit_events_error_code_created_idx ON ONLY teams_obs.audit_events USING btree (tenant, error_code, created_at DESC, event_id DESC) WHERE (result_status = 'failure'::text);
+
+
+--
+-- Name: audit_events_default_tenant_error_code_created_at_event_id_idx; Type: INDEX; Schema: teams_obs; Owner: -
+--
+
+CREATE INDEX audit_events_default_tenant_error_code_created_at_event_id_idx ON teams_obs.audit_events_default USING btree (tenant, error_code, created_at DESC, event_id DESC) WHERE (result_status = 'failure'::text);
+
+
+--
+-- Name: audit_events_surface_created_idx; Type: INDEX; Schema: teams_obs; Owner: -
+--
+
+CREATE INDEX audit_events_surface_created_idx ON ONLY teams_obs.audit_events USING btree (tenant, surface, created_at DESC, event_id DESC);
+
+
+--
+-- Name: audit_events_default_tenant_surface_created_at_event_id_idx; Type: INDEX; Schema: teams_obs; Owner: -
+--
+
+CREATE INDEX audit_events_default_tenant_surface_created_at_event_id_idx ON teams_obs.audit_events_default USING btree (tenant, surface, created_at DESC, event_id DESC);
+
+
+--
+-- Name: audit_events_target_id_created_idx; Type: INDEX; Schema: teams_obs; Owner: -
+--
+
+CREATE INDEX audit_events_target_id_created_idx ON ONLY teams_obs.audit_events USING btree (tenant, target_id, created_at DESC, event_id DESC) WHERE (target_id IS NOT NULL);
+
+
+--
+-- Name: audit_events_default_tenant_target_id_created_at_event_id_idx; Type: INDEX; Schema: teams_obs; Owner: -
+--
+
+CREATE INDEX audit_events_default_tenant_target_id_created_at_event_id_idx ON teams_obs.audit_events_default USING btree (tenant, target_id, created_at DESC, event_id DESC) WHERE (target_id IS NOT NULL);
+
+
+--
 -- Name: audit_events_target_created_idx; Type: INDEX; Schema: teams_obs; Owner: -
 --
 
@@ -3074,6 +3120,27 @@ ALTER INDEX teams_obs.audit_events_tenant_created_idx ATTACH PARTITION teams_obs
 --
 
 ALTER INDEX teams_obs.audit_events_failure_created_idx ATTACH PARTITION teams_obs.audit_events_default_tenant_created_at_event_id_idx1;
+
+
+--
+-- Name: audit_events_default_tenant_error_code_created_at_event_id_idx; Type: INDEX ATTACH; Schema: teams_obs; Owner: -
+--
+
+ALTER INDEX teams_obs.audit_events_error_code_created_idx ATTACH PARTITION teams_obs.audit_events_default_tenant_error_code_created_at_event_id_idx;
+
+
+--
+-- Name: audit_events_default_tenant_surface_created_at_event_id_idx; Type: INDEX ATTACH; Schema: teams_obs; Owner: -
+--
+
+ALTER INDEX teams_obs.audit_events_surface_created_idx ATTACH PARTITION teams_obs.audit_events_default_tenant_surface_created_at_event_id_idx;
+
+
+--
+-- Name: audit_events_default_tenant_target_id_created_at_event_id_idx; Type: INDEX ATTACH; Schema: teams_obs; Owner: -
+--
+
+ALTER INDEX teams_obs.audit_events_target_id_created_idx ATTACH PARTITION teams_obs.audit_events_default_tenant_target_id_created_at_event_id_idx;
 
 
 --

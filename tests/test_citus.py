@@ -101,6 +101,32 @@ def test_verify_passes(citus: str) -> None:
 
 
 @needs_citus
+def test_every_node_grants_the_same_on_the_functions(conn: psycopg.Connection) -> None:
+    """A delegated call is checked against the worker's grants alone: PUBLIC must not regain there the
+    EXECUTE the change privileges revoked on the coordinator (functions Citus created late)."""
+    acls = ("SELECT string_agg(p.oid::regprocedure || ' ' || coalesce(p.proacl::text, 'default'), E'\\n'"
+            " ORDER BY p.oid::regprocedure::text) FROM pg_proc p WHERE p.pronamespace = 'teams_obs'::regnamespace")
+    coordinator = conn.execute(acls).fetchone()[0]
+    assert conn.execute("SELECT array_agg(result) FROM run_command_on_workers(%s)", [acls]).fetchone()[0] == [
+        coordinator, coordinator]
+
+
+@needs_citus
+def test_a_delegated_read_refuses_a_writer(citus: str, conn: psycopg.Connection, tenant: str) -> None:
+    conn.execute(f"SELECT teams_obs.record_conversation_reference('{tenant}', '{ACTIVITY}')")
+    conn.execute("DROP ROLE IF EXISTS teams_obs_test_writer")
+    conn.execute("CREATE ROLE teams_obs_test_writer LOGIN IN ROLE teams_obs_writer")
+    try:
+        writer_url = psycopg.conninfo.make_conninfo(citus, user="teams_obs_test_writer")
+        # Autocommit, a top-level SELECT: the call is delegated to the worker holding the tenant.
+        with psycopg.connect(writer_url, autocommit=True) as writer, pytest.raises(
+                psycopg.errors.InsufficientPrivilege):
+            writer.execute(f"SELECT * FROM teams_obs.find_conversation_reference('{tenant}', 'a:conversation')")
+    finally:
+        conn.execute("DROP ROLE teams_obs_test_writer")
+
+
+@needs_citus
 def test_a_call_runs_on_the_worker_holding_the_tenant(conn: psycopg.Connection, tenant: str) -> None:
     messages: list[str] = []
     conn.add_notice_handler(lambda diagnostic: messages.append(diagnostic.message_primary or ""))
@@ -192,6 +218,26 @@ def test_maintain_moves_default_rows_and_cleanup_removes_expired_ones(conn: psyc
     assert conn.execute(in_default).fetchone() == (0,)
     assert conn.execute(f"SELECT count(*) FROM teams_obs.notification_deliveries WHERE tenant = '{tenant}'"
                         ).fetchone() == (1,)
+
+
+@needs_citus
+def test_rows_moved_out_of_default_leave_no_copy_on_the_coordinator(conn: psycopg.Connection, tenant: str) -> None:
+    """Citus copies a partition's rows to the shards when it is attached: maintain empties the coordinator's
+    own table of the month, where a purge would never reach them."""
+    conn.execute(f"""INSERT INTO teams_obs.notification_deliveries
+                     (tenant, destination_type, destination_id, idempotency_key, status, created_at)
+                     SELECT '{tenant}', 'chat', 'c' || i, md5(random()::text), 'sent', now() + interval '13 months'
+                       FROM generate_series(1, 200) i""")
+    conn.execute(f"""INSERT INTO teams_obs.audit_events (tenant, surface, action_id, result_status, created_at)
+                     SELECT '{tenant}', 'bot', 'add_note', 'success', now() + interval '13 months'
+                       FROM generate_series(1, 200)""")
+    moved = [a for a in maintain(conn) if a.rows_moved]
+    assert sorted((a.table, a.rows_moved) for a in moved) == [(TABLES[2], 200), (TABLES[1], 200)]
+    for action in moved:
+        assert "truncate_local_data_after_distributing_table" in action.sql
+        assert conn.execute("SELECT pg_relation_size(%s)", [action.partition]).fetchone() == (0,), action.partition
+        assert conn.execute(f"SELECT count(*) FROM {action.partition} WHERE tenant = %s", [tenant]).fetchone() == (
+            200,)
 
 
 @needs_citus
@@ -293,6 +339,8 @@ def test_row_level_security_shows_a_reporting_role_only_its_tenant(conn: psycopg
             assert conn.execute(count, (tenant, other)).fetchone() == (1,)
         with conn.transaction():
             conn.execute("SET LOCAL ROLE teams_obs_test_report")
+            # docs/security.md: a plain SET LOCAL stays on the coordinator; the workers see no tenant, no error.
+            conn.execute(f"SET LOCAL teams_obs.tenant = '{tenant}'")
             assert conn.execute(count, (tenant, other)).fetchone() == (0,)
     finally:
         conn.execute("DROP OWNED BY teams_obs_test_report")

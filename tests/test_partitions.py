@@ -418,6 +418,19 @@ def test_a_default_partition_without_primary_key_has_its_rows_moved(db):
     assert db.execute("SELECT count(*) FROM teams_obs.probe_keyless").fetchone()[0] == 6
 
 
+def test_a_key_column_that_needs_quoting_has_its_past_months_made(db):
+    """The catalog gives the key column already quoted: quoting it again named no column (42703)."""
+    db.execute('CREATE TABLE teams_obs.odd (tenant uuid NOT NULL, "Created At" timestamptz NOT NULL)'
+               ' PARTITION BY RANGE ("Created At")')
+    db.execute("CREATE TABLE teams_obs.odd_default PARTITION OF teams_obs.odd DEFAULT")
+    db.execute("INSERT INTO teams_obs.odd VALUES (gen_random_uuid(), now() - interval '400 days')")
+    past = db.execute("SELECT date_trunc('month', now() - interval '400 days', 'UTC')").fetchone()[0]
+    actions = [a for a in maintain(db, months_ahead=0) if a.table == "teams_obs.odd"]
+    assert [(a.partition, a.status, a.rows_moved, a.error) for a in actions] == [
+        (f"teams_obs.odd_p{m:%Y_%m}", "created", moved, None) for m, moved in ((past, 1), (current_month(db), 0))]
+    assert db.execute("SELECT count(*) FROM ONLY teams_obs.odd_default").fetchone()[0] == 0
+
+
 def test_a_table_without_default_partition_gets_its_months(db):
     """attach_month_partition skips the template's statements that name the DEFAULT partition."""
     db.execute("CREATE TABLE teams_obs.probe_plain (tenant uuid NOT NULL, created_at timestamptz NOT NULL)"
