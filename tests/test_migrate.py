@@ -386,11 +386,11 @@ def test_a_lock_timeout_is_reported_as_the_statements_error_not_as_an_unreachabl
 
 
 def test_a_deploy_killed_while_its_script_waits_commits_neither_the_script_nor_its_registry_row(empty_db_url):
-    """A script goes to the server whole, BEGIN to COMMIT; killed meanwhile, the command must not leave the
+    """Killed while a statement of the script's transaction block waits, the command must not leave the
     change done in the catalog but missing from the registry, which every later deploy would trip over."""
     Engine(empty_db_url, echo=lambda _line: None).deploy(to="maintenance_status")
     waiting = ("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-               " AND query LIKE '-- Deploy teams_obs:row_level_security%'")
+               " AND query LIKE 'DO $rls$%'")
     with psycopg.connect(empty_db_url, autocommit=True) as watcher:
         with psycopg.connect(empty_db_url) as reader:
             reader.execute("SELECT count(*) FROM teams_obs.conversation_references")  # holds ACCESS SHARE

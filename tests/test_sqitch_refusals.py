@@ -144,6 +144,18 @@ def test_a_registry_at_another_release_is_refused_with_sqitchs_message(release: 
         "2.0": "Registry version is 2 but 1.1 is the latest known. Please upgrade Sqitch\n"}[release]
 
 
+def test_a_registry_older_than_its_releases_table_is_refused_with_sqitchs_message(tmp_path: Path,
+                                                                                pg_cluster) -> None:
+    """sqitch before 1.0 made no releases table: sqitch reads the registry as release 0."""
+    top = project(tmp_path / "p", "one")
+    both = SideBySide(pg_cluster)
+    both.compare(top, [("deploy",)])
+    both.execute("DROP TABLE sqitch.releases")
+    said = both.compare(top, [("revert", "-y"), ("verify",)])
+    assert said[0]["sqitch"][1:3] == (
+        2, 'Registry is at version 0 but latest is 1.1. Please run the "upgrade" command\n')
+
+
 A_URI, B_URI = "https://a.example/", "https://b.example/"
 # (the project registered and its URI, the URI of project "demo" then deployed)
 REGISTERED_OTHERWISE = {

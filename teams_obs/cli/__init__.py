@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -28,10 +29,10 @@ class _Group(click.Group):
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
             if _connection_lost(exc):
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                first = _masked(str(exc).strip()).splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise _Failure(f"cannot reach the database: {first}") from exc
             # The primary message names the field; PL/pgSQL CONTEXT lines are noise on a terminal.
-            message = exc.diag.message_primary or str(exc).strip()
+            message = exc.diag.message_primary or _masked(str(exc).strip())
             code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
             raise _Failure(f"{message}{code}{_advice(exc, message)}") from exc
 
@@ -54,6 +55,13 @@ def _advice(exc: psycopg.Error, message: str) -> str:
         return ("; grant this login the role the command needs (teams_obs_writer, teams_obs_reader or"
                 " teams_obs_maintainer: README, Maintenance)")
     return ""
+
+
+def _masked(message: str) -> str:
+    """A libpq message without the passwords of the URLs and conninfo strings it quotes (it quotes a string
+    it could not parse): whatever stands between a scheme's user and the ``@``, a ``password=`` value."""
+    message = re.sub(r"(:/*[^\s\"/@:]*:)[^\s\"]*@", r"\1***@", message)
+    return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s\"]+)", r"\1***", message)
 
 
 class _Failure(click.ClickException):

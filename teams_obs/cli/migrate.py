@@ -8,6 +8,7 @@ from rich.table import Table
 from teams_obs.cli.context import Session, pass_session
 from teams_obs.deploy import deploy_and_maintain
 from teams_obs.sqitch import Engine, EngineError, load_plan, project_root
+from teams_obs.sqitch.config import SqitchConfig
 from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, DEPLOY_MODES
 from teams_obs.sqitch.plan import Change
 from teams_obs.sqitch.registry import Notice
@@ -30,32 +31,54 @@ _lock_timeout_option = click.option(
     help="How long to wait while another instance of sqitch or teams-obs works on the database.")
 
 
+def _config(session: Session) -> SqitchConfig:
+    """sqitch.conf, whose settings are the defaults of the options not given."""
+    config = SqitchConfig(project_root())
+    if session.embedded and (key := config.default_target()):
+        # where sqitch, given no target either, would work on that one, not on a throwaway cluster
+        raise EngineError(f"sqitch.conf sets {key}: teams-obs does not read targets from sqitch.conf; "
+                          "pass the database with --db")
+    return config
+
+
 def _engine(session: Session, lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S) -> Engine:
+    _config(session)
     return Engine(session.url(deployed=False), echo=session.console.print, lock_timeout_s=lock_timeout_s)
 
 
 @click.command()
 @_change_option("--to", "Deploy through this change", _IN_THE_PLAN)
-@click.option("--verify/--no-verify", default=False, help="Run each change's verify script after deploying it.")
-@click.option("--mode", type=click.Choice(DEPLOY_MODES), default="all", show_default=True,
-              help="On failure revert all changes of this run, back to the last tag, or only the failed one.")
+@click.option("--verify/--no-verify", default=None,
+              help="Run each change's verify script after deploying it [default: deploy.verify in sqitch.conf, "
+                   "else no].")
+@click.option("--mode", type=click.Choice(DEPLOY_MODES),
+              help="On failure revert all changes of this run, back to the last tag, or only the failed one "
+                   "[default: deploy.mode in sqitch.conf, else all].")
 @_lock_timeout_option
 @pass_session
-def deploy(session: Session, to_change: str | None, verify: bool, mode: str, lock_timeout_s: int) -> None:
+def deploy(session: Session, to_change: str | None, verify: bool | None, mode: str | None,
+           lock_timeout_s: int) -> None:
     """Deploy the changes of sqitch.plan not yet in the database."""
+    config = _config(session)
+    if verify is None:
+        verify = bool(config.get_bool("deploy.verify"))
     deploy_and_maintain(session.url(deployed=False), echo=session.console.print, to=to_change, verify=verify,
-                        mode=mode, lock_timeout_s=lock_timeout_s)
+                        mode=mode or config.get("deploy.mode") or "all", lock_timeout_s=lock_timeout_s)
 
 
 @click.command()
 @_change_option("--to", "Revert the changes deployed after this one", _IN_THE_DATABASE)
-@click.option("-y", "yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("-y", "yes", is_flag=True, default=None,
+              help="Do not ask for confirmation [default: revert.no_prompt in sqitch.conf, else ask].")
 @_lock_timeout_option
 @pass_session
-def revert(session: Session, to_change: str | None, yes: bool, lock_timeout_s: int) -> None:
+def revert(session: Session, to_change: str | None, yes: bool | None, lock_timeout_s: int) -> None:
     """Revert deployed changes (all of them, or those after --to)."""
+    engine = _engine(session, lock_timeout_s)
+    if yes is None:
+        yes = engine.config.get_bool("revert.no_prompt")
     confirm = None if yes else (lambda question: click.confirm(question, default=False))
-    _engine(session, lock_timeout_s).revert(to_change, confirm=confirm)
+    engine.revert(to_change, confirm=confirm)
 
 
 def _print_undeployed(session: Session, pending: list[Change]) -> None:
@@ -122,6 +145,7 @@ def log(session: Session) -> None:
 @click.command()
 def plan() -> None:
     """Print every change and tag of sqitch.plan with the id sqitch gives it (no database needed)."""
+    SqitchConfig(project_root()).refuse_unsupported()
     for change in load_plan(project_root() / "sqitch.plan").changes:
         click.echo(f"{change.id} {change.name}")
         for tag in change.tags:

@@ -8,7 +8,6 @@ advisory lock, so sqitch and teams-obs serialise against each other.
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import getpass
 import os
@@ -19,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pglast
 import psycopg
 
 from teams_obs.connect import connect
 from teams_obs.project_files import project_dir
+from teams_obs.sqitch.config import PG_SCHEMES, SqitchConfig
 from teams_obs.sqitch.plan import Change, Plan, load_plan
 from teams_obs.sqitch.registry import ADVISORY_LOCK, DeployedChange, EngineError, Identity, Notice, Registry
 
@@ -39,13 +40,13 @@ def project_root() -> Path:
     return project_dir()
 
 
-def user_identity(top_dir: Path) -> Identity:
-    """Like sqitch: SQITCH_FULLNAME/SQITCH_EMAIL, then [user] in sqitch.conf, then the OS user."""
-    config = configparser.ConfigParser()
-    config.read(top_dir / "sqitch.conf")
+def user_identity(config: SqitchConfig) -> Identity:
+    """Like sqitch: SQITCH_FULLNAME/SQITCH_EMAIL, then user.name/user.email in sqitch.conf, then
+    SQITCH_ORIG_FULLNAME/SQITCH_ORIG_EMAIL, then the OS user."""
     user = getpass.getuser()
-    name = os.environ.get("SQITCH_FULLNAME") or config.get("user", "name", fallback=None) or user
-    email = (os.environ.get("SQITCH_EMAIL") or config.get("user", "email", fallback=None)
+    name = (os.environ.get("SQITCH_FULLNAME") or config.get("user.name") or os.environ.get("SQITCH_ORIG_FULLNAME")
+            or user)
+    email = (os.environ.get("SQITCH_EMAIL") or config.get("user.email") or os.environ.get("SQITCH_ORIG_EMAIL")
              or f"{user}@{socket.gethostname()}")
     return Identity(name, email)
 
@@ -54,7 +55,7 @@ def sqitch_destination(url: str) -> str:
     """How sqitch names the database in its messages: the target URI (``db:pg:...``) without a password
     (sqitch keeps its ``:``)."""
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme in ("postgresql", "postgres"):
+    if parts.scheme in ("postgresql", "postgres") and url.startswith(f"{parts.scheme}://"):  # else not a URI to libpq
         userinfo, at, hostport = parts.netloc.rpartition("@")
         user, colon, _password = userinfo.partition(":")
         query = f"?{parts.query}" if parts.query else ""
@@ -66,11 +67,17 @@ def sqitch_destination(url: str) -> str:
 
 
 def libpq_url(target: str) -> str:
-    """A sqitch target URI (``db:pg://user@host/app``, ``db:pg:app``) as the libpq URL it names; anything
-    else (a URL, a conninfo string) as given."""
-    if not target.startswith("db:pg:"):
+    """A sqitch target URI (``db:pg://user@host/app``, ``db:postgres:app``) as the libpq URL it names;
+    anything else (a URL, a conninfo string) as given. A target's name (no ``:``, which sqitch reads as a
+    URI, nor ``=``, which libpq reads as a conninfo) is refused."""
+    if target and not {":", "="} & set(target):
+        raise EngineError(f'"{target}" names a target: named targets from sqitch.conf are not supported by '
+                          "teams-obs; pass its URL")
+    if not target.startswith("db:"):
         return target
-    rest = target.removeprefix("db:pg:")
+    scheme, _, rest = target.removeprefix("db:").partition(":")
+    if scheme not in PG_SCHEMES:
+        raise EngineError(f"db:{scheme}: is not a PostgreSQL target; teams-obs deploys to PostgreSQL only")
     return f"postgresql:{rest}" if rest.startswith("//") else f"postgresql:///{rest}"
 
 
@@ -86,30 +93,69 @@ class VerifyReport:
     pending: list[Change]
 
 
+# How a CREATE FUNCTION or PROCEDURE whose body psql keeps whole, BEGIN ATOMIC to END, begins.
+_ROUTINE_STARTS = (["create", "function"], ["create", "procedure"])
+_REPLACING_STARTS = (["create", "or", "replace", "function"], ["create", "or", "replace", "procedure"])
+
+
+def _statements(script: str) -> list[slice]:
+    """Where the statements psql sends one by one lie in ``script``, split as psql splits (psqlscan.l): at a
+    ``;`` outside parentheses and outside a routine's BEGIN ... END body, and at the end of the script.
+    PostgreSQL's scanner (pglast) reads the quotes, dollar quotes and comments; its own splitter would drop
+    a statement that does not begin with a keyword, which psql sends for the server to refuse."""
+    statements: list[slice] = []
+    first: int | None = None  # where the statement being read begins
+    last = parens = depth = 0
+    words: list[str] = []
+    for token in pglast.parser.scan(script):
+        text = script[token.start : token.end + 1]
+        if token.name in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        if text == ";" and parens == depth == 0:
+            if first is not None:
+                statements.append(slice(first, last))
+            first, words = None, []
+            continue
+        if first is None:
+            first = token.start
+        last = token.end + 1
+        if text == "(":
+            parens += 1
+        elif text == ")":
+            parens = max(parens - 1, 0)
+        elif token.kind != "NO_KEYWORD" or (token.name == "IDENT" and not text.startswith('"')):
+            words.append(text.lower())
+            if parens == 0 and (words[:2] in _ROUTINE_STARTS or words[:4] in _REPLACING_STARTS):
+                if words[-1] == "begin" or (words[-1] == "case" and depth):
+                    depth += 1
+                elif words[-1] == "end" and depth:
+                    depth -= 1
+    if first is not None:
+        statements.append(slice(first, last))
+    return statements
+
+
 class Engine:
     def __init__(self, url: str, top_dir: Path | None = None, *, echo: Echo = print,
                  lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S):
         self.top_dir = top_dir or project_root()
+        self.config = SqitchConfig(self.top_dir)
+        self.config.refuse_unsupported()  # before the plan: a plan_file set elsewhere is refused, not missed
         self.plan: Plan = load_plan(self.top_dir / "sqitch.plan")
         self.url = url
         self.echo = echo
-        self.identity = user_identity(self.top_dir)
+        self.identity = user_identity(self.config)
         self.lock_timeout_s = lock_timeout_s
         self.destination = sqitch_destination(url)
         self._name_width = 0  # sqitch's max_name_length: the dots after each change line up
+        self._statement = ""  # script:line of the statement running, as psql names it in messages
 
     # -- connections and locking ------------------------------------------------------------------
     @contextmanager
     def _session(self, *, lock: bool):
         conn = connect(self.url, autocommit=False)
-        scripts = psycopg.connect(self.url, autocommit=True) if lock else None
+        scripts = self._scripts_connection() if lock else None
         try:
-            if scripts is not None:
-                # A script is sent whole, BEGIN to COMMIT: a server that never hears its client is gone (the
-                # command killed while the script waits for a lock) would commit it without its registry row.
-                # Servers on a platform that cannot tell (Windows) refuse the setting, and go without.
-                with contextlib.suppress(psycopg.errors.InvalidParameterValue):
-                    scripts.execute("SET client_connection_check_interval = '1s'")
             conn.execute("SET client_min_messages = warning")
             if lock:
                 self._lock(conn)
@@ -125,7 +171,7 @@ class Engine:
             return
         self.echo(f"Blocked by another instance of sqitch or teams-obs working on {self.destination}; "
                   f"waiting {self.lock_timeout_s} seconds...")
-        conn.execute(f"SET lock_timeout = '{int(self.lock_timeout_s)}s'")
+        conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, false)", [f"{int(self.lock_timeout_s)}s"])
         try:
             conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))
         except psycopg.errors.LockNotAvailable as exc:
@@ -135,15 +181,46 @@ class Engine:
             ) from exc
         conn.execute("RESET lock_timeout")
 
+    def _scripts_connection(self) -> psycopg.Connection:
+        scripts = psycopg.connect(self.url, autocommit=True)
+        scripts.prepare_threshold = None  # the DISCARD ALL before each script drops prepared statements
+        scripts.add_notice_handler(self._echo_notice)
+        return scripts
+
+    def _echo_notice(self, diag: psycopg.errors.Diagnostic) -> None:
+        """What the server says to a script (RAISE NOTICE, WARNING, INFO) shown as psql shows it to sqitch."""
+        self.echo(f"{self._statement}: {diag.severity}: {diag.message_primary}")
+
     def _run_script(self, scripts: psycopg.Connection, path: Path) -> None:
+        """Runs the script as ``psql -f`` runs it for sqitch: in a fresh session, statement by statement, each
+        committed on its own unless the script opened a transaction block, stopping at the first error."""
         if not path.is_file():
             raise EngineError(f"Script {path} does not exist")
+        name = path.relative_to(self.top_dir)
+        text = path.read_text(encoding="utf-8")
         try:
-            scripts.execute(path.read_bytes())
+            statements = _statements(text)
+        except pglast.parser.ParseError as exc:
+            raise EngineError(f"{name}: {exc}") from exc
+        scripts.execute("DISCARD ALL")  # what an earlier script SET, created or locked for its session
+        # Killed mid-script, the command leaves the script's open transaction block uncommitted (the server
+        # rolls it back on disconnect), so never done without its registry row; statements outside a block
+        # were each committed, as psql's are. The check has the server drop the dead run's statement, and the
+        # locks it holds, at once rather than when the statement ends, which for one waiting on a lock may be
+        # never. Servers on a platform that cannot tell (Windows) refuse the setting, and go without.
+        with contextlib.suppress(psycopg.errors.InvalidParameterValue):
+            scripts.execute("SET client_connection_check_interval = '1s'")
+        try:
+            for statement in statements:
+                line = text.count("\n", 0, statement.stop) + 1  # psql's line for a statement: where it ends
+                self._statement = f"{name}:{line}"
+                scripts.execute(text[statement])
         except psycopg.Error as exc:
-            if scripts.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raise EngineError(f"{self._statement}: {str(exc).strip()}") from exc
+        finally:  # as psql's session ends: a transaction block the script left open is rolled back
+            if scripts.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                   psycopg.pq.TransactionStatus.INERROR):
                 scripts.execute("ROLLBACK")
-            raise EngineError(f"{path.relative_to(self.top_dir)}: {str(exc).strip()}") from exc
 
     def _position(self, reg: Registry) -> int:
         """Plan index of the latest deployed change; -1 when nothing is deployed."""
@@ -381,7 +458,7 @@ class Engine:
             self._align_names(names + [c.format_name_with_tags for c in self.plan.changes[from_index : to_index + 1]])
             errors: list[str] = []
             seen: set[int] = set()
-            with psycopg.connect(self.url, autocommit=True) as scripts:
+            with self._scripts_connection() as scripts:
                 for position, (row, name) in enumerate(zip(deployed, names, strict=True), from_index):
                     index = self.plan.index_of(row.change_id)
                     problems = []

@@ -314,7 +314,7 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
             raise error(lineno, f'"{"@" if m["tag"] else ""}{name}" is a reserved name')
         if re.match(r"^[0-9a-f]{40}", name):
             raise error(lineno, f'"{name}" is invalid because it could be confused with a SHA1 ID')
-        planned_at, planner = _timestamp(m["ts"]), (m["planner_name"].strip(), m["planner_email"])
+        planned_at, planner = _timestamp(m["ts"]), (m["planner_name"], m["planner_email"])
         if m["tag"]:
             if "/" in name:
                 raise error(lineno, f'Tag "{name}" contains illegal character /')

@@ -75,8 +75,12 @@ class Registry:
         return None if row is None else row[0]
 
     # -- set-up ----------------------------------------------------------------------------------
+    def _has_table(self, table: str) -> bool:
+        return self.scalar("SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL",
+                           (self.schema, table))
+
     def initialized(self) -> bool:
-        return self.scalar("SELECT to_regclass(format('%%I.changes', %s::text)) IS NOT NULL", (self.schema,))
+        return self._has_table("changes")
 
     def initialize(self, installer: Identity) -> None:
         script = resources.files("teams_obs").joinpath("sql/sqitch_registry.sql").read_text()
@@ -97,7 +101,8 @@ class Registry:
 
     def check_release(self) -> None:
         """sqitch's _check_registry: the registry must be at the release this engine writes."""
-        release = self.scalar("SELECT max(version) FROM {r}.releases") or 0
+        # A registry made by sqitch before 1.0 has no releases table: sqitch reads it as release 0.
+        release = (self._has_table("releases") and self.scalar("SELECT max(version) FROM {r}.releases")) or 0
         if abs(release - REGISTRY_RELEASE) < 1e-6:
             return
         if release > REGISTRY_RELEASE:

@@ -1,0 +1,285 @@
+"""sqitch.conf as sqitch 1.3 reads it: git-config's syntax, the system, user and local files in sqitch's order;
+the settings teams-obs honours (user.*, deploy.verify, deploy.mode, revert.no_prompt) compared with the real
+sqitch, and those it refuses by name, before anything is written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from teams_obs.cli import main
+from teams_obs.sqitch.config import SqitchConfig, config_files
+from teams_obs.sqitch.engine import libpq_url
+from tests.sqitch_projects import SideBySide, sqitch_target, table_scripts, write_project
+
+PLANNED = "2026-01-01T00:00:01Z A <a@b>"
+
+
+@pytest.fixture(autouse=True)
+def _no_user_or_system_config(tmp_path: Path, monkeypatch) -> None:
+    """Neither tool reads the machine's own user or system sqitch.conf, nor a committer from the environment."""
+    for name in ("SQITCH_FULLNAME", "SQITCH_EMAIL", "SQITCH_ORIG_FULLNAME", "SQITCH_ORIG_EMAIL", "SQITCH_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SQITCH_USER_CONFIG", str(tmp_path / "absent-user.conf"))
+    monkeypatch.setenv("SQITCH_SYSTEM_CONFIG", str(tmp_path / "absent-system.conf"))
+
+
+def project(root: Path, conf: str = "", *names: str, failing: str | None = None) -> Path:
+    """Changes ``names`` (default: one) creating their tables, ``failing`` one whose verify script fails; the
+    local sqitch.conf extended with ``conf``, or replaced by it where it sets the engine."""
+    names = names or ("one",)
+    scripts = {name: table_scripts(name) for name in names}
+    if failing:
+        scripts[failing] = (*table_scripts(failing)[:2], "SELECT 1/0;")
+    top = write_project(root, "".join(f"{name} {PLANNED}\n" for name in names), scripts)
+    if "\tengine = " in conf:
+        (top / "sqitch.conf").write_text(conf)
+    else:
+        with (top / "sqitch.conf").open("a") as conf_file:
+            conf_file.write(conf)
+    return top
+
+
+def sqitch(top: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["sqitch", *args], cwd=top, capture_output=True, text=True, timeout=120)
+
+
+def teams_obs(top: Path, *args: str, input: str | None = None):
+    return CliRunner(env={"TEAMS_OBS_TOP_DIR": str(top)}).invoke(main, list(args), input=input)
+
+
+# -- the syntax ---------------------------------------------------------------------------------------
+TRICKY = """\
+# a comment
+[core]
+\tengine = pg ; trailing comment
+[user]
+\tname = "Jane  Doe" ; quoted, two spaces kept
+\temail = jane@example.com ; work
+[core]
+  top_dir = .
+[User]
+ NICK = 100% Dev
+[engine "PG"]
+\tRegistry = elsewhere
+[deploy]
+\tverify
+\tmode = "t\\\\a\\tb" x\\
+y
+[a.B]
+\tk = v "q;x" z#
+"""
+KEYS = ["core.engine", "user.name", "user.email", "core.top_dir", "user.nick", "engine.PG.registry",
+        "engine.pg.registry", "deploy.mode", "a.b.k", "a.B.k"]
+
+
+def test_sqitch_conf_is_read_as_sqitch_reads_it(tmp_path: Path, sqitch_bin: str) -> None:
+    """git-config's syntax, which Python's configparser refuses (a section twice, a % sign) or reads otherwise
+    (quotes, a comment after a value): subsections keep their case, sections and names do not."""
+    (tmp_path / "sqitch.conf").write_text(TRICKY)
+    config = SqitchConfig(tmp_path)
+    sqitchs = {key: sqitch(tmp_path, "config", "--get", key).stdout.removesuffix("\n") or None for key in KEYS}
+    assert {key: config.get(key) for key in KEYS} == sqitchs
+    assert sqitchs["user.name"] == "Jane  Doe" and sqitchs["deploy.mode"] == "t\\a\tb xy"
+    assert config.get_bool("deploy.verify") is True
+
+
+def test_a_key_set_twice_in_one_file_is_refused_as_sqitch_refuses_it(tmp_path: Path, sqitch_bin: str) -> None:
+    top = project(tmp_path / "p", "[user]\n\tname = A\n\tname = B\n")
+    assert sqitch(top, "config", "--get", "user.name").returncode == 2
+    run = teams_obs(top, "--db", "postgresql:///nowhere", "deploy")
+    assert run.exit_code == 2 and 'More than one value for the key "user.name"' in run.output, run.output
+
+
+def test_a_line_sqitch_cannot_parse_is_refused_naming_the_file(tmp_path: Path) -> None:
+    top = project(tmp_path / "p", "[user\n")
+    run = teams_obs(top, "--db", "postgresql:///nowhere", "deploy")
+    assert run.exit_code == 2 and f"Error parsing {top / 'sqitch.conf'} at line 3" in run.output, run.output
+
+
+# -- the files and their order --------------------------------------------------------------------------
+@pytest.mark.parametrize("files", [("system",), ("user",), ("system", "user"), ("user", "local"),
+                                   ("system", "user", "local"), ("system", "elsewhere")])
+def test_the_system_user_and_local_files_take_precedence_as_in_sqitch(files: tuple[str, ...], tmp_path: Path,
+                                                                     monkeypatch, sqitch_bin: str) -> None:
+    top = project(tmp_path / "p")
+    for where in files:
+        path = {"local": top / "sqitch.conf"}.get(where, tmp_path / f"{where}.conf")
+        with path.open("a") as conf:
+            conf.write(f"[user]\n\tname = From {where}\n")
+        variable = {"system": "SQITCH_SYSTEM_CONFIG", "user": "SQITCH_USER_CONFIG", "elsewhere": "SQITCH_CONFIG"}
+        if where in variable:
+            monkeypatch.setenv(variable[where], str(path))
+    assert SqitchConfig(top).get("user.name") == sqitch(top, "config", "--get", "user.name").stdout.strip()
+    assert SqitchConfig(top).get("user.name") == f"From {files[-1]}"
+
+
+def test_an_included_file_is_read(tmp_path: Path, sqitch_bin: str) -> None:
+    top = project(tmp_path / "p", "[include]\n\tpath = ../more.conf\n")
+    (tmp_path / "more.conf").write_text("[deploy]\n\tmode = tag\n")
+    assert SqitchConfig(top).get("deploy.mode") == sqitch(top, "config", "--get", "deploy.mode").stdout.strip()
+    assert SqitchConfig(top).get("deploy.mode") == "tag"
+
+
+# -- the settings honoured, against the real sqitch -------------------------------------------------------
+def committers(url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT DISTINCT committer_name, committer_email FROM sqitch.changes").fetchall()
+
+
+def test_the_committer_is_read_from_the_user_config_as_sqitch_reads_it(tmp_path: Path, monkeypatch,
+                                                                      pg_cluster, sqitch_bin: str) -> None:
+    """The user file names the committer, the local file (quotes, a comment) overrides the email."""
+    user_conf = tmp_path / "user.conf"
+    user_conf.write_text("[user]\n\tname = Home User\n\temail = home@example.com\n")
+    monkeypatch.setenv("SQITCH_USER_CONFIG", str(user_conf))
+    top = project(tmp_path / "p", '[core]\n\tplan_file = sqitch.plan\n[user]\n\temail = "work@example.com" ; here\n')
+    both = SideBySide(pg_cluster)
+    assert sqitch(top, "deploy", sqitch_target(both.urls["sqitch"])).returncode == 0
+    assert teams_obs(top, "--db", both.urls["teams_obs"], "deploy").exit_code == 0
+    assert committers(both.urls["teams_obs"]) == committers(both.urls["sqitch"]) == [
+        ("Home User", "work@example.com")]
+
+
+def test_deploy_verify_in_sqitch_conf_verifies_each_change_as_sqitch_does(tmp_path: Path, pg_cluster,
+                                                                           sqitch_bin: str) -> None:
+    """(The tools word a failed verify script differently: exit status and changes deployed are compared.)"""
+    top = project(tmp_path / "p", "[deploy]\n\tverify = true\n", "one", "two", failing="two")
+    both = SideBySide(pg_cluster)
+    said = both.run(top, "deploy")
+    assert said["teams_obs"][1::2] == said["sqitch"][1::2] == (2, [])
+    said = both.run(top, "deploy", "--no-verify")
+    assert said["teams_obs"][1::2] == said["sqitch"][1::2] == (0, [("one", []), ("two", [])])
+
+
+def test_deploy_mode_in_sqitch_conf_is_the_default_mode_as_in_sqitch(tmp_path: Path, pg_cluster,
+                                                                      sqitch_bin: str) -> None:
+    """mode change keeps the changes deployed before the failed one; --mode all, given, reverts them."""
+    top = project(tmp_path / "p", "[deploy]\n\tmode = change\n\tverify = yes\n", "one", "two", failing="two")
+    both = SideBySide(pg_cluster)
+    said = both.run(top, "deploy", "--mode", "all")
+    assert said["teams_obs"][1::2] == said["sqitch"][1::2] == (2, [])
+    said = both.run(top, "deploy")
+    assert said["teams_obs"][1::2] == said["sqitch"][1::2] == (2, [("one", [])])
+
+
+def test_revert_no_prompt_in_sqitch_conf_reverts_without_asking_as_sqitch_does(tmp_path: Path, pg_cluster,
+                                                                                sqitch_bin: str) -> None:
+    top = project(tmp_path / "p", "[revert]\n\tno_prompt = 1\n", "one", "two")
+    said = SideBySide(pg_cluster).compare(top, [("deploy",), ("revert",)])
+    assert said[1]["sqitch"][1] == 0 and said[1]["sqitch"][3] == []
+
+
+ACCEPTED = {
+    "the repository's own": "[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = .\n"
+                            '[engine "pg"]\n\tregistry = sqitch\n\tclient = psql\n',
+    "directories spelled otherwise": "[core]\n\ttop_dir = ./\n\tdeploy_dir = ./deploy/\n\textension = sql\n",
+    "another engine's registry": '[engine "sqlite"]\n\tregistry = meta\n[core]\n\teditor = vi\n',
+}
+
+
+@pytest.mark.parametrize("conf", ACCEPTED.values(), ids=ACCEPTED.keys())
+def test_settings_that_change_nothing_are_accepted(conf: str, tmp_path: Path, empty_db_url: str) -> None:
+    top = project(tmp_path / "p", conf)
+    run = teams_obs(top, "--db", empty_db_url, "deploy")
+    assert run.exit_code == 0, run.output
+
+
+# -- the settings refused ----------------------------------------------------------------------------------
+REFUSED = {
+    "engine.pg.registry": ('[engine "pg"]\n\tregistry = meta\n', "engine.pg.registry = meta"),
+    "core.registry": ("[core]\n\tregistry = meta\n", "core.registry = meta"),
+    "core.top_dir": ("[core]\n\ttop_dir = db\n", "core.top_dir = db"),
+    "engine.pg.plan_file": ('[engine "pg"]\n\tplan_file = other.plan\n', "engine.pg.plan_file = other.plan"),
+    "core.deploy_dir": ("[core]\n\tdeploy_dir = up\n", "core.deploy_dir = up"),
+    "core.reworked_dir": ("[core]\n\treworked_dir = old\n", "core.reworked_dir = old"),
+    "core.extension": ("[core]\n\textension = psql\n", "core.extension = psql"),
+    "deploy.variables": ('[deploy "variables"]\n\tschema = app\n', "deploy.variables.schema"),
+    "core.variables": ('[core "variables"]\n\tschema = app\n', "core.variables.schema"),
+    "engine.pg.variables": ('[engine "pg" "variables"]\n', None),  # (not a subsection: a line sqitch refuses)
+    "core.engine": ("[core]\n\tengine = mysql\n", "core.engine = mysql"),
+    "core.engine twice": ("[core]\n\tengine = pg\n[core]\n\tengine = pg\n",
+                          'More than one value for the key "core.engine"'),
+}
+
+
+@pytest.mark.parametrize(("conf", "named"), REFUSED.values(), ids=REFUSED.keys())
+def test_settings_teams_obs_does_not_honour_are_refused_by_name(conf: str, named: str | None, tmp_path: Path,
+                                                              empty_db_url: str) -> None:
+    top = project(tmp_path / "p", conf)
+    for command in (("deploy",), ("status",), ("verify",), ("revert", "-y")):
+        run = teams_obs(top, "--db", empty_db_url, *command)
+        assert run.exit_code == 2 and f"{named or 'Error parsing'}" in run.output, (command, run.output)
+        assert len(run.output.splitlines()) == 1, run.output
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('sqitch')").fetchone()[0] is None
+
+
+def test_a_setting_sqitch_cannot_read_as_a_boolean_is_refused(tmp_path: Path, empty_db_url: str) -> None:
+    run = teams_obs(project(tmp_path / "p", "[deploy]\n\tverify = maybe\n"), "--db", empty_db_url, "deploy")
+    assert run.exit_code == 2 and "Invalid bool 'maybe' for deploy.verify" in run.output, run.output
+
+
+def test_a_registry_sqitch_wrote_elsewhere_is_not_missed(tmp_path: Path, empty_db_url: str,
+                                                         sqitch_bin: str) -> None:
+    """sqitch deploys into the registry schema "meta"; teams-obs does not report "No changes deployed" nor
+    deploy the plan again into a second registry."""
+    top = project(tmp_path / "p", '[engine "pg"]\n\tregistry = meta\n')
+    assert sqitch(top, "deploy", sqitch_target(empty_db_url)).returncode == 0
+    for command in ("status", "deploy"):
+        run = teams_obs(top, "--db", empty_db_url, command)
+        assert run.exit_code == 2 and "engine.pg.registry = meta" in run.output, run.output
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('sqitch')").fetchone()[0] is None
+
+
+@pytest.mark.parametrize("key", ["core.target", "engine.pg.target"])
+def test_a_default_target_is_refused_when_no_database_is_named(key: str, tmp_path: Path) -> None:
+    """sqitch, given no target, works on the one sqitch.conf names, where teams-obs would start a throwaway
+    cluster; with --db given, sqitch ignores it as teams-obs does (test_settings_that_change_nothing_...)."""
+    section, _, name = key.rpartition(".")
+    header = "[core]" if section == "core" else '[engine "pg"]'
+    top = project(tmp_path / "p", f"{header}\n\t{name} = db:pg://prod.example/app\n")
+    run = CliRunner(env={"TEAMS_OBS_TOP_DIR": str(top), "TEAMS_OBS_DATABASE_URL": None}).invoke(main, ["deploy"])
+    assert run.exit_code == 2 and f"sqitch.conf sets {key}" in run.output, run.output
+    assert "starting an embedded" not in run.output
+
+
+# -- target URIs -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("target", "url"), [
+    ("db:postgres://ops:s3cret@db.example:5433/app", "postgresql://ops:s3cret@db.example:5433/app"),
+    ("db:postgresql:app", "postgresql:///app"),
+    ("db:pgsql://db.example/app", "postgresql://db.example/app"),
+])
+def test_every_postgresql_scheme_sqitch_takes_is_taken(target: str, url: str) -> None:
+    assert libpq_url(target) == url
+
+
+@pytest.mark.parametrize(("db", "said"), [
+    ("prod", '"prod" names a target: named targets from sqitch.conf are not supported by teams-obs; pass its URL'),
+    ("db:sqlite:app.db", "db:sqlite: is not a PostgreSQL target"),
+])
+def test_a_target_name_or_another_engine_is_refused(db: str, said: str, tmp_path: Path) -> None:
+    run = teams_obs(project(tmp_path / "p"), "--db", db, "status")
+    assert run.exit_code == 2 and said in run.output, run.output
+
+
+@pytest.mark.parametrize("db", ["postgres:/postgres:SECRET@127.0.0.1:1/x",
+                                "host=127.0.0.1 password=SECRET dbname x"])
+def test_a_password_in_a_string_libpq_cannot_parse_is_not_printed(db: str, tmp_path: Path) -> None:
+    run = teams_obs(project(tmp_path / "p"), "--db", db, "status")
+    assert run.exit_code == 2 and run.output.startswith("teams-obs: ") and "SECRET" not in run.output, run.output
+
+
+def test_the_user_configs_location_is_sqitchs(sqitch_bin: str, monkeypatch) -> None:
+    """Where sqitch looks with no SQITCH_USER_CONFIG and SQITCH_SYSTEM_CONFIG."""
+    monkeypatch.delenv("SQITCH_USER_CONFIG")
+    monkeypatch.delenv("SQITCH_SYSTEM_CONFIG")
+    perl = "use App::Sqitch::Config; my $c = App::Sqitch::Config->new; print $c->system_file, ' ', $c->user_file"
+    sqitchs = subprocess.run(["perl", "-e", perl], capture_output=True, text=True, check=True, env=os.environ).stdout
+    assert " ".join(map(str, config_files(Path.cwd())[:2])) == sqitchs

@@ -1,0 +1,103 @@
+"""Scripts run as sqitch runs them with ``psql -f``: each in a fresh session, statement by statement, each
+statement committed on its own outside a transaction block the script opens, stopping at the first error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from teams_obs.cli import main
+from tests.sqitch_projects import SideBySide, write_project
+
+pytestmark = pytest.mark.usefixtures("sqitch_bin")
+
+PLANNED = "2026-01-01T00:00:01Z A <a@b>"
+RELATIONS = """SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'sqitch') ORDER BY 1"""
+WIDGETS = "BEGIN;\nCREATE TABLE widgets (id int);\nCOMMIT;\n"
+
+# case: (the plan's changes with their deploy scripts, verbatim, the relations sqitch leaves, whether it succeeds)
+CASES = {
+    "search_path-does-not-outlive-its-script": (
+        {"app": "CREATE SCHEMA app;\nSET search_path TO app, public;\n", "widgets [app]": WIDGETS},
+        ["public.widgets"], True),
+    "role-does-not-outlive-its-script": (
+        {"app": "SET ROLE pg_monitor;\n", "widgets [app]": WIDGETS}, ["public.widgets"], True),
+    "create-index-concurrently-after-a-statement": (
+        {"one": "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n"},
+        ["public.t", "public.t_id"], True),
+    "vacuum-after-a-transaction-block": (
+        {"one": "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\nVACUUM t;\n"}, ["public.t"], True),
+    "procedure-that-commits-called-after-a-statement": (
+        {"one": "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE t (id int); COMMIT; END $$;\n"
+                "CALL p();\n"},
+        ["public.t"], True),
+    "enum-value-added-then-used": (
+        {"one": "CREATE TYPE mood AS ENUM ('sad');\nALTER TYPE mood ADD VALUE 'happy';\n"
+                "CREATE TABLE t AS SELECT 'happy'::mood AS m;\n"},
+        ["public.t"], True),
+    "begin-atomic-body-with-statements": (
+        {"one": "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+                "CREATE TABLE t AS SELECT f() AS x;\n"},
+        ["public.t"], True),
+    "statements-before-a-syntax-error-are-kept": (
+        {"one": "CREATE TABLE kept (id int);\nSELEC 1;\n"}, ["public.kept"], False),
+    "statements-before-a-failure-are-kept": (
+        {"one": "CREATE TABLE kept (id int);\nSELECT\n  1/0;\nCREATE TABLE never (id int);\n"},
+        ["public.kept"], False),
+}
+
+
+def verbatim_project(root: Path, deploys: dict[str, str]) -> Path:
+    """A project whose deploy scripts are exactly ``deploys``' values (keyed by plan line head)."""
+    names = [line.split()[0] for line in deploys]
+    top = write_project(root, "".join(f"{line} {PLANNED}\n" for line in deploys),
+                        {name: ("", "", "") for name in names})
+    for name, body in zip(names, deploys.values(), strict=True):
+        (top / "deploy" / f"{name}.sql").write_text(body)
+    return top
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_deploy_script_runs_as_under_sqitch(case: str, tmp_path: Path, pg_cluster) -> None:
+    deploys, relations, succeeds = CASES[case]
+    top = verbatim_project(tmp_path / "p", deploys)
+    both = SideBySide(pg_cluster)
+    said = both.run(top, "deploy")
+    outcome = {}
+    for tool, url in both.urls.items():
+        _command, exit_code, _output, deployed = said[tool]
+        with psycopg.connect(url) as conn:
+            outcome[tool] = (exit_code == 0, deployed, [r[0] for r in conn.execute(RELATIONS)])
+    assert outcome["teams_obs"] == outcome["sqitch"], said
+    assert outcome["sqitch"][::2] == (succeeds, relations)
+
+
+def test_a_failing_statement_is_named_by_its_script_and_line_as_psql_names_it(tmp_path: Path, pg_cluster) -> None:
+    top = verbatim_project(tmp_path / "p", {"one": CASES["statements-before-a-failure-are-kept"][0]["one"]})
+    said = SideBySide(pg_cluster).run(top, "deploy")
+    assert "psql:deploy/one.sql:3: ERROR:  division by zero" in said["sqitch"][2]
+    assert "deploy/one.sql:3: division by zero" in said["teams_obs"][2]
+
+
+def test_a_script_left_in_a_transaction_block_is_rolled_back_before_the_next(tmp_path: Path, pg_cluster) -> None:
+    """psql's session ends with the script, and so does the transaction block the script left open."""
+    top = verbatim_project(tmp_path / "p", {"open": "BEGIN;\nCREATE TABLE lost (id int);\n", "next": WIDGETS})
+    both = SideBySide(pg_cluster)
+    said = both.run(top, "deploy")
+    for tool, url in both.urls.items():
+        assert said[tool][1] == 0, said[tool]
+        with psycopg.connect(url) as conn:
+            assert [r[0] for r in conn.execute(RELATIONS)] == ["public.widgets"], tool
+
+
+def test_the_plans_notices_reach_the_deploy_output(empty_db_url: str) -> None:
+    """privileges.sql tells a superuser deploying it what it skipped (docs/security.md), as psql shows it."""
+    result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
+    assert result.exit_code == 0, result.output
+    assert "deploy/privileges.sql:" in result.output
+    assert ": NOTICE: teams_obs deployed by a superuser: PUBLIC keeps its default EXECUTE" in result.output
