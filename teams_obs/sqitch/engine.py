@@ -1,14 +1,13 @@
 """deploy, revert, verify, status and log with sqitch 1.3's semantics (App::Sqitch::Engine).
 
-Scripts run on their own autocommit connection without parameters, as psql runs them for sqitch, so
-each script's BEGIN/COMMIT is its own; registry rows are written on a second connection inside a
-transaction that holds ``LOCK TABLE changes IN EXCLUSIVE MODE``, and the whole run holds sqitch's
-advisory lock, so sqitch and teams-obs serialise against each other.
+Scripts run on their own autocommit connection, statement by statement as psql runs them for sqitch
+(``scripts.ScriptSession``), so each script's BEGIN/COMMIT is its own; registry rows are written on a
+second connection inside a transaction that holds ``LOCK TABLE changes IN EXCLUSIVE MODE``, and the
+whole run holds sqitch's advisory lock, so sqitch and teams-obs serialise against each other.
 """
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import socket
@@ -18,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pglast
 import psycopg
 
 from teams_obs.connect import connect
@@ -26,6 +24,7 @@ from teams_obs.project_files import project_dir
 from teams_obs.sqitch.config import PG_SCHEMES, SqitchConfig
 from teams_obs.sqitch.plan import Change, Plan, load_plan
 from teams_obs.sqitch.registry import ADVISORY_LOCK, DeployedChange, EngineError, Identity, Notice, Registry
+from teams_obs.sqitch.scripts import ScriptSession
 
 Echo = Callable[[str], None]
 DEPLOY_MODES = ("all", "tag", "change")
@@ -93,48 +92,6 @@ class VerifyReport:
     pending: list[Change]
 
 
-# How a CREATE FUNCTION or PROCEDURE whose body psql keeps whole, BEGIN ATOMIC to END, begins.
-_ROUTINE_STARTS = (["create", "function"], ["create", "procedure"])
-_REPLACING_STARTS = (["create", "or", "replace", "function"], ["create", "or", "replace", "procedure"])
-
-
-def _statements(script: str) -> list[slice]:
-    """Where the statements psql sends one by one lie in ``script``, split as psql splits (psqlscan.l): at a
-    ``;`` outside parentheses and outside a routine's BEGIN ... END body, and at the end of the script.
-    PostgreSQL's scanner (pglast) reads the quotes, dollar quotes and comments; its own splitter would drop
-    a statement that does not begin with a keyword, which psql sends for the server to refuse."""
-    statements: list[slice] = []
-    first: int | None = None  # where the statement being read begins
-    last = parens = depth = 0
-    words: list[str] = []
-    for token in pglast.parser.scan(script):
-        text = script[token.start : token.end + 1]
-        if token.name in ("SQL_COMMENT", "C_COMMENT"):
-            continue
-        if text == ";" and parens == depth == 0:
-            if first is not None:
-                statements.append(slice(first, last))
-            first, words = None, []
-            continue
-        if first is None:
-            first = token.start
-        last = token.end + 1
-        if text == "(":
-            parens += 1
-        elif text == ")":
-            parens = max(parens - 1, 0)
-        elif token.kind != "NO_KEYWORD" or (token.name == "IDENT" and not text.startswith('"')):
-            words.append(text.lower())
-            if parens == 0 and (words[:2] in _ROUTINE_STARTS or words[:4] in _REPLACING_STARTS):
-                if words[-1] == "begin" or (words[-1] == "case" and depth):
-                    depth += 1
-                elif words[-1] == "end" and depth:
-                    depth -= 1
-    if first is not None:
-        statements.append(slice(first, last))
-    return statements
-
-
 class Engine:
     def __init__(self, url: str, top_dir: Path | None = None, *, echo: Echo = print,
                  lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S):
@@ -148,13 +105,12 @@ class Engine:
         self.lock_timeout_s = lock_timeout_s
         self.destination = sqitch_destination(url)
         self._name_width = 0  # sqitch's max_name_length: the dots after each change line up
-        self._statement = ""  # script:line of the statement running, as psql names it in messages
 
     # -- connections and locking ------------------------------------------------------------------
     @contextmanager
     def _session(self, *, lock: bool):
         conn = connect(self.url, autocommit=False)
-        scripts = self._scripts_connection() if lock else None
+        scripts = ScriptSession(self.url, self.top_dir, self.echo) if lock else None
         try:
             conn.execute("SET client_min_messages = warning")
             if lock:
@@ -180,47 +136,6 @@ class Engine:
                 f"{self.destination}"
             ) from exc
         conn.execute("RESET lock_timeout")
-
-    def _scripts_connection(self) -> psycopg.Connection:
-        scripts = psycopg.connect(self.url, autocommit=True)
-        scripts.prepare_threshold = None  # the DISCARD ALL before each script drops prepared statements
-        scripts.add_notice_handler(self._echo_notice)
-        return scripts
-
-    def _echo_notice(self, diag: psycopg.errors.Diagnostic) -> None:
-        """What the server says to a script (RAISE NOTICE, WARNING, INFO) shown as psql shows it to sqitch."""
-        self.echo(f"{self._statement}: {diag.severity}: {diag.message_primary}")
-
-    def _run_script(self, scripts: psycopg.Connection, path: Path) -> None:
-        """Runs the script as ``psql -f`` runs it for sqitch: in a fresh session, statement by statement, each
-        committed on its own unless the script opened a transaction block, stopping at the first error."""
-        if not path.is_file():
-            raise EngineError(f"Script {path} does not exist")
-        name = path.relative_to(self.top_dir)
-        text = path.read_text(encoding="utf-8")
-        try:
-            statements = _statements(text)
-        except pglast.parser.ParseError as exc:
-            raise EngineError(f"{name}: {exc}") from exc
-        scripts.execute("DISCARD ALL")  # what an earlier script SET, created or locked for its session
-        # Killed mid-script, the command leaves the script's open transaction block uncommitted (the server
-        # rolls it back on disconnect), so never done without its registry row; statements outside a block
-        # were each committed, as psql's are. The check has the server drop the dead run's statement, and the
-        # locks it holds, at once rather than when the statement ends, which for one waiting on a lock may be
-        # never. Servers on a platform that cannot tell (Windows) refuse the setting, and go without.
-        with contextlib.suppress(psycopg.errors.InvalidParameterValue):
-            scripts.execute("SET client_connection_check_interval = '1s'")
-        try:
-            for statement in statements:
-                line = text.count("\n", 0, statement.stop) + 1  # psql's line for a statement: where it ends
-                self._statement = f"{name}:{line}"
-                scripts.execute(text[statement])
-        except psycopg.Error as exc:
-            raise EngineError(f"{self._statement}: {str(exc).strip()}") from exc
-        finally:  # as psql's session ends: a transaction block the script left open is rolled back
-            if scripts.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
-                                                   psycopg.pq.TransactionStatus.INERROR):
-                scripts.execute("ROLLBACK")
 
     def _position(self, reg: Registry) -> int:
         """Plan index of the latest deployed change; -1 when nothing is deployed."""
@@ -332,25 +247,26 @@ class Engine:
             raise EngineError(f"Changes have already been deployed: {', '.join(already)}")
         return resolved
 
-    def _deploy_change(self, reg: Registry, scripts, change: Change, resolved: dict, verify: bool) -> None:
+    def _deploy_change(self, reg: Registry, scripts: ScriptSession, change: Change, resolved: dict,
+                       verify: bool) -> None:
         conn = reg.conn
         reg.lock_changes()
         try:
-            self._run_script(scripts, self.plan.script(change, "deploy"))
+            scripts.run(self.plan.script(change, "deploy"))
         except EngineError as exc:
             conn.rollback()
             self._log_fail(reg, change, exc)
             raise
         try:
             if verify:
-                self._run_script(scripts, self.plan.script(change, "verify"))
+                scripts.run(self.plan.script(change, "verify"))
             reg.log_deploy(change, self.identity, resolved)
             conn.commit()
         except (EngineError, psycopg.Error) as exc:
             conn.rollback()
             self.echo(f"  {exc}")
             try:
-                self._run_script(scripts, self.plan.script(change, "revert"))
+                scripts.run(self.plan.script(change, "revert"))
             except EngineError as revert_exc:
                 self.echo(f"  {revert_exc}")
             self._log_fail(reg, change, exc)
@@ -362,7 +278,8 @@ class Engine:
         reg.log_event("fail", change, self.identity)
         reg.conn.commit()
 
-    def _rollback(self, reg: Registry, scripts, start: Change | None, done: list[Change], mode: str) -> None:
+    def _rollback(self, reg: Registry, scripts: ScriptSession, start: Change | None, done: list[Change],
+                  mode: str) -> None:
         """Reverts this run's changes after ``start``, the change deployed before the run (None: none was),
         or with mode tag after the run's last tagged change; named in the message as sqitch names them."""
         back_to = start and start.name + (start.tags[-1].format_name if start.tags else "")
@@ -428,10 +345,10 @@ class Engine:
         if problems:
             raise EngineError("\n".join(problems))
 
-    def _revert_change(self, reg: Registry, scripts, change: Change, name: str) -> None:
+    def _revert_change(self, reg: Registry, scripts: ScriptSession, change: Change, name: str) -> None:
         reg.lock_changes()
         try:
-            self._run_script(scripts, self.plan.script(change, "revert"))
+            scripts.run(self.plan.script(change, "revert"))
             reg.log_revert(change, self.identity)
             reg.conn.commit()
         except (EngineError, psycopg.Error) as exc:
@@ -458,7 +375,7 @@ class Engine:
             self._align_names(names + [c.format_name_with_tags for c in self.plan.changes[from_index : to_index + 1]])
             errors: list[str] = []
             seen: set[int] = set()
-            with self._scripts_connection() as scripts:
+            with ScriptSession(self.url, self.top_dir, self.echo) as scripts:
                 for position, (row, name) in enumerate(zip(deployed, names, strict=True), from_index):
                     index = self.plan.index_of(row.change_id)
                     problems = []
@@ -471,7 +388,7 @@ class Engine:
                             problems.append("Out of order")
                         if not change.rework_tags:
                             try:
-                                self._run_script(scripts, self.plan.script(change, "verify"))
+                                scripts.run(self.plan.script(change, "verify"))
                             except EngineError as exc:
                                 problems.append(str(exc))
                     self._report("*", name, "not ok" if problems else "ok")

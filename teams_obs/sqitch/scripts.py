@@ -1,0 +1,109 @@
+"""A sqitch script run as ``psql -f`` runs it for sqitch: in a fresh session, statement by statement."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pglast
+import psycopg
+
+from teams_obs.sqitch.registry import EngineError
+
+# How a CREATE FUNCTION or PROCEDURE whose body psql keeps whole, BEGIN ATOMIC to END, begins.
+_ROUTINE_STARTS = (["create", "function"], ["create", "procedure"])
+_REPLACING_STARTS = (["create", "or", "replace", "function"], ["create", "or", "replace", "procedure"])
+
+
+def _statements(script: str) -> list[slice]:
+    """Where the statements psql sends one by one lie in ``script``, split as psql splits (psqlscan.l): at a
+    ``;`` outside parentheses and outside a routine's BEGIN ... END body, and at the end of the script.
+    PostgreSQL's scanner (pglast) reads the quotes, dollar quotes and comments; its own splitter would drop
+    a statement that does not begin with a keyword, which psql sends for the server to refuse."""
+    statements: list[slice] = []
+    first: int | None = None  # where the statement being read begins
+    last = parens = depth = 0
+    words: list[str] = []
+    for token in pglast.parser.scan(script):
+        text = script[token.start : token.end + 1]
+        if token.name in ("SQL_COMMENT", "C_COMMENT"):
+            continue
+        if text == ";" and parens == depth == 0:
+            if first is not None:
+                statements.append(slice(first, last))
+            first, words = None, []
+            continue
+        if first is None:
+            first = token.start
+        last = token.end + 1
+        if text == "(":
+            parens += 1
+        elif text == ")":
+            parens = max(parens - 1, 0)
+        elif token.kind != "NO_KEYWORD" or (token.name == "IDENT" and not text.startswith('"')):
+            words.append(text.lower())
+            if parens == 0 and (words[:2] in _ROUTINE_STARTS or words[:4] in _REPLACING_STARTS):
+                if words[-1] == "begin" or (words[-1] == "case" and depth):
+                    depth += 1
+                elif words[-1] == "end" and depth:
+                    depth -= 1
+    if first is not None:
+        statements.append(slice(first, last))
+    return statements
+
+
+class ScriptSession:
+    """One autocommit connection that runs a run's scripts, each as psql would in a session of its own, and
+    echoes what the server says to them (RAISE NOTICE, WARNING, INFO) as psql shows it to sqitch."""
+
+    def __init__(self, url: str, top_dir: Path, echo: Callable[[str], None]):
+        self.top_dir = top_dir
+        self.echo = echo
+        self._statement = ""  # script:line of the statement running, as psql names it in messages
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.conn.prepare_threshold = None  # the DISCARD ALL before each script drops prepared statements
+        self.conn.add_notice_handler(self._echo_notice)
+
+    def __enter__(self) -> ScriptSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _echo_notice(self, diag: psycopg.errors.Diagnostic) -> None:
+        self.echo(f"{self._statement}: {diag.severity}: {diag.message_primary}")
+
+    def run(self, path: Path) -> None:
+        """Runs the script, each statement committed on its own unless the script opened a transaction
+        block, stopping at the first error."""
+        if not path.is_file():
+            raise EngineError(f"Script {path} does not exist")
+        name = path.relative_to(self.top_dir)
+        text = path.read_text(encoding="utf-8")
+        try:
+            statements = _statements(text)
+        except pglast.parser.ParseError as exc:
+            raise EngineError(f"{name}: {exc}") from exc
+        self.conn.execute("DISCARD ALL")  # what an earlier script SET, created or locked for its session
+        # Killed mid-script, the command leaves the script's open transaction block uncommitted (the server
+        # rolls it back on disconnect), so never done without its registry row; statements outside a block
+        # were each committed, as psql's are. The check has the server drop the dead run's statement, and the
+        # locks it holds, at once rather than when the statement ends, which for one waiting on a lock may be
+        # never. Servers on a platform that cannot tell (Windows) refuse the setting, and go without.
+        with contextlib.suppress(psycopg.errors.InvalidParameterValue):
+            self.conn.execute("SET client_connection_check_interval = '1s'")
+        try:
+            for statement in statements:
+                line = text.count("\n", 0, statement.stop) + 1  # psql's line for a statement: where it ends
+                self._statement = f"{name}:{line}"
+                self.conn.execute(text[statement])
+        except psycopg.Error as exc:
+            raise EngineError(f"{self._statement}: {str(exc).strip()}") from exc
+        finally:  # as psql's session ends: a transaction block the script left open is rolled back
+            if self.conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                     psycopg.pq.TransactionStatus.INERROR):
+                self.conn.execute("ROLLBACK")
