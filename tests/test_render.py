@@ -1,16 +1,19 @@
-"""Rendered files (deploy scripts, docs/taxonomies.md) must equal a fresh rendering of their templates."""
+"""Rendered files (deploy scripts, docs/taxonomies.md, docs/bad-input.md) must equal a fresh rendering of their
+templates."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
-from teams_obs import render
+from teams_obs import render, taxonomy
 from teams_obs.cli import main
 from teams_obs.taxonomy import DELIVERY_ERROR_CODE, DELIVERY_STATUS
 
@@ -22,6 +25,7 @@ def test_committed_rendered_files_match_their_templates():
 def test_every_template_under_render_has_a_target():
     outputs = {target.output for target in render.targets()}
     assert Path("docs/taxonomies.md") in outputs
+    assert Path("docs/bad-input.md") in outputs
     assert Path("deploy/notification_deliveries.sql") in outputs
     assert all(not str(output).endswith(".j2") for output in outputs)
 
@@ -41,6 +45,15 @@ def test_a_changed_template_makes_its_file_stale(tmp_path: Path):
     assert render.write(tmp_path, templates) == [Path("docs/taxonomies.md")]
     assert (tmp_path / "docs/taxonomies.md").read_text().endswith("extra line\n")
     assert render.stale(tmp_path, templates) == []
+
+
+def test_a_changed_taxonomy_makes_the_docs_quoting_it_stale(tmp_path: Path, monkeypatch):
+    """docs/bad-input.md quotes the refusal messages, lists included: editing taxonomy.toml must flag it."""
+    source = tmp_path / "taxonomy.toml"
+    source.write_text(taxonomy.SOURCE.read_text().replace('"delivered", "failed"', '"delivered", "bounced", "failed"'))
+    monkeypatch.setattr(render, "TAXONOMIES", taxonomy.load(source))
+    assert "bounced" in render.TAXONOMIES["delivery_status"].values
+    assert {Path("docs/taxonomies.md"), Path("docs/bad-input.md")} <= set(render.stale())
 
 
 def test_a_missing_rendered_file_is_stale(tmp_path: Path):
@@ -92,3 +105,25 @@ def test_cli_check_fails_on_a_stale_file(tmp_path: Path):
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "stale: docs/taxonomies.md" in run.stdout
+
+
+# A row of docs/bad-input.md's record_delivery table that quotes a taxonomy refusal; ", ..., " in the doc
+# stands for the middle of the list.
+TAXONOMY_ROW = re.compile(r"^\| p_(\w+) \| [^|]* \| (\w{5}) \| "
+                          r"`(\w+: (?:invalid value \"([^\"]*)\"|required); expected [^`]*)` \|$", re.MULTILINE)
+
+
+def test_bad_input_doc_quotes_what_record_delivery_raises(db: psycopg.Connection):
+    doc = (render.REPO_ROOT / "docs/bad-input.md").read_text()
+    section = doc.split("\n## record_delivery\n", 1)[1].split("\n## ", 1)[0]
+    rows = TAXONOMY_ROW.findall(section)
+    assert {field for field, *_ in rows} == {"destination_type", "status", "error_code"}
+    for field, sqlstate, message, value in rows:
+        arguments = {"destination_type": "chat", "destination_id": "x", "status": "sent", "error_code": None}
+        arguments[field] = value or None
+        with pytest.raises(psycopg.Error) as raised:
+            db.execute("SELECT teams_obs.record_delivery(gen_random_uuid(), %(destination_type)s,"
+                       " %(destination_id)s, %(status)s, p_error_code => %(error_code)s)", arguments)
+        assert raised.value.sqlstate == sqlstate
+        pattern = re.escape(message).replace(re.escape(", ..., "), ", .+, ")
+        assert re.fullmatch(pattern, raised.value.diag.message_primary), (message, raised.value.diag.message_primary)
