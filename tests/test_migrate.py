@@ -193,6 +193,16 @@ def _attempt(call):
         return exc
 
 
+def test_log_shows_names_as_written(tmp_path, empty_db_url, monkeypatch):
+    """A committer's name is text, not rich markup (a [/team] in it closed no tag: rich raised)."""
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(project(tmp_path)))
+    monkeypatch.setenv("SQITCH_FULLNAME", "Ann [/team] [bold]")
+    assert CliRunner().invoke(main, ["--db", empty_db_url, "deploy", "--to", "one"]).exit_code == 0
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["--db", empty_db_url, "log"])
+    assert result.exit_code == 0, result
+    assert "Ann [/team] [bold]" in result.output, result.output
+
+
 def test_unreachable_database_is_one_line_and_status_2(tmp_path):
     top = project(tmp_path)
     run = subprocess.run([sys.executable, "-m", "teams_obs", "--db", "postgresql://nobody@127.0.0.1:1/none",

@@ -101,3 +101,14 @@ def test_the_plans_notices_reach_the_deploy_output(empty_db_url: str) -> None:
     assert result.exit_code == 0, result.output
     assert "deploy/privileges.sql:" in result.output
     assert ": NOTICE: teams_obs deployed by a superuser: PUBLIC keeps its default EXECUTE" in result.output
+
+
+def test_a_notice_and_an_error_are_printed_as_the_server_wrote_them(tmp_path: Path, empty_db_url: str,
+                                                                     monkeypatch) -> None:
+    """Not read as rich markup: a bracketed path closes no tag (rich would raise) and [bold] stays text."""
+    said = "DO $$ BEGIN RAISE NOTICE 'read [/etc/x] as [bold]text'; END $$;\nSELECT 1/0 AS \"[/oops]\";\n"
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(verbatim_project(tmp_path / "p", {"one": said})))
+    result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
+    assert result.exit_code == 2 and not isinstance(result.exception, Exception | None), result
+    assert "deploy/one.sql:1: NOTICE: read [/etc/x] as [bold]text" in result.output, result.output
+    assert "deploy/one.sql:2: division by zero" in result.output, result.output

@@ -26,6 +26,11 @@ class Session:
             self.console.width = 240
         self.deployed = False
 
+    def echo(self, line: str) -> None:
+        """A line of the runner's output. It quotes scripts, notices and server errors, so never rich markup:
+        a bracketed path in one would close no tag, and rich would raise."""
+        self.console.print(line, markup=False, soft_wrap=True)
+
     @property
     def embedded(self) -> bool:
         return self._url is None

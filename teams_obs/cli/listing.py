@@ -21,6 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from teams_obs.partitions import SCHEMA
 from teams_obs.sql_function import Call
@@ -57,8 +58,10 @@ class Column:
     header: str
     show: Callable[[Row], Any] | None = None
 
-    def cell(self, row: Row) -> str:
-        return cell_text(self.show(row) if self.show else row[self.header])
+    def cell(self, row: Row) -> Text:
+        """Stored text shown as stored, never read as rich markup: an error message quoting a path such as
+        [/v1.0/users] would close no tag, and rich would refuse to print the page."""
+        return Text(cell_text(self.show(row) if self.show else row[self.header]))
 
 
 def cell_text(value: Any) -> str:

@@ -9,6 +9,7 @@ import click
 from psycopg.types.composite import CompositeInfo, register_composite
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from teams_obs import partitions
 from teams_obs.cli.context import Session, pass_session
@@ -51,7 +52,7 @@ def maintain(session: Session, months_ahead: int, dry_run: bool, lock_timeout: s
         for a in actions:
             status = f"[red]{a.status}[/red]" if a.status == "failed" else a.status
             table.add_row(unqualified(a.partition), f"{a.lower:%Y-%m-%d}",
-                          f"{a.upper:%Y-%m-%d}", status, str(a.rows_moved), str(a.attempts), a.error or "")
+                          f"{a.upper:%Y-%m-%d}", status, str(a.rows_moved), str(a.attempts), Text(a.error or ""))
         console.print(table)
     else:
         console.print(f"Nothing to do: every partitioned table has its partitions through {months_ahead} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from teams_obs.cli.context import Session, pass_session
 from teams_obs.deploy import deploy_and_maintain
@@ -43,7 +44,7 @@ def _config(session: Session) -> SqitchConfig:
 
 def _engine(session: Session, lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S) -> Engine:
     _config(session)
-    return Engine(session.url(deployed=False), echo=session.console.print, lock_timeout_s=lock_timeout_s)
+    return Engine(session.url(deployed=False), echo=session.echo, lock_timeout_s=lock_timeout_s)
 
 
 @click.command()
@@ -62,7 +63,7 @@ def deploy(session: Session, to_change: str | None, verify: bool | None, mode: s
     config = _config(session)
     if verify is None:
         verify = bool(config.get_bool("deploy.verify"))
-    deploy_and_maintain(session.url(deployed=False), echo=session.console.print, to=to_change, verify=verify,
+    deploy_and_maintain(session.url(deployed=False), echo=session.echo, to=to_change, verify=verify,
                         mode=mode or config.get("deploy.mode") or "all", lock_timeout_s=lock_timeout_s)
 
 
@@ -138,7 +139,8 @@ def log(session: Session) -> None:
     """Show the deploy, revert and fail events, newest first."""
     table = Table("event", "change", "tags", "by", "at")
     for event, _cid, change, tags, name, _email, at, *_ in _engine(session).log():
-        table.add_row(event, change, " ".join(tags), name, f"{at:%Y-%m-%d %H:%M:%S.%f %z}")
+        # The plan's words (names, tags, the planner) as written, not rich markup.
+        table.add_row(event, Text(change), Text(" ".join(tags)), Text(name), f"{at:%Y-%m-%d %H:%M:%S.%f %z}")
     session.console.print(table)
 
 
