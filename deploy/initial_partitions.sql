@@ -3,6 +3,7 @@
 -- requires: notification_deliveries
 -- requires: audit_events
 -- requires: citus_distribution
+-- Rendered from templates/render/deploy/initial_partitions.sql.j2 by `teams-obs render`: edit the template.
 
 BEGIN;
 

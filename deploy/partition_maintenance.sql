@@ -204,7 +204,8 @@ COMMENT ON FUNCTION teams_obs.attach_month_partition(regclass, timestamptz) IS
 -- instead; with nothing to do it commits nothing, and may then be called inside a transaction. Refused
 -- on Citus (0A000): there, ATTACH PARTITIONs of distributed tables from one CALL ended in distributed
 -- deadlocks even with a COMMIT between months; `teams-obs maintain` works there.
-CREATE PROCEDURE teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3, p_lock_timeout text DEFAULT '500ms',
+CREATE PROCEDURE teams_obs.maintain_partitions(p_months_ahead integer DEFAULT 3,
+                                               p_lock_timeout text DEFAULT '500ms',
                                                INOUT p_created integer DEFAULT NULL)
 LANGUAGE plpgsql
 AS $procedure$

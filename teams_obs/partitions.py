@@ -29,8 +29,10 @@ from teams_obs.render import environment, sql_literal, statements
 
 SCHEMA = "teams_obs"
 TEMPLATE = "partition.sql.j2"
-DEFAULT_MONTHS_AHEAD = 3
-DEFAULT_LOCK_TIMEOUT = "500ms"
+# The partition template's defaults, which the deploy scripts and procedures rendered from it share.
+_DEFAULTS = environment().get_template(TEMPLATE).module
+DEFAULT_MONTHS_AHEAD: int = _DEFAULTS.default_months_ahead
+DEFAULT_LOCK_TIMEOUT: str = _DEFAULTS.default_lock_timeout
 DEFAULT_MAX_ATTEMPTS = 8
 _RETRYABLE = (errors.LockNotAvailable, errors.DeadlockDetected)
 # A PostgreSQL duration as lock_timeout takes it. Checked before rendering: the rendered statements are
