@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-teams-obs demo  # always on an embedded throwaway PostgreSQL
+source scripts/python-env.sh
+"${venv_bin}teams-obs" demo  # always on an embedded throwaway PostgreSQL

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-ruff check .
-python3 -m pytest "$@"
+source scripts/python-env.sh
+"${venv_bin}ruff" check .
+"${venv_bin}python3" -m pytest "$@"
