@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from teams_obs.embedded import EmbeddedPostgres
+from tests.checkout import REPO_ROOT, checkout_env
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = REPO_ROOT / "bench"
 SMALL_PAGES = ["--rows", "2000", "--tenants", "5", "--big", "500", "--depth", "200", "--calls", "3"]
 RUNS = {
     "default_move.py": ["--rows", "2000", "--reps", "1", "--seconds", "4", "--warmup", "1"],
@@ -55,6 +56,18 @@ LAST_WORDS = {
 }
 
 
+def run_script(script: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(script), *args], env=checkout_env(),
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_scripts_import_the_checkout_under_test(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("import teams_obs; print(teams_obs.__file__)")
+    run = run_script(probe)
+    assert run.stdout.strip() == str(REPO_ROOT / "teams_obs" / "__init__.py"), run.stdout + run.stderr
+
+
 def test_every_benchmark_is_covered() -> None:
     scripts = {path.name for path in BENCH.glob("*.py") if "__main__" in path.read_text()}
     assert scripts == set(RUNS) == set(LAST_WORDS)
@@ -63,8 +76,7 @@ def test_every_benchmark_is_covered() -> None:
 @pytest.mark.parametrize("script", sorted(RUNS))
 def test_benchmark_runs(script: str, pg_cluster: EmbeddedPostgres) -> None:
     server = [] if script in OWN_CLUSTER else ["--db", pg_cluster.url()]
-    run = subprocess.run([sys.executable, str(BENCH / script), *server, *RUNS[script]],
-                         capture_output=True, text=True, timeout=300, check=False)
+    run = run_script(BENCH / script, *server, *RUNS[script])
     # record_delivery.py exits 1 when a ratio misses its target, which runs this short may well do.
     assert run.returncode in ((0, 1) if script == "record_delivery.py" else (0,)), run.stderr[-3000:]
     assert "Traceback" not in run.stderr, run.stderr[-3000:]

@@ -106,11 +106,12 @@ def test_dry_run_returns_the_sql_and_executes_nothing(db):
 @pytest.mark.parametrize("zone", ["America/New_York", "Pacific/Kiritimati"])
 def test_bounds_and_names_are_utc_whatever_the_session_time_zone(db_url, zone):
     with psycopg.connect(db_url, autocommit=True, options=f"-c TimeZone={zone}") as conn:
-        first = current_month(conn)
+        with conn.transaction():  # one now() for both: no month boundary between them
+            first = current_month(conn)
+            utc_now = conn.execute("SELECT now()").fetchone()[0].astimezone(UTC)
         drop_partitions_from(conn, first)
         maintain(conn, months_ahead=1)
         created = partitions(conn)
-    utc_now = datetime.now(UTC)
     assert (first.tzinfo, first.year, first.month, first.day, first.hour) == (UTC, utc_now.year, utc_now.month, 1, 0)
     assert created[f"{DELIVERIES}_p{first:%Y_%m}"] == (first, add_months(first, 1))
 
@@ -395,11 +396,11 @@ def test_every_range_partitioned_table_of_the_schema_is_covered(db):
     db.execute("CREATE TABLE teams_obs.probe_events (tenant uuid NOT NULL, created_at timestamptz NOT NULL,"
                " PRIMARY KEY (tenant, created_at)) PARTITION BY RANGE (created_at)")
     db.execute("CREATE TABLE teams_obs.probe_events_default PARTITION OF teams_obs.probe_events DEFAULT")
-    db.execute("INSERT INTO teams_obs.probe_events VALUES (gen_random_uuid(), now() - interval '1 year')")
+    first = current_month(db)
+    year_ago = add_months(first, -12)
+    db.execute("INSERT INTO teams_obs.probe_events VALUES (gen_random_uuid(), %s)", [year_ago])
     actions = maintain(db, months_ahead=1)
     created = {a.partition for a in actions if a.table == "teams_obs.probe_events"}
-    first = current_month(db)
-    year_ago = db.execute("SELECT date_trunc('month', now() - interval '1 year', 'UTC')").fetchone()[0]
     assert created == {f"teams_obs.probe_events_p{m:%Y_%m}" for m in (year_ago, first, add_months(first, 1))}
     assert "teams_obs.audit_events" in {a.table for a in maintain(db, months_ahead=5)}
 

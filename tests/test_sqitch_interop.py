@@ -19,6 +19,7 @@ from psycopg import sql
 from teams_obs.cli import main
 from teams_obs.sqitch import Engine, load_plan, project_root
 from teams_obs.sqitch.registry import ADVISORY_LOCK
+from tests.checkout import checkout_env
 from tests.sqitch_projects import PLANNER, run_sqitch, sqitch_env, sqitch_target, table_scripts, write_project
 
 pytestmark = pytest.mark.usefixtures("sqitch_bin")
@@ -216,10 +217,13 @@ def deploy_command(tool: str, top: Path, url: str, *options: str) -> list[str]:
 GATE = 75474064
 
 
-def wait_for_the_holder(url: str) -> None:
+def wait_for_the_holder(url: str, holder: subprocess.Popen) -> None:
     """Until the holder has sqitch's advisory lock and its deploy script waits at the gate."""
     with psycopg.connect(url, autocommit=True) as conn:
         for _ in range(1200):
+            if holder.poll() is not None:
+                pytest.fail(f"the holder exited ({holder.returncode}) before reaching the gate:\n"
+                            f"{holder.communicate()[0]}")
             if conn.execute("SELECT count(*) FILTER (WHERE objid = %s AND granted)"
                             "     + count(*) FILTER (WHERE objid = %s AND NOT granted)"
                             "  FROM pg_locks WHERE locktype = 'advisory'", [ADVISORY_LOCK, GATE]).fetchone()[0] == 2:
@@ -236,13 +240,13 @@ def test_each_tool_waits_for_the_others_deploy_and_gives_up_after_its_lock_timeo
     top = write_project(tmp_path / "p", f"slow 2026-01-01T00:00:01Z {PLANNER} # waits at the gate\n", {
         "slow": (f"SELECT pg_advisory_xact_lock({GATE}); CREATE TABLE slow (id int);", "DROP TABLE slow;",
                  "SELECT id FROM slow;")})
-    env = {**sqitch_env(), "TEAMS_OBS_TOP_DIR": str(top)}
+    env = checkout_env({**sqitch_env(), "TEAMS_OBS_TOP_DIR": str(top)})  # cwd is the project, not this checkout
     with psycopg.connect(empty_db_url, autocommit=True) as gate:
         gate.execute("SELECT pg_advisory_lock(%s)", [GATE])
         deploying = subprocess.Popen(deploy_command(holder, top, empty_db_url), cwd=top, env=env, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
-            wait_for_the_holder(empty_db_url)
+            wait_for_the_holder(empty_db_url, deploying)
             started = time.monotonic()
             refused = subprocess.run(deploy_command(waiter, top, empty_db_url, "--lock-timeout", "1"), cwd=top,
                                      env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
