@@ -179,7 +179,7 @@ def _autocommit(pool_options: dict[str, Any]) -> dict[str, Any]:
     """Every call is one statement, so autocommit makes it its own transaction without the BEGIN and COMMIT
     round trips, and on Citus a call outside a transaction block is the one delegated to the tenant's worker
     (README, "On Citus")."""
-    return {**pool_options, "kwargs": {"autocommit": True, **pool_options.get("kwargs", {})}}
+    return {**pool_options, "kwargs": {"autocommit": True, **(pool_options.get("kwargs") or {})}}
 
 
 def _method(function: SqlFunction) -> Callable[..., Any]:

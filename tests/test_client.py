@@ -65,6 +65,8 @@ def test_a_clients_own_pool_runs_each_call_in_autocommit_unless_told_otherwise(d
     with Client.connect(db_url, min_size=1, max_size=1, kwargs={"autocommit": False}) as client, \
             client.pool.connection() as conn:
         assert not conn.autocommit
+    with Client.connect(db_url, min_size=1, max_size=1, kwargs=None) as client, client.pool.connection() as conn:
+        assert conn.autocommit  # psycopg_pool's own default of kwargs
 
     async def asynchronous() -> bool:
         async with await AsyncClient.connect(db_url, min_size=1, max_size=1) as client, \

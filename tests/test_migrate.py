@@ -193,14 +193,18 @@ def _attempt(call):
         return exc
 
 
-def test_log_shows_names_as_written(tmp_path, empty_db_url, monkeypatch):
-    """A committer's name is text, not rich markup (a [/team] in it closed no tag: rich raised)."""
-    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(project(tmp_path)))
+def test_log_status_and_verify_show_names_and_errors_as_written(tmp_path, empty_db_url, monkeypatch):
+    """A committer's name and a verify error are text, not rich markup (a [/team] closed no tag: rich raised)."""
+    failing_verify = "DO $$BEGIN RAISE EXCEPTION 'GET [/v1.0/users] failed'; END$$;"
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(project(tmp_path, one=(*table_scripts("one")[:2], failing_verify))))
     monkeypatch.setenv("SQITCH_FULLNAME", "Ann [/team] [bold]")
     assert CliRunner().invoke(main, ["--db", empty_db_url, "deploy", "--to", "one"]).exit_code == 0
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["--db", empty_db_url, "log"])
-    assert result.exit_code == 0, result
-    assert "Ann [/team] [bold]" in result.output, result.output
+    for command in ("log", "status"):
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["--db", empty_db_url, command])
+        assert result.exit_code == 0, result
+        assert "Ann [/team] [bold]" in result.output, result.output
+    result = CliRunner().invoke(main, ["--db", empty_db_url, "verify"])
+    assert result.exit_code == 2 and "GET [/v1.0/users] failed" in result.output, result
 
 
 def test_unreachable_database_is_one_line_and_status_2(tmp_path):
@@ -232,13 +236,16 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db):
+def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db, tmp_path):
     """The demo reverts everything it deployed: a database named by --db or TEAMS_OBS_DATABASE_URL (as
-    README's Deploying section exports it) must never be where it runs."""
+    README's Deploying section exports it), or by a sqitch user's default target, must never be where it runs,
+    nor stop it."""
     db.execute("SELECT teams_obs.record_delivery('00000000-0000-4000-8000-0000000000d1', 'chat', 'kept', 'sent')")
     named = psycopg.conninfo.make_conninfo(db.info.dsn, password=db.info.password)
-    run = subprocess.run([sys.executable, "-m", "teams_obs", "demo"], capture_output=True, text=True,
-                         timeout=300, env={**os.environ, "TEAMS_OBS_DATABASE_URL": named})
+    (tmp_path / "user.conf").write_text("[core]\n\ttarget = db:pg://prod.example/app\n")
+    run = subprocess.run([sys.executable, "-m", "teams_obs", "demo"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "TEAMS_OBS_DATABASE_URL": named,
+                              "SQITCH_USER_CONFIG": str(tmp_path / "user.conf")})
     assert run.returncode == 0, run.stdout + run.stderr
     assert "the database named by --db or TEAMS_OBS_DATABASE_URL is not touched" in run.stderr
     assert db.execute("SELECT destination_id FROM teams_obs.notification_deliveries").fetchall() == [("kept",)]

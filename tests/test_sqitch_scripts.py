@@ -112,3 +112,24 @@ def test_a_notice_and_an_error_are_printed_as_the_server_wrote_them(tmp_path: Pa
     assert result.exit_code == 2 and not isinstance(result.exception, Exception | None), result
     assert "deploy/one.sql:1: NOTICE: read [/etc/x] as [bold]text" in result.output, result.output
     assert "deploy/one.sql:2: division by zero" in result.output, result.output
+
+
+@pytest.mark.parametrize(("script", "said"), [
+    ("SELECT 1\n;\nSELECT 1/0\n;\n", "deploy/one.sql:4: division by zero"),  # psql names the line of the ';'
+    ("\ufeffSELECT 1;\nSELECT 1/0;\n", "deploy/one.sql:2: division by zero"),  # psql skips a byte order mark
+])
+def test_lines_are_named_as_psql_names_them(script: str, said: str, tmp_path: Path, pg_cluster) -> None:
+    top = verbatim_project(tmp_path / "p", {"one": script})
+    outputs = SideBySide(pg_cluster).run(top, "deploy")
+    assert said.replace("deploy/", "psql:deploy/").replace(": division", ": ERROR:  division") in outputs["sqitch"][2]
+    assert said in outputs["teams_obs"][2], outputs["teams_obs"]
+
+
+def test_a_script_not_in_utf8_fails_its_change_with_a_message(tmp_path: Path, empty_db_url: str, monkeypatch) -> None:
+    top = verbatim_project(tmp_path / "p", {"one": "CREATE TABLE one (id int);\n"})
+    (top / "deploy" / "one.sql").write_bytes(b"-- caf\xe9\nCREATE TABLE one (id int);\n")
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
+    assert result.exit_code == 2 and "deploy/one.sql: not UTF-8 (byte 6)" in result.output, result
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("SELECT event, change FROM sqitch.events").fetchall() == [("fail", "one")]

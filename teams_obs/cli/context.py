@@ -18,8 +18,10 @@ from teams_obs.embedded import EmbeddedPostgres
 
 
 class Session:
-    def __init__(self, url: str | None):
+    def __init__(self, url: str | None, *, throwaway: bool = False):
+        """``throwaway``: the command always works on an embedded cluster (demo), whatever sqitch.conf names."""
         self._url = url
+        self.throwaway = throwaway
         self._embedded: EmbeddedPostgres | None = None
         self.console = Console(highlight=False)
         if not self.console.is_terminal:  # piped or logged: wide enough for the list tables

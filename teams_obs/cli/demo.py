@@ -25,7 +25,7 @@ def demo(ctx: click.Context, session: Session) -> None:
     if not session.embedded:  # the demo reverts everything: never on a database someone named
         click.echo("teams-obs demo runs on an embedded throwaway PostgreSQL; the database named by --db or "
                    "TEAMS_OBS_DATABASE_URL is not touched", err=True)
-        session = ctx.obj = Session(None)
+    session = ctx.obj = Session(None, throwaway=True)
     contoso = demo_data.TENANTS["Contoso"]
     user = demo_data.conversation_user(contoso)
 

@@ -35,9 +35,9 @@ _lock_timeout_option = click.option(
 def _config(session: Session) -> SqitchConfig:
     """sqitch.conf, whose settings are the defaults of the options not given."""
     config = SqitchConfig(project_root())
-    if session.embedded and (key := config.default_target()):
+    if session.embedded and not session.throwaway and (key := config.default_target()):
         # where sqitch, given no target either, would work on that one, not on a throwaway cluster
-        raise EngineError(f"sqitch.conf sets {key}: teams-obs does not read targets from sqitch.conf; "
+        raise EngineError(f"{config.origin(key)} sets {key}: teams-obs does not read targets from sqitch.conf; "
                           "pass the database with --db")
     return config
 
@@ -99,17 +99,17 @@ def verify(session: Session, from_change: str | None, to_change: str | None) -> 
     engine = _engine(session)
     report = engine.verify(from_change, to_change)
     if not report.checked:
-        session.console.print("No changes deployed" if engine.plan.changes
-                              else "Nothing to verify (no planned or deployed changes)")
+        session.echo("No changes deployed" if engine.plan.changes
+                     else "Nothing to verify (no planned or deployed changes)")
         return
     for error in report.errors:
-        session.console.print(f"  # {error}")
+        session.echo(f"  # {error}")
     _print_undeployed(session, report.pending)
     if report.errors:
-        session.console.print(f"\nVerify Summary Report\n---------------------\n"
-                              f"Changes: {report.checked}\nErrors:  {len(report.errors)}")
+        session.echo(f"\nVerify Summary Report\n---------------------\n"
+                     f"Changes: {report.checked}\nErrors:  {len(report.errors)}")
         raise EngineError("Verify failed")
-    session.console.print("Verify successful")
+    session.echo("Verify successful")
 
 
 @click.command()
@@ -117,20 +117,20 @@ def verify(session: Session, from_change: str | None, to_change: str | None) -> 
 def status(session: Session) -> None:
     """Show the latest deployed change and what remains to deploy."""
     engine = _engine(session)
-    console = session.console
-    console.print(f"# On database {engine.destination}")
+    echo = session.echo  # the registry's words (names, notes) as written
+    echo(f"# On database {engine.destination}")
     deployed, pending = engine.status()
     if not deployed:
         raise Notice("No changes deployed")
     latest = deployed[-1]
-    console.print(f"# Project:  {engine.plan.project}\n# Change:   {latest.change_id}\n# Name:     {latest.change}")
+    echo(f"# Project:  {engine.plan.project}\n# Change:   {latest.change_id}\n# Name:     {latest.change}")
     if latest.tags:
-        console.print(f"# {'Tag: ' if len(latest.tags) == 1 else 'Tags:'}     {', '.join(latest.tags)}")
-    console.print(f"# Deployed: {latest.committed_at:%Y-%m-%d %H:%M:%S %z}\n"
+        echo(f"# {'Tag: ' if len(latest.tags) == 1 else 'Tags:'}     {', '.join(latest.tags)}")
+    echo(f"# Deployed: {latest.committed_at:%Y-%m-%d %H:%M:%S %z}\n"
                   f"# By:       {latest.committer_name} <{latest.committer_email}>\n# ")
     _print_undeployed(session, pending)
     if not pending:
-        console.print("Nothing to deploy (up-to-date)")
+        echo("Nothing to deploy (up-to-date)")
 
 
 @click.command()

@@ -137,6 +137,10 @@ class SqitchConfig:
         """The keys set directly in ``section`` (not in its subsections)."""
         return [key for key in self.values if key.startswith(f"{section}.") and "." not in key[len(section) + 1:]]
 
+    def origin(self, key: str) -> Path:
+        """The file that set ``key``, for a message that names where to change it."""
+        return self._origin[_canonical(key)]
+
     def _fetch(self, name: str) -> tuple[str, str] | None:
         """sqitch's Target::_fetch for a pg target given by URI: engine.pg, then core; the first set."""
         for key in (f"engine.pg.{name}", f"core.{name}"):
@@ -149,12 +153,13 @@ class SqitchConfig:
         directories, psql variables) or write another registry."""
         engine = self.get("core.engine")
         if engine and engine.strip() != "pg":
-            raise EngineError(f"sqitch.conf sets core.engine = {engine}: teams-obs deploys to PostgreSQL (pg) only")
+            raise EngineError(f"{self.origin('core.engine')} sets core.engine = {engine}: teams-obs deploys to "
+                              "PostgreSQL (pg) only")
         if (found := self._fetch("registry")) and found[1] != SCHEMA:
-            raise EngineError(f"sqitch.conf sets {found[0]} = {found[1]}: teams-obs reads and writes the registry "
-                              f'in schema "{SCHEMA}" only')
+            raise EngineError(f"{self.origin(found[0])} sets {found[0]} = {found[1]}: teams-obs reads and writes "
+                              f'the registry in schema "{SCHEMA}" only')
         if (found := self._fetch("extension")) and found[1] != "sql":
-            raise _not_default(found, "sql")
+            raise self._not_default(found, "sql")
         defaults = {"top_dir": ".", "plan_file": "sqitch.plan", "reworked_dir": "."}
         for kind in ("deploy", "revert", "verify"):
             defaults |= {f"{kind}_dir": kind, f"reworked_{kind}_dir": kind}
@@ -162,12 +167,16 @@ class SqitchConfig:
             found = self._fetch(name)
             # sqitch reads them from its working directory, which is the project's for teams-obs
             if found and (self.top_dir / found[1]).resolve() != (self.top_dir / default).resolve():
-                raise _not_default(found, default)
+                raise self._not_default(found, default)
         for section in ("core.variables", "engine.pg.variables", "deploy.variables", "revert.variables",
                         "verify.variables"):
             if keys := self.section(section):
-                raise EngineError(f"sqitch.conf sets {keys[0]}: psql variables are not supported by teams-obs "
-                                  "(its scripts are run without psql)")
+                raise EngineError(f"{self.origin(keys[0])} sets {keys[0]}: psql variables are not supported by "
+                                  "teams-obs (its scripts are run without psql)")
+
+    def _not_default(self, found: tuple[str, str], default: str) -> EngineError:
+        return EngineError(f"{self.origin(found[0])} sets {found[0]} = {found[1]}: teams-obs reads the project as "
+                           f"sqitch lays it out by default ({found[0].rpartition('.')[2]} = {default})")
 
     def default_target(self) -> str | None:
         """The setting naming the database sqitch works on when no target is given."""
@@ -179,8 +188,3 @@ def _canonical(key: str) -> str:
     section, _, name = key.rpartition(".")
     head, dot, subsection = section.partition(".")
     return f"{head.lower()}{dot}{subsection}.{name.lower()}"
-
-
-def _not_default(found: tuple[str, str], default: str) -> EngineError:
-    return EngineError(f"sqitch.conf sets {found[0]} = {found[1]}: teams-obs reads the project as sqitch lays it "
-                       f"out by default ({found[0].rpartition('.')[2]} = {default})")

@@ -30,8 +30,8 @@ def _statements(script: str) -> list[slice]:
         if token.name in ("SQL_COMMENT", "C_COMMENT"):
             continue
         if text == ";" and parens == depth == 0:
-            if first is not None:
-                statements.append(slice(first, last))
+            if first is not None:  # with its ';', whose line psql names in messages
+                statements.append(slice(first, token.end + 1))
             first, words = None, []
             continue
         if first is None:
@@ -83,7 +83,11 @@ class ScriptSession:
         if not path.is_file():
             raise EngineError(f"Script {path} does not exist")
         name = path.relative_to(self.top_dir)
-        text = path.read_text(encoding="utf-8")
+        try:
+            # psql skips a byte order mark at the start of a file
+            text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise EngineError(f"{name}: not UTF-8 (byte {exc.start})") from exc
         try:
             statements = _statements(text)
         except pglast.parser.ParseError as exc:
@@ -98,7 +102,7 @@ class ScriptSession:
             self.conn.execute("SET client_connection_check_interval = '1s'")
         try:
             for statement in statements:
-                line = text.count("\n", 0, statement.stop) + 1  # psql's line for a statement: where it ends
+                line = text.count("\n", 0, statement.stop - 1) + 1  # psql's line for a statement: its end
                 self._statement = f"{name}:{line}"
                 self.conn.execute(text[statement])
         except psycopg.Error as exc:
