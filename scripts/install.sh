@@ -37,7 +37,12 @@ fi
 
 # A killed run leaves its embedded cluster's directory behind (teams_obs/embedded.py). Only one whose
 # postmaster.pid names a process that is gone is removed: one without it may be a cluster starting now.
-for cluster in "${TMPDIR:-/tmp}"/teams_obs_pg_*/; do
-    pid=$(head -n 1 "${cluster}data/postmaster.pid" 2>/dev/null) || continue
+# The directory is in a world-writable place, so only a real directory of ours is touched: a trailing
+# slash would follow a symlink planted by another user and rm would delete its target's contents.
+for cluster in "${TMPDIR:-/tmp}"/teams_obs_pg_*; do
+    [ -L "$cluster" ] && continue
+    [ -d "$cluster" ] || continue
+    [ "$(stat -c %u -- "$cluster")" = "$(id -u)" ] || continue
+    pid=$(head -n 1 "$cluster/data/postmaster.pid" 2>/dev/null) || continue
     if [[ $pid =~ ^[0-9]+$ ]] && [ ! -e "/proc/$pid" ]; then rm -rf -- "$cluster"; fi
 done

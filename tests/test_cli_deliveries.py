@@ -232,8 +232,10 @@ def test_deliveries_list_shows_the_error_code_of_a_failed_delivery(db, db_url):
 def test_stored_text_is_listed_as_stored_not_read_as_markup(db, db_url):
     """An error message quoting a path such as [/v1.0/users] closes no rich tag: rich refused the whole page."""
     db.execute("SELECT teams_obs.record_delivery(%s, 'chat', '[/chat]', 'failed', p_error_code => 'unknown',"
-               " p_error_message => '[bold]GET [/v1.0/users] failed')", [TENANT])
+               " p_error_message => E'[bold]GET [/v1.0/users] failed\\x1b[2J\\x1b]0;pwned\\x07')", [TENANT])
     result = run(db_url, "deliveries", "list", "--tenant", TENANT)
     assert result.exit_code == 0, result.output
     row = next(line for line in result.output.splitlines() if "chat:[/chat]" in line)
-    assert "[bold]GET [/v1.0/users] failed" in row, result.output
+    # a control character is shown as its escape, never sent to the terminal to act on
+    assert r"[bold]GET [/v1.0/users] failed\x1b[2J\x1b]0;pwned\x07" in row, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output

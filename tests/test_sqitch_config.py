@@ -96,6 +96,19 @@ def test_a_key_set_twice_in_one_file_is_refused_as_sqitch_refuses_it(tmp_path: P
     assert run.exit_code == 2 and 'More than one value for the key "user.name"' in run.output, run.output
 
 
+@pytest.mark.parametrize("included", ["secrets.conf", "binary.conf", "huge.conf"])
+def test_an_included_file_that_is_no_sqitch_conf_is_refused_without_its_contents(included: str,
+                                                                                  tmp_path: Path) -> None:
+    """include.path may name any file (/proc/self/environ, a key): a deploy job's log must not receive it."""
+    (tmp_path / "secrets.conf").write_text("TOKEN=hunter2\n")
+    (tmp_path / "binary.conf").write_bytes(b"\x7fELF\xff\xfe hunter2\n")
+    (tmp_path / "huge.conf").write_text("[core]\n" + "# hunter2\n" * 200_000)
+    top = project(tmp_path / "p", f"[include]\n\tpath = {tmp_path / included}\n")
+    run = teams_obs(top, "--db", "postgresql:///nowhere", "deploy")
+    assert run.exit_code == 2 and str(tmp_path / included) in run.output, run.output
+    assert "hunter2" not in run.output
+
+
 def test_a_line_sqitch_cannot_parse_is_refused_naming_the_file(tmp_path: Path) -> None:
     top = project(tmp_path / "p", "[user\n")
     run = teams_obs(top, "--db", "postgresql:///nowhere", "deploy")
@@ -248,6 +261,32 @@ def test_a_default_target_is_refused_when_no_database_is_named(key: str, tmp_pat
     run = CliRunner(env={"TEAMS_OBS_TOP_DIR": str(top), "TEAMS_OBS_DATABASE_URL": None}).invoke(main, ["deploy"])
     assert run.exit_code == 2 and f"sqitch.conf sets {key}" in run.output, run.output
     assert "starting an embedded" not in run.output
+
+
+def test_sqitchs_target_from_the_environment_is_refused_when_no_database_is_named(tmp_path: Path) -> None:
+    run = CliRunner(env={"TEAMS_OBS_TOP_DIR": str(project(tmp_path / "p", "")), "TEAMS_OBS_DATABASE_URL": None,
+                         "SQITCH_TARGET": "db:pg://prod.example/app"}).invoke(main, ["status"])
+    assert run.exit_code == 2 and "the environment sets SQITCH_TARGET" in run.output, run.output
+    assert "starting an embedded" not in run.output
+
+
+@pytest.mark.parametrize("url", ["postgresql://u:s3cret@[bad/x", "host=h password='s3cret",
+                                 "postgresql://u:s3%zzcret@h/db", "postgresql://u:s3 cret@h/db",
+                                 'postgresql://u:s3"cret@[::1/db', "host=h password=s3 cret"])
+def test_a_database_url_libpq_cannot_read_is_one_line_without_its_password(url: str) -> None:
+    for command in (["status"], ["deliveries", "list", "--tenant", "00000000-0000-4000-8000-000000000001"]):
+        run = CliRunner().invoke(main, ["--db", url, *command])
+        assert run.exit_code == 2 and "neither a URL nor a conninfo string" in run.output, run
+        assert "s3" not in run.output and "cret" not in run.output, run.output
+
+
+def test_a_password_given_as_a_query_parameter_is_not_shown(empty_db_url: str) -> None:
+    parts = psycopg.conninfo.conninfo_to_dict(empty_db_url)
+    url = (f"postgresql://{parts['user']}@{parts['host']}:{parts['port']}/{parts['dbname']}"
+           f"?sslmode=disable&password={parts['password']}")
+    run = CliRunner().invoke(main, ["--db", url, "deploy", "--to", "schema"])
+    assert run.exit_code == 0, run.output
+    assert "?sslmode=disable" in run.output and parts["password"] not in run.output, run.output
 
 
 # -- target URIs -------------------------------------------------------------------------------------------

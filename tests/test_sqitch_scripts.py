@@ -106,11 +106,12 @@ def test_the_plans_notices_reach_the_deploy_output(empty_db_url: str) -> None:
 def test_a_notice_and_an_error_are_printed_as_the_server_wrote_them(tmp_path: Path, empty_db_url: str,
                                                                      monkeypatch) -> None:
     """Not read as rich markup: a bracketed path closes no tag (rich would raise) and [bold] stays text."""
-    said = "DO $$ BEGIN RAISE NOTICE 'read [/etc/x] as [bold]text'; END $$;\nSELECT 1/0 AS \"[/oops]\";\n"
+    said = ("DO $$ BEGIN RAISE NOTICE E'read [/etc/x] as [bold]text\\x1b]0;t\\x07'; END $$;\n"
+            "SELECT 1/0 AS \"[/oops]\";\n")
     monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(verbatim_project(tmp_path / "p", {"one": said})))
     result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
     assert result.exit_code == 2 and not isinstance(result.exception, Exception | None), result
-    assert "deploy/one.sql:1: NOTICE: read [/etc/x] as [bold]text" in result.output, result.output
+    assert r"deploy/one.sql:1: NOTICE: read [/etc/x] as [bold]text\x1b]0;t\x07" in result.output, result.output
     assert "deploy/one.sql:2: division by zero" in result.output, result.output
 
 
@@ -133,3 +134,17 @@ def test_a_script_not_in_utf8_fails_its_change_with_a_message(tmp_path: Path, em
     assert result.exit_code == 2 and "deploy/one.sql: not UTF-8 (byte 6)" in result.output, result
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT event, change FROM sqitch.events").fetchall() == [("fail", "one")]
+
+
+def test_a_copy_the_runner_cannot_feed_fails_its_change_and_the_run_is_reverted(tmp_path: Path, empty_db_url: str,
+                                                                                  monkeypatch) -> None:
+    """The connection stays busy with the COPY; the scripts after it (the run's reverts) need another."""
+    top = write_project(tmp_path / "p", f"one {PLANNED}\ntwo [one] {PLANNED}\n", {
+        "one": ("CREATE TABLE one (id int);", "DROP TABLE one;", "SELECT 1;"),
+        "two": ("COPY (SELECT 1) TO STDOUT;", "SELECT 1;", "SELECT 1;")})
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    result = CliRunner().invoke(main, ["--db", empty_db_url, "deploy"])
+    assert result.exit_code == 2 and "deploy/two.sql:3: COPY" in result.output, result.output
+    assert "- one .. ok" in result.output, result.output
+    with psycopg.connect(empty_db_url) as conn:
+        assert conn.execute("SELECT to_regclass('public.one')").fetchone()[0] is None

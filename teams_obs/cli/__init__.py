@@ -8,7 +8,7 @@ import sys
 import click
 import psycopg
 
-from teams_obs.cli.context import Session, exit_when_signalled
+from teams_obs.cli.context import Session, exit_when_signalled, printable
 from teams_obs.partitions import MaintenanceError, NotDeployed
 from teams_obs.sqitch import EngineError, PlanError
 from teams_obs.sqitch.engine import libpq_url
@@ -53,7 +53,7 @@ def _advice(exc: psycopg.Error, message: str) -> str:
         return "; the plan is not deployed here up to its last change: see teams-obs status, run teams-obs deploy"
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return ("; grant this login the role the command needs (teams_obs_writer, teams_obs_reader or"
-                " teams_obs_maintainer: README, Maintenance)")
+                " teams_obs_maintainer: docs/operating.md, Roles)")
     return ""
 
 
@@ -68,7 +68,7 @@ class _Failure(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:
-        click.echo(f"teams-obs: {self.message}", err=True, file=file or sys.stderr)
+        click.echo(f"teams-obs: {printable(self.message)}", err=True, file=file or sys.stderr)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,7 +79,13 @@ class _Failure(click.ClickException):
 def main(ctx: click.Context, db_url: str | None) -> None:
     """Observability store of a Microsoft Teams integration, in PostgreSQL."""
     exit_when_signalled(ctx)
-    ctx.obj = Session(None if db_url is None else libpq_url(db_url))
+    if db_url is not None:
+        db_url = libpq_url(db_url)
+        try:
+            psycopg.conninfo.conninfo_to_dict(db_url)
+        except psycopg.ProgrammingError as exc:  # libpq's message quotes what it read: the password too
+            raise EngineError("--db: neither a URL nor a conninfo string libpq reads") from exc
+    ctx.obj = Session(db_url)
 
 
 from teams_obs.cli.audit import audit  # noqa: E402

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,15 @@ from rich.console import Console
 
 from teams_obs.connect import connect
 from teams_obs.embedded import EmbeddedPostgres
+
+# C0 controls but tab and newline, DEL and C1: in text from the database (stored data, notices, errors)
+# they would reach the terminal as escape sequences (clearing it, retitling it, writing the clipboard).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character shown as its escape (``\\x1b``), never acted on."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 class Session:
@@ -31,7 +41,7 @@ class Session:
     def echo(self, line: str) -> None:
         """A line of the runner's output. It quotes scripts, notices and server errors, so never rich markup:
         a bracketed path in one would close no tag, and rich would raise."""
-        self.console.print(line, markup=False, soft_wrap=True)
+        self.console.print(printable(line), markup=False, soft_wrap=True)
 
     @property
     def embedded(self) -> bool:

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from teams_obs.cli.context import printable
 from teams_obs.partitions import SCHEMA
 from teams_obs.sql_function import Call
 
@@ -68,7 +69,7 @@ def cell_text(value: Any) -> str:
     """A value as a table cell shows it: empty for NULL, a timestamp without the ISO ``T``."""
     if value is None:
         return ""
-    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else printable(str(value))
 
 
 def unqualified(name: str | None) -> str:

@@ -35,10 +35,9 @@ _lock_timeout_option = click.option(
 def _config(session: Session) -> SqitchConfig:
     """sqitch.conf, whose settings are the defaults of the options not given."""
     config = SqitchConfig(project_root())
-    if session.embedded and not session.throwaway and (key := config.default_target()):
+    if session.embedded and not session.throwaway and (named := config.default_target()):
         # where sqitch, given no target either, would work on that one, not on a throwaway cluster
-        raise EngineError(f"{config.origin(key)} sets {key}: teams-obs does not read targets from sqitch.conf; "
-                          "pass the database with --db")
+        raise EngineError(f"{named}: teams-obs does not read sqitch's default target; pass the database with --db")
     return config
 
 

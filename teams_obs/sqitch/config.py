@@ -30,6 +30,8 @@ _VALUE_TOKENS = [
 _TRUE = re.compile(r"(?:true|yes|on|-?0*1)", re.I)
 _FALSE = re.compile(r"(?:false|no|off|0*)", re.I)
 _MAX_INCLUDE_DEPTH = 10
+# Far beyond any sqitch.conf; the parser's time grows faster than the file.
+_MAX_FILE_BYTES = 1024 * 1024
 
 # The engine key of every URI scheme sqitch (URI::db) reads as PostgreSQL.
 PG_SCHEMES = ("pg", "pgsql", "pgxc", "postgres", "postgresql", "postgresxc")
@@ -78,8 +80,9 @@ def _value(rest: str, path: Path, text: str, offset: int) -> tuple[str, str]:
 
 
 def _bad_line(path: Path, text: str, offset: int) -> EngineError:
-    line = text[:offset].count("\n") + 1
-    return EngineError(f"Error parsing {path} at line {line}: bad line {text.splitlines()[line - 1]!r}")
+    # The line itself is not quoted: include.path may name any file (/proc/self/environ, a key file), and
+    # a deploy job's log must not receive its contents.
+    return EngineError(f"Error parsing {path} at line {text[:offset].count(chr(10)) + 1}: not a sqitch.conf line")
 
 
 def config_files(top_dir: Path) -> list[Path]:
@@ -105,7 +108,15 @@ class SqitchConfig:
     def _load(self, path: Path, depth: int) -> None:
         if not path.is_file():
             return
-        for key, value in _parse(path.read_text(encoding="utf-8"), path):
+        with path.open("rb") as file:
+            raw = file.read(_MAX_FILE_BYTES + 1)
+        if len(raw) > _MAX_FILE_BYTES:
+            raise EngineError(f"{path}: larger than {_MAX_FILE_BYTES // 1024} kB, not a sqitch.conf")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EngineError(f"{path}: not UTF-8 (byte {exc.start}), not a sqitch.conf") from exc
+        for key, value in _parse(text, path):
             if self._origin.get(key, path) == path:  # a key twice in one file has two values
                 self.values.setdefault(key, []).append(value)
             else:  # a later file's value replaces an earlier file's
@@ -179,8 +190,12 @@ class SqitchConfig:
                            f"sqitch lays it out by default ({found[0].rpartition('.')[2]} = {default})")
 
     def default_target(self) -> str | None:
-        """The setting naming the database sqitch works on when no target is given."""
-        return next((key for key in ("core.target", "engine.pg.target") if self.get(key)), None)
+        """Where the database sqitch works on when no target is given is named (its environment first), or
+        None."""
+        if os.environ.get("SQITCH_TARGET"):
+            return "the environment sets SQITCH_TARGET"
+        key = next((key for key in ("core.target", "engine.pg.target") if self.get(key)), None)
+        return f"{self.origin(key)} sets {key}" if key else None
 
 
 def _canonical(key: str) -> str:

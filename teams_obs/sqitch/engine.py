@@ -53,13 +53,20 @@ def user_identity(config: SqitchConfig) -> Identity:
 def sqitch_destination(url: str) -> str:
     """How sqitch names the database in its messages: the target URI (``db:pg:...``) without a password
     (sqitch keeps its ``:``)."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        given = None if url.startswith(f"{parts.scheme}://") else psycopg.conninfo.conninfo_to_dict(url)
+    except (ValueError, psycopg.ProgrammingError) as exc:  # not repeated: the URL may hold a password
+        raise EngineError("the database URL is neither a URL nor a conninfo string libpq reads") from exc
     if parts.scheme in ("postgresql", "postgres") and url.startswith(f"{parts.scheme}://"):  # else not a URI to libpq
         userinfo, at, hostport = parts.netloc.rpartition("@")
         user, colon, _password = userinfo.partition(":")
-        query = f"?{parts.query}" if parts.query else ""
+        # libpq also takes secrets as query parameters
+        kept = [pair for pair in parts.query.split("&")
+                if urllib.parse.unquote(pair.partition("=")[0]) not in ("password", "sslpassword")]
+        query = f"?{'&'.join(kept)}" if any(kept) else ""
         return f"db:pg://{user}{colon}{at}{hostport}{parts.path}{query}"
-    given = psycopg.conninfo.conninfo_to_dict(url)
+    given = given or psycopg.conninfo.conninfo_to_dict(url)
     user = f"{given['user']}@" if "user" in given else ""
     port = f":{given['port']}" if "port" in given else ""
     return f"db:pg://{user}{given.get('host', '')}{port}/{given.get('dbname', '')}"

@@ -61,9 +61,14 @@ class ScriptSession:
         self.top_dir = top_dir
         self.echo = echo
         self._statement = ""  # script:line of the statement running, as psql names it in messages
-        self.conn = psycopg.connect(url, autocommit=True)
-        self.conn.prepare_threshold = None  # the DISCARD ALL before each script drops prepared statements
-        self.conn.add_notice_handler(self._echo_notice)
+        self.url = url
+        self.conn = self._connect()
+
+    def _connect(self) -> psycopg.Connection:
+        conn = psycopg.connect(self.url, autocommit=True)
+        conn.prepare_threshold = None  # the DISCARD ALL before each script drops prepared statements
+        conn.add_notice_handler(self._echo_notice)
+        return conn
 
     def __enter__(self) -> ScriptSession:
         return self
@@ -106,6 +111,12 @@ class ScriptSession:
                 self._statement = f"{name}:{line}"
                 self.conn.execute(text[statement])
         except psycopg.Error as exc:
+            if self.conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
+                # a COPY to or from the client, which psql feeds from the script and this runner cannot:
+                # the connection stays busy with it, so the scripts after it (a failed run's reverts) get
+                # a new one
+                self.conn.close()
+                self.conn = self._connect()
             raise EngineError(f"{self._statement}: {str(exc).strip()}") from exc
         finally:  # as psql's session ends: a transaction block the script left open is rolled back
             if self.conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
