@@ -1,7 +1,8 @@
 """The taxonomies of SPEC §3, loaded from ``taxonomy.toml``, their one source.
 
 SQL gets the same lists through ``teams-obs render`` (templates/render), so Python, the CHECK
-constraints, the record functions' validation and docs/taxonomies.md cannot drift apart.
+constraints, the record functions' validation, docs/taxonomies.md and the messages docs/bad-input.md
+quotes cannot drift apart.
 """
 
 from __future__ import annotations
