@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
@@ -29,10 +28,10 @@ class _Group(click.Group):
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
             if _connection_lost(exc):
-                first = _masked(str(exc).strip()).splitlines()[0] if str(exc).strip() else type(exc).__name__
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise _Failure(f"cannot reach the database: {first}") from exc
             # The primary message names the field; PL/pgSQL CONTEXT lines are noise on a terminal.
-            message = exc.diag.message_primary or _masked(str(exc).strip())
+            message = exc.diag.message_primary or str(exc).strip()
             code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
             raise _Failure(f"{message}{code}{_advice(exc, message)}") from exc
 
@@ -57,13 +56,6 @@ def _advice(exc: psycopg.Error, message: str) -> str:
     return ""
 
 
-def _masked(message: str) -> str:
-    """A libpq message without the passwords of the URLs and conninfo strings it quotes (it quotes a string
-    it could not parse): whatever stands between a scheme's user and the ``@``, a ``password=`` value."""
-    message = re.sub(r"(:/*[^\s\"/@:]*:)[^\s\"]*@", r"\1***@", message)
-    return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s\"]+)", r"\1***", message)
-
-
 class _Failure(click.ClickException):
     exit_code = 2
 
@@ -83,7 +75,8 @@ def main(ctx: click.Context, db_url: str | None) -> None:
         db_url = libpq_url(db_url)
         try:
             psycopg.conninfo.conninfo_to_dict(db_url)
-        except psycopg.ProgrammingError as exc:  # libpq's message quotes what it read: the password too
+        except psycopg.ProgrammingError as exc:  # libpq quotes what it could not read: the password too
+            # (every later libpq message names host, port and user at most)
             raise EngineError("--db: neither a URL nor a conninfo string libpq reads") from exc
     ctx.obj = Session(db_url)
 
