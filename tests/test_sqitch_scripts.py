@@ -3,6 +3,9 @@ statement committed on its own outside a transaction block the script opens, sto
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -10,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from teams_obs.cli import main
-from tests.sqitch_projects import SideBySide, write_project
+from tests.sqitch_projects import SideBySide, sqitch_env, write_project
 
 pytestmark = pytest.mark.usefixtures("sqitch_bin")
 
@@ -44,6 +47,22 @@ CASES = {
         {"one": "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
                 "CREATE TABLE t AS SELECT f() AS x;\n"},
         ["public.t"], True),
+    "replacing-begin-atomic-body-with-statements": (
+        {"one": "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+                "CREATE TABLE t AS SELECT f() AS x;\n"},
+        ["public.t"], True),
+    "case-end-outside-a-begin-atomic-body": (  # the END closes the CASE, no body: the ';'s after it split
+        {"one": "CREATE FUNCTION f() RETURNS int LANGUAGE sql RETURN CASE WHEN true THEN 1 END;\n"
+                "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n"},
+        ["public.t", "public.t_id"], True),
+    "begin-in-parentheses-opens-no-body": (
+        {"one": "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'select 1';\n"
+                "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n"},
+        ["public.t", "public.t_id"], True),
+    "last-statement-without-a-semicolon": ({"one": "CREATE TABLE t (id int)"}, ["public.t"], True),
+    "empty-statements": (
+        {"one": "CREATE TABLE t (id int);;\n", "two": "-- note\n;\nCREATE TABLE u (id int);\n"},
+        ["public.t", "public.u"], True),
     "statements-before-a-syntax-error-are-kept": (
         {"one": "CREATE TABLE kept (id int);\nSELEC 1;\n"}, ["public.kept"], False),
     "statements-before-a-failure-are-kept": (
@@ -115,15 +134,16 @@ def test_a_notice_and_an_error_are_printed_as_the_server_wrote_them(tmp_path: Pa
     assert "deploy/one.sql:2: division by zero" in result.output, result.output
 
 
-@pytest.mark.parametrize(("script", "said"), [
-    ("SELECT 1\n;\nSELECT 1/0\n;\n", "deploy/one.sql:4: division by zero"),  # psql names the line of the ';'
-    ("\ufeffSELECT 1;\nSELECT 1/0;\n", "deploy/one.sql:2: division by zero"),  # psql skips a byte order mark
+@pytest.mark.parametrize(("script", "line", "error"), [
+    ("SELECT 1\n;\nSELECT 1/0\n;\n", 4, "division by zero"),  # psql names the line of the ';'
+    ("\ufeffSELECT 1;\nSELECT 1/0;\n", 2, "division by zero"),  # psql skips a byte order mark
+    ("SELECT 1)\n;\nSELECT 2;\n", 2, 'syntax error at or near ")"'),  # a stray ')' leaves the ';' splitting
 ])
-def test_lines_are_named_as_psql_names_them(script: str, said: str, tmp_path: Path, pg_cluster) -> None:
+def test_lines_are_named_as_psql_names_them(script: str, line: int, error: str, tmp_path: Path, pg_cluster) -> None:
     top = verbatim_project(tmp_path / "p", {"one": script})
     outputs = SideBySide(pg_cluster).run(top, "deploy")
-    assert said.replace("deploy/", "psql:deploy/").replace(": division", ": ERROR:  division") in outputs["sqitch"][2]
-    assert said in outputs["teams_obs"][2], outputs["teams_obs"]
+    assert f"psql:deploy/one.sql:{line}: ERROR:  {error}" in outputs["sqitch"][2], outputs["sqitch"]
+    assert f"deploy/one.sql:{line}: {error}" in outputs["teams_obs"][2], outputs["teams_obs"]
 
 
 def test_a_script_not_in_utf8_fails_its_change_with_a_message(tmp_path: Path, empty_db_url: str, monkeypatch) -> None:
@@ -148,3 +168,33 @@ def test_a_copy_the_runner_cannot_feed_fails_its_change_and_the_run_is_reverted(
     assert "- one .. ok" in result.output, result.output
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regclass('public.one')").fetchone()[0] is None
+
+
+def test_a_run_killed_while_its_script_waits_on_a_lock_leaves_no_backend_waiting(tmp_path: Path,
+                                                                                   empty_db_url: str) -> None:
+    """Its statement would otherwise wait as long as the lock is held, here for ever, and hold what it locked."""
+    top = verbatim_project(tmp_path / "p", {"one": "SELECT pg_advisory_lock(4242);\n"})
+    waiting = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+               " AND query LIKE 'SELECT pg_advisory_lock(4242)%'")
+    with psycopg.connect(empty_db_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(4242)")
+        deploy = subprocess.Popen([sys.executable, "-m", "teams_obs", "--db", empty_db_url, "deploy"],
+                                  env={**sqitch_env(), "TEAMS_OBS_TOP_DIR": str(top)},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(600):
+                if (row := holder.execute(waiting).fetchone()) is not None:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the deploy never waited on the lock")
+        finally:
+            deploy.kill()
+            deploy.wait(timeout=60)
+        gone = "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)"
+        for _ in range(50):  # the server notices within client_connection_check_interval
+            if holder.execute(gone, row).fetchone() == (True,):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the killed run's backend still waits on the lock")
