@@ -57,3 +57,14 @@ def test_a_template_whose_build_stopped_half_way_is_built_again(request, pg_clus
 
     first = current_month(db)
     assert months_of(db) == this_month_and_the_next_3(first)
+
+
+def test_a_template_built_this_month_is_cloned_as_it_is(request, pg_cluster, teams_obs_template):
+    """Its COMMENT is the server's UTC month ('YYYY-MM'), and a clone in that month does not build it again."""
+    template_row = "SELECT oid, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s"
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+        before = admin.execute(template_row, [teams_obs_template]).fetchone()
+        request.getfixturevalue("db_url")
+        after = admin.execute(template_row, [teams_obs_template]).fetchone()
+        month = admin.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM')").fetchone()[0]
+    assert before == after == (before[0], month)

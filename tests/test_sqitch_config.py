@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from teams_obs.cli import main
 from teams_obs.sqitch.config import SqitchConfig, config_files
 from teams_obs.sqitch.engine import libpq_url
+from teams_obs.sqitch.registry import EngineError
 from tests.sqitch_projects import SideBySide, sqitch_target, table_scripts, write_project
 
 PLANNED = "2026-01-01T00:00:01Z A <a@b>"
@@ -47,6 +48,12 @@ def project(root: Path, conf: str = "", *names: str, failing: str | None = None)
 
 def sqitch(top: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["sqitch", *args], cwd=top, capture_output=True, text=True, timeout=120)
+
+
+def sqitch_get(top: Path, key: str, *options: str) -> str | None:
+    """``sqitch config --get``: the value, None where sqitch finds none."""
+    run = sqitch(top, "config", *options, "--get", key)
+    return run.stdout.removesuffix("\n") if run.returncode == 0 else None
 
 
 def teams_obs(top: Path, *args: str, input: str | None = None):
@@ -83,10 +90,28 @@ def test_sqitch_conf_is_read_as_sqitch_reads_it(tmp_path: Path, sqitch_bin: str)
     (quotes, a comment after a value): subsections keep their case, sections and names do not."""
     (tmp_path / "sqitch.conf").write_text(TRICKY)
     config = SqitchConfig(tmp_path)
-    sqitchs = {key: sqitch(tmp_path, "config", "--get", key).stdout.removesuffix("\n") or None for key in KEYS}
+    sqitchs = {key: sqitch_get(tmp_path, key) for key in KEYS}
     assert {key: config.get(key) for key in KEYS} == sqitchs
     assert sqitchs["user.name"] == "Jane  Doe" and sqitchs["deploy.mode"] == "t\\a\tb xy"
     assert config.get_bool("deploy.verify") is True
+
+
+# CRLF line ends, ";" comment lines, blanks and escapes in a value without quotes, an empty value and "-1"
+EDGES = ("; before any section\r\n[core]\r\n\tengine = pg\r\n; a comment line\r\n[user]\r\n"
+         "\tname = Jane \t Doe\r\n\tnote = a\\nb\\tc\r\n[deploy]\r\n\tverify =\r\n[revert]\r\n\tno_prompt = -1\r\n")
+EDGE_KEYS = ["core.engine", "user.name", "user.note", "deploy.verify", "revert.no_prompt"]
+
+
+def test_line_ends_comments_blanks_escapes_and_booleans_are_read_as_sqitch_reads_them(tmp_path: Path,
+                                                                                       sqitch_bin: str) -> None:
+    (tmp_path / "sqitch.conf").write_bytes(EDGES.encode())
+    config = SqitchConfig(tmp_path)
+    sqitchs = {key: sqitch_get(tmp_path, key) for key in EDGE_KEYS}
+    assert {key: config.get(key) for key in EDGE_KEYS} == sqitchs
+    assert sqitchs["user.name"] == "Jane Doe" and sqitchs["user.note"] == "a\nb\tc"
+    bools = {key: sqitch_get(tmp_path, key, "--bool") for key in ("deploy.verify", "revert.no_prompt")}
+    assert {key: str(config.get_bool(key)).lower() for key in bools} == bools == {
+        "deploy.verify": "false", "revert.no_prompt": "true"}
 
 
 def test_a_key_set_twice_in_one_file_is_refused_as_sqitch_refuses_it(tmp_path: Path, sqitch_bin: str) -> None:
@@ -139,6 +164,44 @@ def test_an_included_file_is_read(tmp_path: Path, sqitch_bin: str) -> None:
     assert SqitchConfig(top).get("deploy.mode") == "tag"
 
 
+def test_an_included_file_is_found_beside_the_file_that_includes_it(tmp_path: Path, monkeypatch,
+                                                                    sqitch_bin: str) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "user.conf").write_text("[include]\n\tpath = extra.conf\n")
+    (home / "extra.conf").write_text("[user]\n\tname = Beside the user file\n")
+    monkeypatch.setenv("SQITCH_USER_CONFIG", str(home / "user.conf"))
+    top = project(tmp_path / "p")
+    (top / "extra.conf").write_text("[user]\n\tname = In the project\n")
+    assert SqitchConfig(top).get("user.name") == sqitch_get(top, "user.name") == "Beside the user file"
+
+
+@pytest.mark.parametrize("includes", [10, 11, 12])  # Config::GitLike refuses an include from depth > 10
+def test_includes_are_followed_as_deep_as_sqitch_follows_them(includes: int, tmp_path: Path,
+                                                              sqitch_bin: str) -> None:
+    """A chain of include.path, each file including the next, the last one setting user.name."""
+    top = project(tmp_path / "p", "[include]\n\tpath = 1.conf\n")
+    for number in range(1, includes):
+        (top / f"{number}.conf").write_text(f"[include]\n\tpath = {number + 1}.conf\n")
+    (top / f"{includes}.conf").write_text("[user]\n\tname = At the end\n")
+    try:
+        ours = SqitchConfig(top).get("user.name")
+    except EngineError as exc:
+        ours = str(exc)
+    said = sqitch(top, "config", "--get", "user.name")
+    assert ours == (said.stdout or said.stderr).partition(" at /")[0].strip()
+
+
+@pytest.mark.parametrize("spelt", ["sqitch.conf", "./sqitch.conf", "link.conf"])
+def test_the_projects_file_named_as_the_user_file_too_is_read_once_as_sqitch_reads_it(spelt: str, tmp_path: Path,
+                                                                                      monkeypatch,
+                                                                                      sqitch_bin: str) -> None:
+    top = project(tmp_path / "p", "[user]\n\tname = Once\n")
+    (top / "link.conf").symlink_to(top / "sqitch.conf")
+    monkeypatch.setenv("SQITCH_USER_CONFIG", f"{top}/{spelt}")
+    assert SqitchConfig(top).get("user.name") == sqitch_get(top, "user.name") == "Once"
+
+
 # -- the settings honoured, against the real sqitch -------------------------------------------------------
 def committers(url: str) -> list[tuple[str, str]]:
     with psycopg.connect(url) as conn:
@@ -157,6 +220,28 @@ def test_the_committer_is_read_from_the_user_config_as_sqitch_reads_it(tmp_path:
     assert teams_obs(top, "--db", both.urls["teams_obs"], "deploy").exit_code == 0
     assert committers(both.urls["teams_obs"]) == committers(both.urls["sqitch"]) == [
         ("Home User", "work@example.com")]
+
+
+CONF_COMMITTER = "[user]\n\tname = Conf Name\n\temail = conf@example.com\n"
+ORIG = {"SQITCH_ORIG_FULLNAME": "Orig Name", "SQITCH_ORIG_EMAIL": "orig@example.com"}
+
+
+@pytest.mark.parametrize(("env", "conf", "committer"), [
+    ({"SQITCH_FULLNAME": "Env Name", "SQITCH_EMAIL": "env@example.com", **ORIG}, CONF_COMMITTER,
+     ("Env Name", "env@example.com")),
+    (ORIG, CONF_COMMITTER, ("Conf Name", "conf@example.com")),
+    (ORIG, "", ("Orig Name", "orig@example.com")),
+], ids=["SQITCH_FULLNAME over user.name", "user.name over SQITCH_ORIG_FULLNAME", "SQITCH_ORIG_FULLNAME"])
+def test_the_committer_from_the_environment_and_sqitch_conf_is_chosen_as_sqitch_chooses_it(
+        env: dict[str, str], conf: str, committer: tuple[str, str], tmp_path: Path, monkeypatch, pg_cluster,
+        sqitch_bin: str) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    top = project(tmp_path / "p", conf)
+    both = SideBySide(pg_cluster)
+    assert sqitch(top, "deploy", sqitch_target(both.urls["sqitch"])).returncode == 0
+    assert teams_obs(top, "--db", both.urls["teams_obs"], "deploy").exit_code == 0
+    assert committers(both.urls["teams_obs"]) == committers(both.urls["sqitch"]) == [committer]
 
 
 def test_deploy_verify_in_sqitch_conf_verifies_each_change_as_sqitch_does(tmp_path: Path, pg_cluster,
@@ -193,6 +278,7 @@ ACCEPTED = {
                             '[engine "pg"]\n\tregistry = sqitch\n\tclient = psql\n',
     "directories spelled otherwise": "[core]\n\ttop_dir = ./\n\tdeploy_dir = ./deploy/\n\textension = sql\n",
     "another engine's registry": '[engine "sqlite"]\n\tregistry = meta\n[core]\n\teditor = vi\n',
+    "the reworked directories sqitch's": "[core]\n\treworked_dir = .\n\treworked_verify_dir = ./verify\n",
 }
 
 
@@ -207,14 +293,20 @@ def test_settings_that_change_nothing_are_accepted(conf: str, tmp_path: Path, em
 REFUSED = {
     "engine.pg.registry": ('[engine "pg"]\n\tregistry = meta\n', "engine.pg.registry = meta"),
     "core.registry": ("[core]\n\tregistry = meta\n", "core.registry = meta"),
+    "engine.pg.registry over core.registry": ('[engine "pg"]\n\tregistry = meta\n[core]\n\tregistry = sqitch\n',
+                                              "engine.pg.registry = meta"),
     "core.top_dir": ("[core]\n\ttop_dir = db\n", "core.top_dir = db"),
     "engine.pg.plan_file": ('[engine "pg"]\n\tplan_file = other.plan\n', "engine.pg.plan_file = other.plan"),
+    "core.plan_file": ("[core]\n\tplan_file = other.plan\n", "core.plan_file = other.plan"),
     "core.deploy_dir": ("[core]\n\tdeploy_dir = up\n", "core.deploy_dir = up"),
+    "core.verify_dir": ("[core]\n\tverify_dir = test\n", "core.verify_dir = test"),
+    "core.reworked_verify_dir": ("[core]\n\treworked_verify_dir = test\n", "core.reworked_verify_dir = test"),
     "core.reworked_dir": ("[core]\n\treworked_dir = old\n", "core.reworked_dir = old"),
     "core.extension": ("[core]\n\textension = psql\n", "core.extension = psql"),
     "deploy.variables": ('[deploy "variables"]\n\tschema = app\n', "deploy.variables.schema"),
     "core.variables": ('[core "variables"]\n\tschema = app\n', "core.variables.schema"),
-    "engine.pg.variables": ('[engine "pg" "variables"]\n', None),  # (not a subsection: a line sqitch refuses)
+    "engine.pg.variables": ('[engine "pg.variables"]\n\tschema = app\n', "engine.pg.variables.schema"),
+    "engine.pg.variables misspelt": ('[engine "pg" "variables"]\n', None),  # (not a subsection: sqitch refuses it)
     "core.engine": ("[core]\n\tengine = mysql\n", "core.engine = mysql"),
     "core.engine twice": ("[core]\n\tengine = pg\n[core]\n\tengine = pg\n",
                           'More than one value for the key "core.engine"'),
@@ -225,7 +317,7 @@ REFUSED = {
 def test_settings_teams_obs_does_not_honour_are_refused_by_name(conf: str, named: str | None, tmp_path: Path,
                                                               empty_db_url: str) -> None:
     top = project(tmp_path / "p", conf)
-    for command in (("deploy",), ("status",), ("verify",), ("revert", "-y")):
+    for command in (("deploy",), ("status",), ("verify",), ("revert", "-y"), ("plan",)):
         run = teams_obs(top, "--db", empty_db_url, *command)
         assert run.exit_code == 2 and f"{named or 'Error parsing'}" in run.output, (command, run.output)
         assert len(run.output.splitlines()) == 1, run.output
@@ -294,6 +386,9 @@ def test_a_password_given_as_a_query_parameter_is_not_shown(empty_db_url: str) -
     ("db:postgres://ops:s3cret@db.example:5433/app", "postgresql://ops:s3cret@db.example:5433/app"),
     ("db:postgresql:app", "postgresql:///app"),
     ("db:pgsql://db.example/app", "postgresql://db.example/app"),
+    ("db:pgxc:app", "postgresql:///app"),
+    ("db:postgresxc://db.example/app", "postgresql://db.example/app"),
+    ("db:pg:/x", "postgresql:////x"),  # URI::db's dbname "/x"
 ])
 def test_every_postgresql_scheme_sqitch_takes_is_taken(target: str, url: str) -> None:
     assert libpq_url(target) == url

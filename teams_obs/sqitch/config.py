@@ -123,7 +123,7 @@ class SqitchConfig:
                 self.values[key] = [value]
             self._origin[key] = path
             if key == "include.path" and value:
-                if depth >= _MAX_INCLUDE_DEPTH:
+                if depth > _MAX_INCLUDE_DEPTH:  # Config::GitLike's test
                     raise EngineError(f"Exceeded maximum include depth ({_MAX_INCLUDE_DEPTH}) "
                                       f"while including {value} from {path}")
                 self._load(path.parent / Path(value).expanduser(), depth + 1)

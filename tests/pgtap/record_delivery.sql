@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(74);
+SELECT plan(75);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -78,6 +78,10 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8
 SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'Sent')$$,
                  '22023', 'status: invalid value "Sent"; expected one of skipped, sent, delivered, failed',
                  'status is case-sensitive');
+SELECT throws_ok(format($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', %L)$$,
+                        repeat('0123456789', 14) || 'abcdefghij'),
+                 '22023', 'status: invalid value "' || repeat('0123456789', 10) || '"; expected one of skipped, sent, delivered, failed',
+                 'a 150-character status is echoed cut to its first 100 characters');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', '')$$,
                  '22023', 'status: required; expected one of skipped, sent, delivered, failed', 'status required');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'failed',
