@@ -197,12 +197,12 @@ def test_log_status_and_verify_show_names_and_errors_as_written(tmp_path, empty_
     """A committer's name and a verify error are text, not rich markup (a [/team] closed no tag: rich raised)."""
     failing_verify = "DO $$BEGIN RAISE EXCEPTION 'GET [/v1.0/users] failed'; END$$;"
     monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(project(tmp_path, one=(*table_scripts("one")[:2], failing_verify))))
-    monkeypatch.setenv("SQITCH_FULLNAME", "Ann [/team] [bold]")
+    monkeypatch.setenv("SQITCH_FULLNAME", "Ann [/team] [bold]\x1b[31m")
     assert CliRunner().invoke(main, ["--db", empty_db_url, "deploy", "--to", "one"]).exit_code == 0
     for command in ("log", "status"):
         result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["--db", empty_db_url, command])
         assert result.exit_code == 0, result
-        assert "Ann [/team] [bold]" in result.output, result.output
+        assert r"Ann [/team] [bold]\x1b[31m" in result.output and "\x1b" not in result.output, result.output
     result = CliRunner().invoke(main, ["--db", empty_db_url, "verify"])
     assert result.exit_code == 2 and "GET [/v1.0/users] failed" in result.output, result
 
@@ -262,6 +262,10 @@ def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db, tm
     ("postgresql://ops@db.example:5433/app", "db:pg://ops@db.example:5433/app"),
     ("postgres://db.example/app", "db:pg://db.example/app"),
     ("postgresql:///app?host=/run/postgresql", "db:pg:///app?host=/run/postgresql"),
+    # libpq's split: a password ends at the first '@', whatever '?', '#' or '[' it holds
+    ("postgresql://ops:Hunter?2@db.example:5433/app", "db:pg://ops:@db.example:5433/app"),
+    ("postgresql://ops:Hun#ter2@db.example/app", "db:pg://ops:@db.example/app"),
+    ("postgresql://u:pa[ss@db.example/app?password=x&sslmode=require", "db:pg://u:@db.example/app?sslmode=require"),
     ("host=db.example port=5433 user=ops password=s3cret dbname=app", "db:pg://ops@db.example:5433/app"),
 ])
 def test_messages_name_the_database_as_sqitch_does_without_its_password(url: str, named: str) -> None:

@@ -7,7 +7,7 @@ import sys
 import click
 import psycopg
 
-from teams_obs.cli.context import Session, exit_when_signalled, printable
+from teams_obs.cli.context import Session, UnreadableUrl, exit_when_signalled, printable
 from teams_obs.partitions import MaintenanceError, NotDeployed
 from teams_obs.sqitch import EngineError, PlanError
 from teams_obs.sqitch.engine import libpq_url
@@ -24,7 +24,7 @@ class _Group(click.Group):
         except Notice as notice:
             click.echo(str(notice))
             raise SystemExit(1) from notice
-        except (EngineError, PlanError, MaintenanceError, NotDeployed) as exc:
+        except (EngineError, PlanError, MaintenanceError, NotDeployed, UnreadableUrl) as exc:
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
             if _connection_lost(exc):
@@ -71,14 +71,7 @@ class _Failure(click.ClickException):
 def main(ctx: click.Context, db_url: str | None) -> None:
     """Observability store of a Microsoft Teams integration, in PostgreSQL."""
     exit_when_signalled(ctx)
-    if db_url is not None:
-        db_url = libpq_url(db_url)
-        try:
-            psycopg.conninfo.conninfo_to_dict(db_url)
-        except psycopg.ProgrammingError as exc:  # libpq quotes what it could not read: the password too
-            # (every later libpq message names host, port and user at most)
-            raise EngineError("--db: neither a URL nor a conninfo string libpq reads") from exc
-    ctx.obj = Session(db_url)
+    ctx.obj = Session(None if db_url is None else libpq_url(db_url))
 
 
 from teams_obs.cli.audit import audit  # noqa: E402

@@ -27,6 +27,10 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
+class UnreadableUrl(ValueError):
+    """The database named is not a URL or conninfo string libpq reads."""
+
+
 class Session:
     def __init__(self, url: str | None, *, throwaway: bool = False):
         """``throwaway``: the command always works on an embedded cluster (demo), whatever sqitch.conf names."""
@@ -54,6 +58,12 @@ class Session:
         commands work out of the box; migration commands ask for the bare cluster.
         """
         if self._url is not None:
+            try:
+                psycopg.conninfo.conninfo_to_dict(self._url)
+            except psycopg.ProgrammingError as exc:  # libpq quotes what it could not read: the password too
+                # (what it quotes later are other options' values, never the password's)
+                raise UnreadableUrl("--db / TEAMS_OBS_DATABASE_URL: neither a URL nor a conninfo string libpq "
+                                    "reads") from exc
             return self._url
         if self._embedded is None:
             # On standard error: standard output may be a --json document.

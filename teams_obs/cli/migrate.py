@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from teams_obs.cli.context import Session, pass_session
+from teams_obs.cli.context import Session, pass_session, printable
 from teams_obs.deploy import deploy_and_maintain
 from teams_obs.sqitch import Engine, EngineError, load_plan, project_root
 from teams_obs.sqitch.config import SqitchConfig
@@ -139,7 +139,8 @@ def log(session: Session) -> None:
     table = Table("event", "change", "tags", "by", "at")
     for event, _cid, change, tags, name, _email, at, *_ in _engine(session).log():
         # The plan's words (names, tags, the planner) as written, not rich markup.
-        table.add_row(event, Text(change), Text(" ".join(tags)), Text(name), f"{at:%Y-%m-%d %H:%M:%S.%f %z}")
+        table.add_row(event, Text(printable(change)), Text(printable(" ".join(tags))), Text(printable(name)),
+                      f"{at:%Y-%m-%d %H:%M:%S.%f %z}")
     session.console.print(table)
 
 

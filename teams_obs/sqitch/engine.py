@@ -52,24 +52,25 @@ def user_identity(config: SqitchConfig) -> Identity:
 
 def sqitch_destination(url: str) -> str:
     """How sqitch names the database in its messages: the target URI (``db:pg:...``) without a password
-    (sqitch keeps its ``:``)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        given = None if url.startswith(f"{parts.scheme}://") else psycopg.conninfo.conninfo_to_dict(url)
-    except (ValueError, psycopg.ProgrammingError) as exc:  # not repeated: the URL may hold a password
-        raise EngineError("the database URL is neither a URL nor a conninfo string libpq reads") from exc
-    if parts.scheme in ("postgresql", "postgres") and url.startswith(f"{parts.scheme}://"):  # else not a URI to libpq
-        userinfo, at, hostport = parts.netloc.rpartition("@")
-        user, colon, _password = userinfo.partition(":")
-        # libpq also takes secrets as query parameters
-        kept = [pair for pair in parts.query.split("&")
-                if urllib.parse.unquote(pair.partition("=")[0]) not in ("password", "sslpassword")]
-        query = f"?{'&'.join(kept)}" if any(kept) else ""
-        return f"db:pg://{user}{colon}{at}{hostport}{parts.path}{query}"
-    given = given or psycopg.conninfo.conninfo_to_dict(url)
-    user = f"{given['user']}@" if "user" in given else ""
-    port = f":{given['port']}" if "port" in given else ""
-    return f"db:pg://{user}{given.get('host', '')}{port}/{given.get('dbname', '')}"
+    (sqitch keeps its ``:``), nor one given as a query parameter."""
+    scheme = next((scheme for scheme in ("postgresql://", "postgres://") if url.startswith(scheme)), None)
+    if scheme is None:  # a conninfo string
+        try:
+            given = psycopg.conninfo.conninfo_to_dict(url)
+        except psycopg.ProgrammingError as exc:  # not repeated: it may hold a password
+            raise EngineError("the database URL is neither a URL nor a conninfo string libpq reads") from exc
+        user = f"{given['user']}@" if "user" in given else ""
+        port = f":{given['port']}" if "port" in given else ""
+        return f"db:pg://{user}{given.get('host', '')}{port}/{given.get('dbname', '')}"
+    # Split as libpq splits: the user and password end at the first '@' before any '/' (a password may hold
+    # '?', '#' or '[', at which a general URL parser would end them), the query starts at the first '?'.
+    rest = url[len(scheme):]
+    userinfo, at, rest = rest.partition("@") if "@" in rest.split("/", 1)[0] else ("", "", rest)
+    user, colon, _password = userinfo.partition(":")
+    place, _, query = rest.partition("?")
+    kept = [pair for pair in query.split("&")
+            if urllib.parse.unquote(pair.partition("=")[0]) not in ("password", "sslpassword")]
+    return f"db:pg://{user}{colon}{at}{place}" + (f"?{'&'.join(kept)}" if any(kept) else "")
 
 
 def libpq_url(target: str) -> str:
