@@ -239,3 +239,15 @@ def test_stored_text_is_listed_as_stored_not_read_as_markup(db, db_url):
     # a control character is shown as its escape, never sent to the terminal to act on
     assert r"[bold]GET [/v1.0/users] failed\x1b[2J\x1b]0;pwned\x07" in row, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def test_json_escapes_every_control_character_and_keeps_the_text(db, db_url):
+    """json.dumps writes DEL and the C1 controls (CSI among them) raw, which a terminal would act on."""
+    message = "Graph \u00e9chec \u65e5\u672c \x7f\u009b31m\x1b[2J"
+    db.execute("SELECT teams_obs.record_delivery(%s, 'chat', 'c', 'failed', p_error_code => 'unknown',"
+               " p_error_message => %s)", [TENANT, message])
+    result = run(db_url, "deliveries", "list", "--tenant", TENANT, "--json")
+    assert result.exit_code == 0, result.output
+    assert not any(0x7f <= ord(c) <= 0x9f or (ord(c) < 0x20 and c != "\n") for c in result.output), result.output
+    assert "Graph \u00e9chec \u65e5\u672c" in result.output  # non-ASCII text stays readable
+    assert json.loads(result.output)["rows"][0]["error_message"] == message

@@ -3,7 +3,6 @@ something needs attention (for monitoring), 0 otherwise (2: the check itself fai
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -13,7 +12,7 @@ from rich.table import Table
 
 from teams_obs import health
 from teams_obs.cli.context import Session, pass_session
-from teams_obs.cli.listing import IsoTime, cell_text, fetch, json_option, json_value, unqualified
+from teams_obs.cli.listing import IsoTime, cell_text, fetch, json_option, json_text, unqualified
 from teams_obs.client import CALLS
 from teams_obs.taxonomy import DELIVERY_STATUS
 
@@ -98,7 +97,7 @@ def health_command(session: Session, tenant: UUID | None, since: datetime | None
     if as_json:
         document = {"maintenance": maintenance, "deliveries": deliveries,
                     "attention": [{"subject": p.subject, "message": p.message} for p in problems]}
-        click.echo(json.dumps(document, default=json_value, ensure_ascii=False, indent=2))
+        click.echo(json_text(document))
     else:
         _show(session.console, maintenance, deliveries, tenant, failure_threshold, problems)
     raise SystemExit(1 if problems else 0)

@@ -112,6 +112,16 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+# DEL and the C1 controls, which JSON may hold raw but a terminal would act on (CSI is one of them).
+_RAW_IN_JSON = {code: f"\\u{code:04x}" for code in range(0x7f, 0xa0)}
+
+
+def json_text(document: Any) -> str:
+    """``--json``'s document: non-ASCII text as it is, every control character escaped (json escapes those
+    below 0x20; the rest can only stand inside strings, so their escapes are the same JSON)."""
+    return json.dumps(document, default=json_value, ensure_ascii=False, indent=2).translate(_RAW_IN_JSON)
+
+
 def show_rows(console: Console, rows: list[Row], columns: Sequence[Column], *, as_json: bool, title: str,
               paged: bool = False) -> None:
     """Print ``rows``; a ``next_cursor`` field (list functions) is taken off the rows and shown once.
@@ -125,7 +135,7 @@ def show_rows(console: Console, rows: list[Row], columns: Sequence[Column], *, a
         document: dict[str, Any] = {"rows": rows}
         if paged:
             document["next_cursor"] = cursor
-        click.echo(json.dumps(document, default=json_value, ensure_ascii=False, indent=2))
+        click.echo(json_text(document))
         return
     table = Table(title=title, title_justify="left")
     for column in columns:
