@@ -385,6 +385,15 @@ def test_a_login_without_the_commands_role_is_told_which_roles_there_are(db_url)
     assert "grant this login the role the command needs (teams_obs_writer, teams_obs_reader or" in result.output
 
 
+def test_a_login_that_cannot_read_the_registry_is_told_whose_it_is(db_url):
+    maintainer = psycopg.conninfo.make_conninfo(db_url, options="-c role=teams_obs_maintainer")
+    result = CliRunner().invoke(main, ["--db", maintainer, "status"])
+    assert result.exit_code == 2, result.output
+    assert "permission denied for schema sqitch" in result.output
+    assert "the registry (schema sqitch) is the deploying role's" in result.output
+    assert "grant this login the role" not in result.output
+
+
 def test_the_embedded_cluster_refuses_a_connection_without_its_password(pg_cluster):
     """Any local user could otherwise connect as its superuser while it runs."""
     parts = urllib.parse.urlsplit(pg_cluster.url())
@@ -464,3 +473,13 @@ def test_a_cluster_that_fails_to_start_leaves_no_directory_behind(tmp_path, monk
     with pytest.raises(RuntimeError):
         EmbeddedPostgres()
     assert list(tmp_path.glob("teams_obs_pg_*")) == []
+
+
+@pytest.mark.parametrize("command", [["health"], ["maintain"], ["maintain", "--dry-run"], ["cleanup"],
+                                     ["purge-tenant", "00000000-0000-4000-8000-000000000001", "--yes"]])
+def test_commands_on_data_elsewhere_refuse_a_throwaway_cluster(command: list[str]) -> None:
+    """A monitor whose URL went missing would stay green, a purge would report a tenant gone."""
+    result = CliRunner(env={"TEAMS_OBS_DATABASE_URL": None}).invoke(main, command)
+    assert result.exit_code == 2, result.output
+    assert "name the database with --db or TEAMS_OBS_DATABASE_URL" in result.output
+    assert "starting an embedded" not in result.output

@@ -7,7 +7,7 @@ import sys
 import click
 import psycopg
 
-from teams_obs.cli.context import Session, UnreadableUrl, exit_when_signalled, printable
+from teams_obs.cli.context import NoDatabase, Session, exit_when_signalled, printable
 from teams_obs.partitions import MaintenanceError, NotDeployed
 from teams_obs.sqitch import EngineError, PlanError
 from teams_obs.sqitch.engine import libpq_url
@@ -24,7 +24,7 @@ class _Group(click.Group):
         except Notice as notice:
             click.echo(str(notice))
             raise SystemExit(1) from notice
-        except (EngineError, PlanError, MaintenanceError, NotDeployed, UnreadableUrl) as exc:
+        except (EngineError, PlanError, MaintenanceError, NotDeployed, NoDatabase) as exc:
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
             if _connection_lost(exc):
@@ -50,6 +50,9 @@ def _advice(exc: psycopg.Error, message: str) -> str:
     if isinstance(exc, psycopg.errors.UndefinedFunction | psycopg.errors.UndefinedTable
                   | psycopg.errors.InvalidSchemaName) and "teams_obs" in message:
         return "; the plan is not deployed here up to its last change: see teams-obs status, run teams-obs deploy"
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege) and "schema sqitch" in message:
+        return ("; the registry (schema sqitch) is the deploying role's: run deploy, revert, verify, status and log "
+                "as it")
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return ("; grant this login the role the command needs (teams_obs_writer, teams_obs_reader or"
                 " teams_obs_maintainer: docs/operating.md, Roles)")

@@ -27,8 +27,10 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
-class UnreadableUrl(ValueError):
-    """The database named is not a URL or conninfo string libpq reads."""
+class NoDatabase(ValueError):
+    """The command cannot have the database it needs: the one named is no URL or conninfo string libpq reads,
+    or none is named where a throwaway cluster would only pretend (an empty health check, a purge of
+    nothing reported as done)."""
 
 
 class Session:
@@ -51,18 +53,23 @@ class Session:
     def embedded(self) -> bool:
         return self._url is None
 
-    def url(self, *, deployed: bool = True) -> str:
+    def url(self, *, deployed: bool = True, named: bool = False) -> str:
         """The target URL; with none named, start a throwaway cluster (stopped when the command exits).
 
         ``deployed`` asks for the plan to be deployed into a fresh embedded cluster first, so that data
-        commands work out of the box; migration commands ask for the bare cluster.
+        commands work out of the box; migration commands ask for the bare cluster. ``named``: the command
+        checks or changes data that lives elsewhere (health, maintenance, a purge), so it refuses the
+        throwaway cluster, except in the demo.
         """
+        if named and self._url is None and not self.throwaway:
+            raise NoDatabase("name the database with --db or TEAMS_OBS_DATABASE_URL: on a throwaway cluster "
+                             "this command would report on, or change, nothing")
         if self._url is not None:
             try:
                 psycopg.conninfo.conninfo_to_dict(self._url)
             except psycopg.ProgrammingError as exc:  # libpq quotes what it could not read: the password too
                 # (what it quotes later are other options' values, never the password's)
-                raise UnreadableUrl("--db / TEAMS_OBS_DATABASE_URL: neither a URL nor a conninfo string libpq "
+                raise NoDatabase("--db / TEAMS_OBS_DATABASE_URL: neither a URL nor a conninfo string libpq "
                                     "reads") from exc
             return self._url
         if self._embedded is None:
@@ -80,8 +87,8 @@ class Session:
         return url
 
     @contextmanager
-    def connect(self, *, deployed: bool = True) -> Iterator[psycopg.Connection]:
-        with connect(self.url(deployed=deployed), autocommit=True) as conn:
+    def connect(self, *, deployed: bool = True, named: bool = False) -> Iterator[psycopg.Connection]:
+        with connect(self.url(deployed=deployed, named=named), autocommit=True) as conn:
             yield conn
 
 

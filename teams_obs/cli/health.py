@@ -90,7 +90,7 @@ def health_command(session: Session, tenant: UUID | None, since: datetime | None
     delivery go. Exit status 1 when something needs attention, 0 when nothing does."""
     if tenant is None and (since or until):
         raise click.UsageError("--since and --until need --tenant")
-    with session.connect() as conn:
+    with session.connect(named=True) as conn:
         maintenance = fetch(conn, CALLS["maintenance_status"]())
         deliveries = fetch(conn, CALLS["delivery_health"](tenant, since, until)) if tenant else None
     problems = health.problems(maintenance, deliveries, failure_threshold=failure_threshold)

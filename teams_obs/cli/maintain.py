@@ -35,7 +35,7 @@ def maintain(session: Session, months_ahead: int, dry_run: bool, lock_timeout: s
     """Create the missing monthly partitions of every partitioned table (this UTC month, the next
     --months-ahead, and every month with rows sitting in a DEFAULT partition, moving those rows)."""
     failed = False
-    with session.connect() as conn:
+    with session.connect(named=True) as conn:
         try:
             actions = partitions.maintain(conn, months_ahead, dry_run, lock_timeout=lock_timeout)
         except partitions.MaintenanceError as exc:
@@ -104,8 +104,9 @@ def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
     for header in ("table", "removed", "partitions", "rows", "names", "cutoff (UTC)"):
         table.add_column(header, overflow="fold")
     busy = False
-    with session.connect() as conn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                             console=session.console, transient=True) as progress:
+    with session.connect(named=True) as conn, Progress(TextColumn("{task.description}"), BarColumn(),
+                                                       MofNCompleteColumn(), console=session.console,
+                                                       transient=True) as progress:
         result_type = CompositeInfo.fetch(conn, "teams_obs.cleanup_result")
         if result_type is None:
             raise partitions.NotDeployed("retention is not deployed in this database: run teams-obs deploy")

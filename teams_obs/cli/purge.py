@@ -19,7 +19,7 @@ from teams_obs.cli.context import Session, pass_session
 def purge_tenant(session: Session, tenant: UUID, yes: bool) -> None:
     """Delete every row of TENANT from every table (tenant_deletion_order(), dependents first), in one
     transaction. Meant for a deleted tenant that no longer writes. Needs teams_obs_maintainer."""
-    with session.connect() as conn:
+    with session.connect(named=True) as conn:
         tables = purge.deletion_order(conn)
         if not yes and not click.confirm(f"Delete every row of tenant {tenant} from {len(tables)} tables "
                                          f"({', '.join(tables)})? This cannot be undone", default=False):
