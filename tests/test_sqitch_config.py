@@ -325,6 +325,16 @@ def test_settings_teams_obs_does_not_honour_are_refused_by_name(conf: str, named
         assert conn.execute("SELECT to_regnamespace('sqitch')").fetchone()[0] is None
 
 
+def test_variables_of_the_users_file_are_other_projects_and_change_nothing(tmp_path: Path,
+                                                                           empty_db_url: str) -> None:
+    """A sqitch user's own projects' variables: sqitch hands them to psql, and this plan's scripts name none."""
+    (tmp_path / "user.conf").write_text('[deploy "variables"]\n\towner = app\n[core "variables"]\n\tfoo = bar\n')
+    top = project(tmp_path / "p", "")
+    run = CliRunner(env={"TEAMS_OBS_TOP_DIR": str(top), "SQITCH_USER_CONFIG": str(tmp_path / "user.conf")}).invoke(
+        main, ["--db", empty_db_url, "deploy"])
+    assert run.exit_code == 0, run.output
+
+
 def test_a_setting_sqitch_cannot_read_as_a_boolean_is_refused(tmp_path: Path, empty_db_url: str) -> None:
     run = teams_obs(project(tmp_path / "p", "[deploy]\n\tverify = maybe\n"), "--db", empty_db_url, "deploy")
     assert run.exit_code == 2 and "Invalid bool 'maybe' for deploy.verify" in run.output, run.output

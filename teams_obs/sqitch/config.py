@@ -179,9 +179,12 @@ class SqitchConfig:
             # sqitch reads them from its working directory, which is the project's for teams-obs
             if found and (self.top_dir / found[1]).resolve() != (self.top_dir / default).resolve():
                 raise self._not_default(found, default)
+        # Variables the project's own file sets are its scripts'; those of the user's or the system's file are
+        # other projects', which this plan's scripts never name (sqitch hands them to psql to no effect).
+        local = config_files(self.top_dir)[-1].expanduser().resolve()
         for section in ("core.variables", "engine.pg.variables", "deploy.variables", "revert.variables",
                         "verify.variables"):
-            if keys := self.section(section):
+            if keys := [key for key in self.section(section) if self.origin(key) == local]:
                 raise EngineError(f"{self.origin(keys[0])} sets {keys[0]}: psql variables are not supported by "
                                   "teams-obs (its scripts are run without psql)")
 
