@@ -102,9 +102,10 @@ class VerifyReport:
 
 class Engine:
     def __init__(self, url: str, top_dir: Path | None = None, *, echo: Echo = print,
-                 lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S):
+                 lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S, config: SqitchConfig | None = None):
+        """``config``: the project's sqitch.conf as the caller already read it (default: read it here)."""
         self.top_dir = top_dir or project_root()
-        self.config = SqitchConfig(self.top_dir)
+        self.config = config or SqitchConfig(self.top_dir)
         self.config.refuse_unsupported()  # before the plan: a plan_file set elsewhere is refused, not missed
         self.plan: Plan = load_plan(self.top_dir / "sqitch.plan")
         self.url = url

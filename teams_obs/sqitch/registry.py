@@ -62,10 +62,9 @@ class Registry:
     def __init__(self, conn: psycopg.Connection, plan: Plan):
         self.conn = conn
         self.plan = plan
-        self.schema = SCHEMA
 
     def _q(self, query: str) -> sql.Composed:
-        return sql.SQL(query).format(r=sql.Identifier(self.schema))
+        return sql.SQL(query).format(r=sql.Identifier(SCHEMA))
 
     def execute(self, query: str, params=None) -> psycopg.Cursor:
         return self.conn.execute(self._q(query), params)
@@ -77,14 +76,14 @@ class Registry:
     # -- set-up ----------------------------------------------------------------------------------
     def _has_table(self, table: str) -> bool:
         return self.scalar("SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL",
-                           (self.schema, table))
+                           (SCHEMA, table))
 
     def initialized(self) -> bool:
         return self._has_table("changes")
 
     def initialize(self, installer: Identity) -> None:
         script = resources.files("teams_obs").joinpath("sql/sqitch_registry.sql").read_text()
-        script = script.replace(':"registry"', sql.Identifier(self.schema).as_string(self.conn))
+        script = script.replace(':"registry"', sql.Identifier(SCHEMA).as_string(self.conn))
         script = script.replace(":tableopts", "")
         self.conn.commit()
         autocommit = self.conn.autocommit
@@ -137,7 +136,7 @@ class Registry:
 
     # -- reading ---------------------------------------------------------------------------------
     def _changes_where(self, column: str, value: str) -> list[DeployedChange]:
-        query = sql.SQL(_CHANGES_WITH_TAGS).format(r=sql.Identifier(self.schema), column=sql.Identifier(column))
+        query = sql.SQL(_CHANGES_WITH_TAGS).format(r=sql.Identifier(SCHEMA), column=sql.Identifier(column))
         return [DeployedChange(*row) for row in self.conn.execute(query, (value,)).fetchall()]
 
     def deployed(self) -> list[DeployedChange]:
