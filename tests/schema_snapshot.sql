@@ -725,10 +725,10 @@ COMMENT ON FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_cut
 
 
 --
--- Name: cursor_checksum(text, uuid, bigint, uuid); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: cursor_checksum(text, uuid, text, uuid); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.cursor_checksum(p_list text, p_tenant uuid, p_at bigint, p_id uuid) RETURNS text
+CREATE FUNCTION teams_obs.cursor_checksum(p_list text, p_tenant uuid, p_at text, p_id uuid) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -748,7 +748,8 @@ CREATE FUNCTION teams_obs.decode_cursor(p_list text, p_tenant uuid, p_cursor tex
 DECLARE
     v_text text := btrim(p_cursor, E' \t\r\n');
     v_doc jsonb;
-    v_at bigint;
+    v_at text;
+    v_microseconds numeric;
 BEGIN
     IF v_text IS NULL OR v_text = '' THEN
         RETURN;
@@ -767,7 +768,8 @@ BEGIN
        OR (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(v_doc) AS k) <> ARRAY['at', 'ck', 'id', 'l', 'v']
        OR v_doc -> 'v' <> '1'::jsonb
        OR jsonb_typeof(v_doc -> 'l') <> 'string'
-       OR jsonb_typeof(v_doc -> 'at') <> 'number' OR (v_doc ->> 'at') !~ '^-?[0-9]{1,18}$'
+       OR NOT (jsonb_typeof(v_doc -> 'at') = 'number' AND (v_doc ->> 'at') ~ '^-?[0-9]{1,19}$'
+               OR v_doc -> 'at' IN ('"infinity"', '"-infinity"'))
        OR jsonb_typeof(v_doc -> 'id') <> 'string'
        OR (v_doc ->> 'id') !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
        OR jsonb_typeof(v_doc -> 'ck') <> 'string' THEN
@@ -778,14 +780,21 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('cursor: issued by list %s, not by %s', v_doc -> 'l', to_json(p_list));
     END IF;
-    v_at := (v_doc ->> 'at')::bigint;
+    v_at := v_doc ->> 'at';
     id := (v_doc ->> 'id')::uuid;
     IF v_doc ->> 'ck' <> teams_obs.cursor_checksum(p_list, p_tenant, v_at, id) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = 'cursor: checksum mismatch (altered, or issued for another tenant)';
     END IF;
+    IF v_at IN ('infinity', '-infinity') THEN
+        created_at := v_at::timestamptz;
+        RETURN;
+    END IF;
+    -- As encode_cursor wrote it, in a timestamp without time zone: no time zone's calendar in the arithmetic.
+    v_microseconds := v_at::numeric;
     BEGIN
-        created_at := to_timestamp(v_at / 1000000) + (v_at % 1000000) * interval '1 microsecond';
+        created_at := ('1970-01-01'::timestamp + div(v_microseconds, 86400000000) * interval '1 day'
+                       + mod(v_microseconds, 86400000000) * interval '1 microsecond') AT TIME ZONE 'UTC';
     EXCEPTION WHEN data_exception THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'cursor: timestamp out of range';
     END;
@@ -1155,11 +1164,18 @@ CREATE FUNCTION teams_obs.encode_cursor(p_list text, p_tenant uuid, p_created_at
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     SELECT translate(encode(convert_to(format('{"v":1,"l":%s,"at":%s,"id":"%s","ck":"%s"}',
-                                              to_json(p_list), c.at, p_id,
-                                              teams_obs.cursor_checksum(p_list, p_tenant, c.at, p_id)),
+                                              to_json(p_list), CASE WHEN c.finite THEN c.at ELSE to_json(c.at)::text END,
+                                              p_id, teams_obs.cursor_checksum(p_list, p_tenant, c.at, p_id)),
                                        'UTF8'), 'base64'),
                      E'+/=\n', '-_')
-      FROM (SELECT (extract(epoch FROM p_created_at) * 1000000)::bigint AS at) c;
+      -- As decode_cursor reads it back: whole days and microseconds of the day, exact over the whole range
+      -- (extract(epoch) rounds in the last years a timestamptz holds, past 2^63 microseconds since 1970).
+      FROM (SELECT isfinite(p_created_at) AS finite,
+                   CASE WHEN isfinite(p_created_at)
+                        THEN (((utc.at::date - date '1970-01-01')::numeric * 86400000000)
+                              + extract(epoch FROM utc.at::time) * 1000000)::numeric(20, 0)::text
+                        ELSE p_created_at::text END AS at
+              FROM (SELECT p_created_at AT TIME ZONE 'UTC' AS at) utc) c;
 $$;
 
 
@@ -3473,10 +3489,10 @@ REVOKE ALL ON FUNCTION teams_obs.cleanup_partitioned_table(p_parent regclass, p_
 
 
 --
--- Name: FUNCTION cursor_checksum(p_list text, p_tenant uuid, p_at bigint, p_id uuid); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION cursor_checksum(p_list text, p_tenant uuid, p_at text, p_id uuid); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.cursor_checksum(p_list text, p_tenant uuid, p_at bigint, p_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.cursor_checksum(p_list text, p_tenant uuid, p_at text, p_id uuid) FROM PUBLIC;
 
 
 --

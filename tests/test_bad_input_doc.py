@@ -174,7 +174,7 @@ def checksummed_cursor(at: str, written_at: str | None = None, listed: str = "de
                        tenant: str = TENANT) -> str:
     """A well-formed cursor whose checksum covers ``at``; ``written_at`` is the timestamp it then carries."""
     document = (f"format('{{\"v\":1,\"l\":\"{listed}\",\"at\":%s,\"id\":\"%s\",\"ck\":\"%s\"}}', {written_at or at},"
-                f" v.id, teams_obs.cursor_checksum('{listed}', {tenant}, {at}, v.id))")
+                f" v.id, teams_obs.cursor_checksum('{listed}', {tenant}, '{at}', v.id))")
     return (f"(SELECT translate(encode(convert_to({document}, 'UTF8'), 'base64'), E'+/=\\n', '-_') FROM (VALUES"
             " ('01890000-0000-7000-8000-000000000001'::uuid)) v(id))")
 
@@ -190,6 +190,8 @@ MISSHAPEN_CURSORS = [b64(text) for text in (
     '{"v":1,"l":"deliveries","at":1,"id":"01890000-0000-7000-8000-000000000001","ck":"0","x":1}',
     '{"v":1,"l":"deliveries","at":1.5,"id":"01890000-0000-7000-8000-000000000001","ck":"0"}',
     '{"v":1,"l":"deliveries","at":"1","id":"01890000-0000-7000-8000-000000000001","ck":"0"}',
+    '{"v":1,"l":"deliveries","at":"Infinity","id":"01890000-0000-7000-8000-000000000001","ck":"0"}',
+    '{"v":1,"l":"deliveries","at":12345678901234567890,"id":"01890000-0000-7000-8000-000000000001","ck":"0"}',
     '{"v":1,"l":"deliveries","at":1,"id":"01890000-0000-7000-8000-00000000000A","ck":"0"}',
     '{"v":2,"l":"deliveries","at":1,"id":"01890000-0000-7000-8000-000000000001","ck":"0"}')]
 
@@ -484,7 +486,8 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
         ("p_cursor", "not base64url, base64 of something that is not UTF-8 JSON, longer than 512 characters"):
             refused(*(list_deliveries(cursor=cursor) for cursor in MALFORMED_CURSORS)),
         ("p_cursor", "valid JSON of another shape: the original's `[at, id]` array, a key missing or added,"
-                     " a fractional or textual timestamp, an id that is not a lowercase UUID, another version"):
+                     " a fractional timestamp or one of over 19 digits, text other than `\"infinity\"` and"
+                     " `\"-infinity\"`, an id that is not a lowercase UUID, another version"):
             refused(*(list_deliveries(cursor=cursor) for cursor in MISSHAPEN_CURSORS)),
         ("p_cursor", "a cursor of another list function (list_audit_events)"): refused(
             list_deliveries(cursor=issued_cursor("audit_events"))),

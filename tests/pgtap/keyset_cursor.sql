@@ -2,7 +2,7 @@
 -- a cursor this list issued for this tenant.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(24);
+SELECT plan(28);
 
 -- base64url (no padding) of arbitrary text: how a caller could forge or damage a cursor.
 CREATE FUNCTION pg_temp.b64url(p_text text) RETURNS text LANGUAGE sql AS
@@ -26,6 +26,21 @@ SELECT is((SELECT count(*) FROM generate_series(1, 500) i,
                                                       '00000000-0000-4000-8000-000000000001')) d
             WHERE d.created_at = a.at), 500::bigint,
           '500 instants from 1969 to 2125 round-trip to the microsecond');
+-- The ends: a row the owner wrote at +-infinity, or in the first or last microsecond a timestamptz holds
+-- (past 2^63 microseconds since 1970), is a page's last row like any other.
+SELECT is((SELECT array_agg(d.created_at ORDER BY t.ord)
+             FROM unnest(ARRAY['-infinity', '4714-11-24 00:00:00+00 BC', '0001-01-01 00:00:00.000001+00 BC',
+                               '1970-01-01 00:00:00+00', '294276-12-31 23:59:59.999999+00', 'infinity']::timestamptz[])
+                  WITH ORDINALITY AS t(at, ord),
+                  LATERAL teams_obs.decode_cursor('x', '00000000-0000-4000-8000-0000000000a1',
+                              teams_obs.encode_cursor('x', '00000000-0000-4000-8000-0000000000a1', t.at,
+                                                      '00000000-0000-4000-8000-000000000001')) d),
+          ARRAY['-infinity', '4714-11-24 00:00:00+00 BC', '0001-01-01 00:00:00.000001+00 BC',
+                '1970-01-01 00:00:00+00', '294276-12-31 23:59:59.999999+00', 'infinity']::timestamptz[],
+          'infinity, -infinity and the first and last instants a timestamptz holds round-trip');
+SELECT is(pg_temp.doc(teams_obs.encode_cursor('x', '00000000-0000-4000-8000-0000000000a1', 'infinity',
+                                              '00000000-0000-4000-8000-000000000001')) -> 'at',
+          '"infinity"'::jsonb, 'infinity is the string "infinity" in the cursor');
 SELECT ok(cursor ~ '^[A-Za-z0-9_-]+$', 'a cursor is base64url text without padding') FROM c;
 SELECT is((SELECT d FROM teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', x) d),
           ROW(NULL::timestamptz, NULL::uuid)::record, format('%L means no cursor', x))
@@ -63,6 +78,8 @@ SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000
                 'a fractional timestamp'),
                ('{"v":1,"l":"deliveries","at":"2026-11-05","id":"00000000-0000-4000-8000-000000000042","ck":"0"}',
                 'a timestamp as text'),
+               ('{"v":1,"l":"deliveries","at":12345678901234567890,"id":"00000000-0000-4000-8000-000000000042","ck":"0"}',
+                'a timestamp of 20 digits'),
                ('{"v":1,"l":"deliveries","at":1,"id":"x; DROP TABLE y","ck":"0"}', 'an id that is no UUID'),
                ('{"v":1,"l":"deliveries","at":1,"id":"00000000-0000-4000-8000-000000000042","ck":"0","x":1}',
                 'an extra key')) AS t(x, d);
@@ -89,6 +106,13 @@ SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('audit_events', '000000
                  '22023', 'cursor: issued by list "deliveries", not by "audit_events"',
                  'a cursor of another list is refused')
   FROM c;
+-- Well formed, with a valid checksum (it is no secret), but past the last instant a timestamptz holds.
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,
+                        pg_temp.b64url(format('{"v":1,"l":"deliveries","at":9999999999999999999,"id":"%s","ck":"%s"}',
+                                              id, teams_obs.cursor_checksum('deliveries', '00000000-0000-4000-8000-0000000000a1',
+                                                                            '9999999999999999999', id)))),
+                 '22023', 'cursor: timestamp out of range', 'a forged position past the last timestamp is refused')
+  FROM (VALUES ('00000000-0000-4000-8000-000000000042'::uuid)) AS t(id);
 
 SELECT * FROM finish();
 ROLLBACK;

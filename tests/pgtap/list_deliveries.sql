@@ -2,7 +2,7 @@
 -- many rows sharing one microsecond; exact filters; 22023 for bad input; limit clamping; roles.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(52);
+SELECT plan(53);
 
 -- Tenant a: 25 rows sharing one microsecond (t1), 10 rows 1..10 us before it, 10 rows 1..10 us after,
 -- 10 rows minutes apart, 5 rows from 2019 (they sit in the DEFAULT partition). Tenant b: 10 rows at t1.
@@ -78,6 +78,17 @@ SELECT results_eq($$SELECT id FROM pg_temp.walk('00000000-0000-4000-8000-0000000
 SELECT results_eq($$SELECT id FROM pg_temp.walk('00000000-0000-4000-8000-0000000000b2', 3) ORDER BY page, pos$$,
                   $$SELECT pg_temp.expected('00000000-0000-4000-8000-0000000000b2')$$,
                   'tenant b sees only its own 10 rows, although they share their instant with tenant a');
+-- Tenant d: rows only the owner can write, at +-infinity (they sit in DEFAULT), beside ordinary ones; a
+-- page may end on any of them.
+INSERT INTO teams_obs.notification_deliveries
+    (tenant, delivery_id, category, destination_type, destination_id, attempt_number, idempotency_key, status,
+     created_at)
+SELECT '00000000-0000-4000-8000-0000000000d4', md5('d' || n)::uuid, 'assignment', 'bot_dm', 'dest', 1, md5('kd' || n),
+       'sent', (ARRAY['infinity', '-infinity', '2026-01-01 00:00:00+00'])[n % 3 + 1]::timestamptz
+  FROM generate_series(1, 9) n;
+SELECT results_eq($$SELECT id FROM pg_temp.walk('00000000-0000-4000-8000-0000000000d4', 2) ORDER BY page, pos$$,
+                  $$SELECT pg_temp.expected('00000000-0000-4000-8000-0000000000d4')$$,
+                  'walking rows at infinity and -infinity in pages of 2 returns every row once, in order');
 
 -- next_cursor: on the last row of a page that has a successor, nowhere else
 SELECT results_eq($$SELECT max(page), count(*) FILTER (WHERE has_cursor), bool_and(NOT has_cursor OR pos = 7)
