@@ -49,8 +49,8 @@ COMMENT ON FUNCTION teams_obs.check_retention_cutoff(timestamptz) IS
 -- table's DEFAULT partition, and the tables that live as long as its rows: the deliveries' sidecar of
 -- reservations (a reservation and its row share created_at). Each with its time column and the kind it
 -- is reported as (teams_obs.cleanup_result); tables of the same lifetime first, DEFAULT last. The one
--- list that cleanup_partitioned_table and run_retention go through, and that delete_retention_batch
--- accepts.
+-- list that cleanup_partitioned_table and run_retention go through, that delete_retention_batch
+-- accepts, and where maintenance_status finds a table's sidecar.
 CREATE FUNCTION teams_obs.retention_row_tables(p_parent regclass)
 RETURNS TABLE (kind text, table_name regclass, time_column name, is_default boolean)
 LANGUAGE plpgsql STABLE

@@ -1678,15 +1678,13 @@ DECLARE
     v_months interval;
     v_on_shards boolean;
 BEGIN
+    -- The sidecar is the table that retention deletes from beside the DEFAULT partition
+    -- (retention_row_tables, of partition_retention, earlier in the plan).
     FOR v_parent, v_sidecar IN
-        SELECT c.oid::regclass, s.sidecar
-          FROM pg_catalog.pg_partitioned_table AS pt
-          JOIN pg_catalog.pg_class AS c ON c.oid = pt.partrelid
-          LEFT JOIN (VALUES ('teams_obs.notification_deliveries'::regclass,
-                             'teams_obs.notification_delivery_idempotency'::regclass)) AS s (parent, sidecar)
-                 ON s.parent = c.oid
-         WHERE c.relnamespace = 'teams_obs'::regnamespace AND NOT c.relispartition
-         ORDER BY c.relname
+        SELECT t.parent_oid::regclass, s.table_name
+          FROM teams_obs.month_partitioned_tables() AS t
+          LEFT JOIN LATERAL teams_obs.retention_row_tables(t.parent_oid::regclass) AS s ON NOT s.is_default
+         ORDER BY t.table_name
     LOOP
         table_name := v_parent::text;
         SELECT count(*) FILTER (WHERE NOT b.is_default),
