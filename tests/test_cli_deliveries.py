@@ -165,6 +165,9 @@ def test_integers_beyond_the_functions_range(db_url):
     """A --limit past int4 is clamped as the list clamps it; larger sizes are refused by click, not by a
     function lookup that finds no bigint version."""
     assert run(db_url, "deliveries", "list", "--tenant", TENANT, "--limit", "1000000000000").exit_code == 0
+    assert run(db_url, "deliveries", "list", "--tenant", TENANT, "--limit", "-1000000000000").exit_code == 0
+    limit_help = CliRunner().invoke(main, ["deliveries", "list", "--help"]).output.split("--limit", 1)[1]
+    assert "clamped to 1..200" in limit_help and "2147483647" not in limit_help.split("--cursor", 1)[0]
     for args in (("cleanup", "--batch-size", "100000000000"), ("maintain", "--months-ahead", "100000000000")):
         result = CliRunner().invoke(main, ["--db", db_url, *args])
         assert result.exit_code == 2 and "is not in the range" in result.output, result.output

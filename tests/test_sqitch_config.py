@@ -405,12 +405,35 @@ def test_every_postgresql_scheme_sqitch_takes_is_taken(target: str, url: str) ->
 
 
 @pytest.mark.parametrize(("db", "said"), [
-    ("prod", '"prod" names a target: named targets from sqitch.conf are not supported by teams-obs; pass its URL'),
+    ("prod", '"prod" names no target of sqitch.conf (no target.prod.uri in '),
     ("db:sqlite:app.db", "db:sqlite: is not a PostgreSQL target"),
 ])
-def test_a_target_name_or_another_engine_is_refused(db: str, said: str, tmp_path: Path) -> None:
+def test_an_unknown_target_name_or_another_engine_is_refused(db: str, said: str, tmp_path: Path) -> None:
     run = teams_obs(project(tmp_path / "p"), "--db", db, "status")
     assert run.exit_code == 2 and said in run.output, run.output
+
+
+def deployed(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [name for name, in conn.execute("SELECT change FROM sqitch.changes ORDER BY committed_at")]
+
+
+def test_a_named_target_is_the_database_its_uri_names_as_in_sqitch(tmp_path: Path, pg_cluster,
+                                                                    sqitch_bin: str) -> None:
+    both = SideBySide(pg_cluster)
+    conf = "".join(f'[target "{tool}"]\n\turi = {sqitch_target(url)}\n\tclient = psql\n'
+                   for tool, url in both.urls.items())
+    top = project(tmp_path / "p", conf, "one", "two")
+    assert sqitch(top, "deploy", "sqitch", "--to", "one").returncode == 0
+    run = teams_obs(top, "--db", "teams_obs", "deploy", "--to", "one")
+    assert run.exit_code == 0, run.output
+    assert deployed(both.urls["teams_obs"]) == deployed(both.urls["sqitch"]) == ["one"]
+
+
+def test_a_named_target_that_sets_more_than_its_uri_is_refused(tmp_path: Path) -> None:
+    top = project(tmp_path / "p", '[target "prod"]\n\turi = db:pg://127.0.0.1:1/x\n\tregistry = other\n')
+    run = teams_obs(top, "--db", "prod", "status")
+    assert run.exit_code == 2 and "sets target.prod.registry: teams-obs reads a named target's uri only" in run.output
 
 
 @pytest.mark.parametrize("db", ["postgres:/postgres:SECRET@127.0.0.1:1/x",

@@ -9,8 +9,9 @@ import psycopg
 
 from teams_obs.cli.context import NoDatabase, Session, exit_when_signalled, printable
 from teams_obs.partitions import MaintenanceError, NotDeployed
-from teams_obs.sqitch import EngineError, PlanError
-from teams_obs.sqitch.engine import libpq_url
+from teams_obs.sqitch import EngineError, PlanError, project_root
+from teams_obs.sqitch.config import SqitchConfig
+from teams_obs.sqitch.engine import libpq_url, names_target
 from teams_obs.sqitch.registry import Notice
 
 
@@ -68,12 +69,15 @@ class _Failure(click.ClickException):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_url", envvar="TEAMS_OBS_DATABASE_URL", metavar="URL",
-              help="PostgreSQL URL or sqitch target (db:pg:...) (default: $TEAMS_OBS_DATABASE_URL; with neither, "
-                   "an embedded throwaway cluster that is stopped when the command exits).")
+              help="PostgreSQL URL, sqitch target URI (db:pg:...) or name of a target in sqitch.conf (default: "
+                   "$TEAMS_OBS_DATABASE_URL; with neither, an embedded throwaway cluster that is stopped when the "
+                   "command exits).")
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None) -> None:
     """Observability store of a Microsoft Teams integration, in PostgreSQL."""
     exit_when_signalled(ctx)
+    if db_url is not None and names_target(db_url):
+        db_url = SqitchConfig(project_root()).target_uri(db_url)
     ctx.obj = Session(None if db_url is None else libpq_url(db_url))
 
 

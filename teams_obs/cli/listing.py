@@ -77,14 +77,20 @@ def unqualified(name: str | None) -> str:
     return (name or "").removeprefix(f"{SCHEMA}.")
 
 
+def _within_int4(_context: click.Context, _option: click.Parameter, value: int) -> int:
+    """The list functions clamp their integer limit to 1..200; a value past integer's range would find no
+    function to clamp it. Not a click.IntRange, whose help would show that range beside the real one."""
+    return max(-INT4_MAX - 1, min(value, INT4_MAX))
+
+
 def page_options(command: Callable) -> Callable:
     """The options every keyset-paged list command shares, after its own filters: --since, --until,
     --limit, --cursor and --json."""
     for option in reversed((
         click.option("--since", type=IsoTime(), help="Inclusive lower bound."),
         click.option("--until", type=IsoTime(), help="Exclusive upper bound."),
-        click.option("--limit", type=click.IntRange(-INT4_MAX - 1, INT4_MAX, clamp=True), default=50,
-                     show_default=True, help="Rows per page (clamped to 1..200)."),
+        click.option("--limit", type=int, callback=_within_int4, default=50, show_default=True,
+                     help="Rows per page (clamped to 1..200)."),
         click.option("--cursor", metavar="CURSOR", help="next_cursor of the previous page."),
         json_option,
     )):

@@ -192,6 +192,20 @@ class SqitchConfig:
         return EngineError(f"{self.origin(found[0])} sets {found[0]} = {found[1]}: teams-obs reads the project as "
                            f"sqitch lays it out by default ({found[0].rpartition('.')[2]} = {default})")
 
+    def target_uri(self, name: str) -> str:
+        """The URI of the target that sqitch.conf names ``name`` (``[target "name"] uri = ...``). A target that is
+        not there, or that also sets what would make sqitch deploy otherwise (a registry, a plan, directories,
+        variables), is refused naming it; its ``client`` (a psql that teams-obs does not run) is ignored."""
+        uri = self.get(f"target.{name}.uri")
+        if not uri:
+            raise EngineError(f'"{name}" names no target of sqitch.conf (no target.{name}.uri in '
+                              f"{', '.join(str(path) for path in config_files(self.top_dir))}); pass a URL or a "
+                              "sqitch target URI (db:pg:...)")
+        read = {_canonical(f"target.{name}.{key}") for key in ("uri", "client")}
+        if other := next((key for key in self.values if key.startswith(f"target.{name}.") and key not in read), None):
+            raise EngineError(f"{self.origin(other)} sets {other}: teams-obs reads a named target's uri only")
+        return uri
+
     def default_target(self) -> str | None:
         """Where the database sqitch works on when no target is given is named (its environment first), or
         None."""

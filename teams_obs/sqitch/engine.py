@@ -73,13 +73,15 @@ def sqitch_destination(url: str) -> str:
     return f"db:pg://{user}{colon}{at}{place}" + (f"?{'&'.join(kept)}" if any(kept) else "")
 
 
+def names_target(database: str) -> bool:
+    """Whether ``--db`` names a target of sqitch.conf: text without ``:``, which sqitch reads as a URI, and
+    without ``=``, which libpq reads as a conninfo string."""
+    return bool(database) and not {":", "="} & set(database)
+
+
 def libpq_url(target: str) -> str:
     """A sqitch target URI (``db:pg://user@host/app``, ``db:postgres:app``) as the libpq URL it names;
-    anything else (a URL, a conninfo string) as given. A target's name (no ``:``, which sqitch reads as a
-    URI, nor ``=``, which libpq reads as a conninfo) is refused."""
-    if target and not {":", "="} & set(target):
-        raise EngineError(f'"{target}" names a target: named targets from sqitch.conf are not supported by '
-                          "teams-obs; pass its URL")
+    anything else (a URL, a conninfo string) as given."""
     if not target.startswith("db:"):
         return target
     scheme, _, rest = target.removeprefix("db:").partition(":")
