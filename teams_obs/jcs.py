@@ -31,10 +31,11 @@ _Json = None | bool | float | str | list["_Json"] | dict[str, "_Json"]
 class CanonicalJSONError(ValueError):
     """A document RFC 8785 or PostgreSQL cannot take; ``path`` locates it, ``str()`` is the SQL message."""
 
-    def __init__(self, path: str, problem: str):
+    def __init__(self, path: str, problem: str, *, names_a_key: bool = False):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+        self.names_a_key = names_a_key  # the problem quotes a key name: payload content
 
 
 class _Members(list):
@@ -69,7 +70,7 @@ def _checked(value: object, path: str) -> _Json:
             if problem := _string_problem(name):
                 raise CanonicalJSONError(path, f"object key contains {problem}")
             if name in result:
-                raise CanonicalJSONError(path, f"duplicate key {_quote(name[:NAME_LIMIT])}")
+                raise CanonicalJSONError(path, f"duplicate key {_quote(name[:NAME_LIMIT])}", names_a_key=True)
             result[name] = _checked(member, path + _path_step(name))
         return result
     if isinstance(value, list):

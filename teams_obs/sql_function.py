@@ -133,7 +133,7 @@ def _json(field: str, value: Any, document: JsonDocument) -> Json | Jsonb | str:
     try:
         return jcs.payload_hash(text)
     except jcs.CanonicalJSONError as exc:
-        if exc.path == "$":  # the document as a whole: no key name, which would be payload content, to show
+        if exc.path == "$" and not exc.names_a_key:  # the document as a whole: nothing of the payload to show
             raise InvalidArgument(f"{field}: refused, {exc.problem}") from None
         raise InvalidArgument(f"{field}: refused, RFC 8785 or PostgreSQL cannot take it; the position is not "
                               f"shown (key names are payload content), teams_obs.jcs.payload_hash names it") from None

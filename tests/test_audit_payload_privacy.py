@@ -108,3 +108,26 @@ def test_a_malformed_hash_is_not_echoed(db: psycopg.Connection, marker: str) -> 
                    "p_payload_hash => %s)", (TENANT, f'{{"note": "{marker}"}}'))
     assert refused.value.diag.message_primary.startswith("payload_hash: ")
     assert marker not in error_text(refused.value)
+
+
+def test_with_the_settings_security_md_advises_a_payload_refused_by_postgresql_stays_out_of_the_log(
+        db: psycopg.Connection, pg_cluster: EmbeddedPostgres) -> None:
+    """Not valid JSON (PostgreSQL's JSON input quotes it in CONTEXT), or written into the SQL text (a failed
+    statement is logged whole): the server's defaults log it, docs/security.md's two settings do not."""
+    def refuse(marker: str) -> None:
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            db.execute(RECORD, (TENANT, f'{{"note": "{marker}" , oops}}'))
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            db.execute(f"SELECT teams_obs.record_audit_event('{TENANT}', 'bot', 'add_note', 'success', "
+                       f"p_payload => '{{\"{marker}\": 1, \"{marker}\": 2}}')")
+
+    logged = f"LOGGED{uuid.uuid4().hex}"
+    refuse(logged)
+    db.execute("SET log_error_verbosity = terse")
+    db.execute("SET log_min_error_statement = panic")
+    hidden = f"HIDDEN{uuid.uuid4().hex}"
+    refuse(hidden)
+    db.execute("RESET log_error_verbosity")
+    db.execute("RESET log_min_error_statement")
+    assert files_containing(pg_cluster, logged), "with the defaults both reach the log"
+    assert files_containing(pg_cluster, hidden) == []
