@@ -257,90 +257,107 @@ def load_plan(path: Path | str, top_dir: Path | str | None = None) -> Plan:
     return parse_plan(text, path, Path(top_dir) if top_dir else path.parent)
 
 
-def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
-    pragmas: dict[str, str] = {}
-    changes: list[Change] = []
-    by_name: dict[str, Change] = {}
-    since_tag: dict[str, int] = {}
-    tag_lines: dict[str, int] = {}
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+class _Lines:
+    """A plan's lines, and its syntax errors as sqitch words them."""
 
-    def error(lineno: int, message: str) -> PlanError:
-        return PlanError(f"Syntax error in {path} at line {lineno}: {message}")
+    def __init__(self, text: str, path: Path):
+        self.path = path
+        self.lines = [line.rstrip("\r") for line in text.split("\n")]
+        if self.lines and self.lines[-1] == "":
+            self.lines.pop()
 
-    header_end = len(lines)
-    for lineno, raw_line in enumerate(lines, 1):  # header
-        line = raw_line.rstrip("\r")
-        if _BLANK_RE.match(line):
-            if not line.strip():
-                header_end = lineno
-                break
-            continue
-        body = _NOTE_RE.sub("", line, count=1)
-        m = _PRAGMA_RE.match(body)
-        if not m:
-            raise error(lineno, "Invalid pragma; a blank line must come between pragmas and changes")
-        pragmas[m["name"]] = m["value"] if m["value"] is not None else "1"
-    project = pragmas.get("project")
-    if not project:
-        raise PlanError(f"Missing %project pragma in {path}")
-    if not re.fullmatch(NAME_RE, project):
-        raise error(1, f'invalid project name "{project}"')
+    def error(self, lineno: int, message: str) -> PlanError:
+        return PlanError(f"Syntax error in {self.path} at line {lineno}: {message}")
 
-    for lineno, raw_line in enumerate(lines[header_end:], header_end + 1):
-        line = raw_line.rstrip("\r")
-        if _BLANK_RE.match(line):
-            continue
+    def header(self) -> tuple[dict[str, str], int]:
+        """The pragmas, and the number of the blank line that ends them (the last line when none does)."""
+        pragmas: dict[str, str] = {}
+        for lineno, line in enumerate(self.lines, 1):
+            if _BLANK_RE.match(line):
+                if not line.strip():
+                    return pragmas, lineno
+                continue
+            m = _PRAGMA_RE.match(_NOTE_RE.sub("", line, count=1))
+            if not m:
+                raise self.error(lineno, "Invalid pragma; a blank line must come between pragmas and changes")
+            pragmas[m["name"]] = m["value"] if m["value"] is not None else "1"
+        return pragmas, len(self.lines)
+
+    def entry(self, lineno: int, line: str) -> tuple[re.Match, str]:
+        """A change's or tag's line, checked as sqitch checks it, and its note."""
         note_match = _NOTE_RE.search(line)
         note = _unescape_note(note_match["note"] or "") if note_match else ""
         body = line[: note_match.start()] if note_match else line
         m = _LINE_RE.match(body)
         if not m or not m["name"] or (not m["ts"] and re.search(_TS_RE, body)):
-            raise error(
+            raise self.error(
                 lineno,
                 'Invalid name; names must not begin with punctuation, contain "@", ":", "#", "\\", '
                 "or blanks, or end in punctuation or digits following punctuation",
             )
         if not m["ts"] and not m["planner_name"]:
-            raise error(lineno, "Missing timestamp and planner name and email")
+            raise self.error(lineno, "Missing timestamp and planner name and email")
         if not m["ts"]:
-            raise error(lineno, "Missing timestamp")
+            raise self.error(lineno, "Missing timestamp")
         if not m["planner_name"]:
-            raise error(lineno, "Missing planner name and email")
+            raise self.error(lineno, "Missing planner name and email")
         name = m["name"]
         if name in ("HEAD", "ROOT"):
-            raise error(lineno, f'"{"@" if m["tag"] else ""}{name}" is a reserved name')
+            raise self.error(lineno, f'"{"@" if m["tag"] else ""}{name}" is a reserved name')
         if re.match(r"^[0-9a-f]{40}", name):
-            raise error(lineno, f'"{name}" is invalid because it could be confused with a SHA1 ID')
+            raise self.error(lineno, f'"{name}" is invalid because it could be confused with a SHA1 ID')
+        return m, note
+
+    def dependencies(self, lineno: int, deps: str | None) -> tuple[list[Depend], list[Depend]]:
+        """A change's required and conflicting changes."""
+        requires, conflicts, seen = [], [], set()
+        for spec in (deps or "").split():
+            d = _DEPEND_RE.match(spec)
+            if not d:
+                raise self.error(lineno, f'"{spec}" is not a valid dependency specification')
+            if spec in seen:
+                raise self.error(lineno, f'Duplicate dependency "{spec}"')
+            seen.add(spec)
+            dep = Depend(bool(d["conflict"]), d["project"], d["change"], d["ctag"] or d["tag"], d["id"])
+            (conflicts if dep.conflicts else requires).append(dep)
+        return requires, conflicts
+
+
+def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
+    lines = _Lines(text, path)
+    pragmas, header_end = lines.header()
+    project = pragmas.get("project")
+    if not project:
+        raise PlanError(f"Missing %project pragma in {path}")
+    if not re.fullmatch(NAME_RE, project):
+        raise lines.error(1, f'invalid project name "{project}"')
+
+    changes: list[Change] = []
+    by_name: dict[str, Change] = {}
+    since_tag: dict[str, int] = {}
+    tag_lines: dict[str, int] = {}
+    for lineno, line in enumerate(lines.lines[header_end:], header_end + 1):
+        if _BLANK_RE.match(line):
+            continue
+        m, note = lines.entry(lineno, line)
+        name = m["name"]
         planned_at, planner = _timestamp(m["ts"]), (m["planner_name"], m["planner_email"])
         if m["tag"]:
             if "/" in name:
-                raise error(lineno, f'Tag "{name}" contains illegal character /')
+                raise lines.error(lineno, f'Tag "{name}" contains illegal character /')
             if not changes:
-                raise error(lineno, f'Tag "{name}" declared without a preceding change')
+                raise lines.error(lineno, f'Tag "{name}" declared without a preceding change')
             if name in tag_lines:
-                raise error(lineno, f'Tag "{name}" duplicates earlier declaration on line {tag_lines[name]}')
+                raise lines.error(lineno, f'Tag "{name}" duplicates earlier declaration on line {tag_lines[name]}')
             tag_lines[name] = lineno
             if m["deps"]:
-                raise error(lineno, "Tags may not specify dependencies")
+                raise lines.error(lineno, "Tags may not specify dependencies")
             changes[-1].tags.append(Tag(name, note, planned_at, *planner, change=changes[-1]))
             since_tag.clear()
             continue
         if name in since_tag:
-            raise error(lineno, f'Change "{name}" duplicates earlier declaration on line {since_tag[name]}')
-        requires, conflicts, seen = [], [], set()
-        for spec in (m["deps"] or "").split():
-            d = _DEPEND_RE.match(spec)
-            if not d:
-                raise error(lineno, f'"{spec}" is not a valid dependency specification')
-            if spec in seen:
-                raise error(lineno, f'Duplicate dependency "{spec}"')
-            seen.add(spec)
-            dep = Depend(bool(d["conflict"]), d["project"], d["change"], d["ctag"] or d["tag"], d["id"])
-            (conflicts if dep.conflicts else requires).append(dep)
-        change = Change(name, note, planned_at, *planner, requires, conflicts,
+            raise lines.error(lineno, f'Change "{name}" duplicates earlier declaration on line {since_tag[name]}')
+        change = Change(name, note, planned_at, *planner, *lines.dependencies(lineno, m["deps"]),
                         changes[-1] if changes else None)
         if name in by_name:  # a rework: the older instance's files carry a tag suffix
             older = by_name[name]
