@@ -19,6 +19,14 @@ CREATE TABLE teams_obs.notification_delivery_idempotency (
     CONSTRAINT notification_delivery_idempotency_pk PRIMARY KEY (tenant, idempotency_key)
 );
 
+-- Deployed again after a revert that kept the deliveries (revert --to notification_deliveries), the
+-- sidecar reserves their keys anew: a replay of a kept delivery would otherwise be stored twice. A key
+-- stored more than once meanwhile keeps its oldest row, the one a replay is answered with.
+INSERT INTO teams_obs.notification_delivery_idempotency (tenant, idempotency_key, delivery_id, created_at)
+SELECT DISTINCT ON (d.tenant, d.idempotency_key) d.tenant, d.idempotency_key, d.delivery_id, d.created_at
+  FROM teams_obs.notification_deliveries AS d
+ ORDER BY d.tenant, d.idempotency_key, d.created_at, d.delivery_id;
+
 COMMENT ON TABLE teams_obs.notification_delivery_idempotency IS
     'Reservation of each (tenant, idempotency_key) with the delivery_id and created_at of the notification_deliveries row it belongs to.';
 

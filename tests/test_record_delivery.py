@@ -417,3 +417,21 @@ def test_the_writer_role_records_but_cannot_read_the_tables(db: psycopg.Connecti
         assert inserted
         with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction():
             db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency")
+
+
+def test_a_redeployed_sidecar_reserves_the_kept_deliveries_keys(db: psycopg.Connection, db_url: str) -> None:
+    """revert --to notification_deliveries keeps the deliveries and drops their reservations; deployed
+    again, the sidecar must hold their keys, or a replay of a kept delivery is stored twice."""
+    from click.testing import CliRunner
+
+    from teams_obs.cli import main
+
+    call = ("SELECT inserted, delivery_id FROM teams_obs.record_delivery("
+            "'00000000-0000-4000-8000-0000000000e5', 'bot_dm', %s, 'sent')")
+    first = {target: db.execute(call, (target,)).fetchone()[1] for target in ("kept-1", "kept-2")}
+    for command in (["revert", "-y", "--to", "notification_deliveries"], ["deploy"]):
+        result = CliRunner().invoke(main, ["--db", db_url, *command])
+        assert result.exit_code == 0, result.output
+    for target, delivery_id in first.items():
+        assert db.execute(call, (target,)).fetchone() == (False, delivery_id)
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 2
