@@ -34,12 +34,20 @@ BEGIN
                            'CREATE ROLE teams_obs_writer NOLOGIN; CREATE ROLE teams_obs_reader NOLOGIN; '
                            'CREATE ROLE teams_obs_maintainer NOLOGIN;';
             END IF;
-            EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
-        ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r
-                      WHERE r.rolname = v_role
-                        AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb
-                             OR r.rolreplication
-                             OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid))) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
+                CONTINUE;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                -- The first deploy of another database created it meanwhile (sqitch's lock is per database):
+                -- checked below like any role found.
+                NULL;
+            END;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r
+                   WHERE r.rolname = v_role
+                     AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb
+                          OR r.rolreplication
+                          OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid))) THEN
             RAISE EXCEPTION USING ERRCODE = '55000',
                 MESSAGE = format('role %s exists with more than NOLOGIN (LOGIN, SUPERUSER, BYPASSRLS, CREATEROLE, '
                                  'CREATEDB, REPLICATION or membership in a role), which every login granted it '

@@ -6,9 +6,10 @@ import threading
 
 import psycopg
 
+from teams_obs.embedded import embedded_postgres
 from teams_obs.partitions import add_months, current_month
 from teams_obs.sqitch import Engine
-from tests.partition_helpers import partitions
+from tests.partition_helpers import partitions, wait_until_blocked
 
 
 def test_initial_partitions_leaves_a_month_whose_locks_are_busy_to_maintain(db, db_url):
@@ -28,3 +29,29 @@ def test_initial_partitions_leaves_a_month_whose_locks_are_busy_to_maintain(db, 
     assert done_while_the_writer_waits
     assert missing not in partitions(db)
     assert db.execute("SELECT count(*) FROM sqitch.changes WHERE change = 'initial_partitions'").fetchone() == (1,)
+
+
+def test_first_deploys_of_two_databases_at_once_both_create_or_find_the_roles() -> None:
+    """The roles are cluster-wide, sqitch's lock is per database: the other database's first deploy may
+    create a role between this one's check and its CREATE ROLE."""
+    # A cluster of its own: the shared one has the roles already.
+    with embedded_postgres() as cluster, psycopg.connect(cluster.url(), autocommit=True) as other, \
+            psycopg.connect(cluster.url(), autocommit=True) as observer:
+        other.execute("BEGIN")
+        other.execute("CREATE ROLE teams_obs_reader NOLOGIN")
+        errors: list[BaseException] = []
+
+        def deploy() -> None:
+            try:
+                Engine(cluster.url(), echo=lambda _line: None).deploy("schema")
+            except BaseException as exc:  # reported by the test
+                errors.append(exc)
+
+        deploying = threading.Thread(target=deploy)
+        deploying.start()
+        wait_until_blocked(observer, "%CREATE ROLE%", None)
+        other.execute("COMMIT")
+        deploying.join()
+        assert errors == []
+        roles = observer.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'teams_obs\\_%'").fetchone()
+        assert roles == (3,)
