@@ -120,3 +120,21 @@ def test_functions_and_cross_tenant_maintenance_ignore_the_setting(reporting: ps
         db.execute(sql.SQL("SET LOCAL teams_obs.tenant = {}").format(sql.Literal(str(A))))
         assert dict(db.execute("SELECT * FROM teams_obs.purge_tenant(%s)", (B,)).fetchall()) == b_rows
         db.execute("SELECT * FROM teams_obs.cleanup_notification_deliveries()").fetchall()
+
+
+def test_reverted_and_deployed_again_quietly_and_whole(db: psycopg.Connection, db_url: str) -> None:
+    """The revert drops the parents' policies and disables RLS everywhere without a NOTICE per partition
+    (which have no policy); deployed again, every table has RLS and every parent its policy."""
+    from teams_obs.sqitch import Engine
+
+    said: list[str] = []
+    engine = Engine(db_url, echo=said.append)
+    engine.revert("maintenance_status")
+    assert not [line for line in said if "NOTICE" in line], said
+    assert db.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'teams_obs'::regnamespace"
+                      " AND relrowsecurity").fetchone() == (0,)
+    engine.deploy()
+    assert db.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'teams_obs'::regnamespace"
+                      " AND relkind IN ('r', 'p') AND NOT relrowsecurity").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM pg_policy WHERE polrelid::regclass::text LIKE 'teams_obs.%'"
+                      ).fetchone() == (4,)
