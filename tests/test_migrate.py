@@ -193,6 +193,76 @@ def _attempt(call):
         return exc
 
 
+def set_for_new_sessions(url: str, setting: str, value: str) -> None:
+    """``setting`` for the sessions opened on the test's own database from now on."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+            sql.Identifier(url.rpartition("/")[2]), sql.Identifier(setting), sql.Literal(value)))
+
+
+def test_revert_holds_no_transaction_open_while_it_asks_for_confirmation(tmp_path, empty_db_url):
+    """As sqitch: however long the operator takes, the registry holds no snapshot and no lock on sqitch.*
+    meanwhile (the advisory lock, a session's, keeps other runs out), so idle_in_transaction_session_timeout
+    ends no revert."""
+    top = project(tmp_path)
+    Engine(empty_db_url, top, echo=lambda _line: None).deploy()
+    set_for_new_sessions(empty_db_url, "idle_in_transaction_session_timeout", "300ms")
+
+    def slow_yes(_question: str) -> bool:
+        time.sleep(1)
+        return True
+
+    reverted = Engine(empty_db_url, top, echo=lambda _line: None).revert("one", confirm=slow_yes)
+    assert [change.name for change in reverted] == ["three", "two"]
+    assert deployed(empty_db_url) == ["one"] and tables(empty_db_url) == {"one"}
+
+
+def test_a_deploy_that_waits_for_another_instance_opens_its_script_session_after_the_wait(tmp_path, empty_db_url):
+    """A script session opened before the wait would sit idle through it, and idle_session_timeout end it."""
+    top = project(tmp_path)
+    set_for_new_sessions(empty_db_url, "idle_session_timeout", "300ms")
+    engine = Engine(empty_db_url, top, echo=lambda _line: None)
+    outcome: list[BaseException | list] = []
+    deploying = threading.Thread(target=lambda: outcome.append(_attempt(engine.deploy)))
+    with psycopg.connect(empty_db_url, autocommit=True) as holder:
+        holder.execute("SET idle_session_timeout = 0")
+        holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
+        deploying.start()
+        wait_until_blocked(holder, "SELECT pg_advisory_lock(%", "advisory")
+        time.sleep(1)
+        holder.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK])
+        deploying.join(timeout=60)
+    assert not isinstance(outcome[0], BaseException), outcome[0]
+    assert deployed(empty_db_url) == ["one", "two", "three"]
+
+
+def test_a_script_session_lost_mid_script_fails_its_change_and_the_run_is_reverted(tmp_path, empty_db_url):
+    """As psql, started anew for each script by sqitch: the scripts after a lost session (a terminated backend,
+    a failover) get a new one, so the run's reverts run."""
+    top = project(tmp_path, three=("SELECT pg_sleep(60);", "SELECT 1;", "SELECT 1;"))
+    Engine(empty_db_url, top, echo=lambda _line: None).deploy(to="one")
+    deploy = subprocess.Popen([sys.executable, "-m", "teams_obs", "--db", empty_db_url, "deploy"],
+                              env={**os.environ, "TEAMS_OBS_TOP_DIR": str(top)},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with psycopg.connect(empty_db_url, autocommit=True) as killer:
+            for _ in range(600):
+                if killer.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                  " WHERE query LIKE 'SELECT pg_sleep(60)%'").fetchone():
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the deploy never ran deploy/three.sql")
+        output = deploy.communicate(timeout=60)[0]
+    finally:
+        deploy.kill()
+    assert deploy.returncode == 2, output
+    assert "+ three .... not ok: deploy/three.sql:3: terminating connection due to administrator command" in output
+    assert "Reverting to one\n  - two @v1 .. ok\n" in output, output
+    assert deployed(empty_db_url) == ["one"] and tables(empty_db_url) == {"one"}
+    assert events(empty_db_url)[-3:] == [("deploy", "two"), ("fail", "three"), ("revert", "two")]
+
+
 def test_log_status_and_verify_show_names_and_errors_as_written(tmp_path, empty_db_url, monkeypatch):
     """A committer's name and a verify error are text, not rich markup (a [/team] closed no tag: rich raised)."""
     failing_verify = "DO $$BEGIN RAISE EXCEPTION 'GET [/v1.0/users] failed'; END$$;"

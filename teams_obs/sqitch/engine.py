@@ -326,6 +326,10 @@ class Engine:
                 return []
             else:
                 whither = "all changes"
+            # As sqitch, nothing held while the operator answers (no snapshot, no lock on sqitch.*, no
+            # idle_in_transaction_session_timeout to meet); what was read stays true, as every run that
+            # writes the registry first waits for the advisory lock, a session's, which this run keeps.
+            reg.conn.commit()
             if confirm is None:
                 self.echo(f"Reverting {whither} from {self.destination}")
             elif not confirm(f"Revert {whither} from {self.destination}?"):

@@ -54,7 +54,7 @@ def _statements(script: str) -> list[slice]:
 
 
 class ScriptSession:
-    """One autocommit connection that runs a run's scripts, each as psql would in a session of its own, and
+    """An autocommit connection that runs a run's scripts, each as psql would in a session of its own, and
     echoes what the server says to them (RAISE NOTICE, WARNING, INFO) as psql shows it to sqitch."""
 
     def __init__(self, url: str, top_dir: Path, echo: Callable[[str], None]):
@@ -62,7 +62,9 @@ class ScriptSession:
         self.echo = echo
         self._statement = ""  # script:line of the statement running, as psql names it in messages
         self.url = url
-        self.conn = self._connect()
+        # Opened by the first script, as sqitch starts psql: not idle through the wait for the advisory lock
+        # or revert's prompt, which idle_session_timeout would end it in.
+        self.conn: psycopg.Connection | None = None
 
     def _connect(self) -> psycopg.Connection:
         conn = psycopg.connect(self.url, autocommit=True)
@@ -77,7 +79,8 @@ class ScriptSession:
         self.close()
 
     def close(self) -> None:
-        self.conn.close()
+        if self.conn is not None:
+            self.conn.close()
 
     def _echo_notice(self, diag: psycopg.errors.Diagnostic) -> None:
         self.echo(f"{self._statement}: {diag.severity}: {diag.message_primary}")
@@ -97,6 +100,10 @@ class ScriptSession:
             statements = _statements(text)
         except pglast.parser.ParseError as exc:
             raise EngineError(f"{name}: {exc}") from exc
+        if self.conn is None or self.conn.closed:
+            # psql's session is the script's own: one lost with an earlier script (its backend terminated, a
+            # failover, a COPY left unfed) takes none of the scripts after it (a failed run's reverts) along
+            self.conn = self._connect()
         self.conn.execute("DISCARD ALL")  # what an earlier script SET, created or locked for its session
         # Killed mid-script, the command leaves the script's open transaction block uncommitted (the server
         # rolls it back on disconnect), so never done without its registry row; statements outside a block
@@ -113,10 +120,8 @@ class ScriptSession:
         except psycopg.Error as exc:
             if self.conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
                 # a COPY to or from the client, which psql feeds from the script and this runner cannot:
-                # the connection stays busy with it, so the scripts after it (a failed run's reverts) get
-                # a new one
+                # the connection would stay busy with it, so it is dropped
                 self.conn.close()
-                self.conn = self._connect()
             raise EngineError(f"{self._statement}: {str(exc).strip()}") from exc
         finally:  # as psql's session ends: a transaction block the script left open is rolled back
             if self.conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
