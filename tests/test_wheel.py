@@ -1,20 +1,27 @@
 """An installed wheel deploys and maintains without the source checkout: the plan, its scripts and the
 runtime templates travel inside it (SPEC §2: a downstream application's suite gets a deployed database
-from the pytest fixtures, which deploy the plan the installed package carries)."""
+from the pytest fixtures, which deploy the plan the installed package carries). The sdist carries the test
+suite, and the build warns of nothing."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from teams_obs.sqitch import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
+# A warning raised in the build backend, as `build` logs it or as Python prints it: setuptools announces what it
+# will stop taking (a deprecated key) or silently drop (a data directory that is no listed package) only so.
+BUILD_WARNING = re.compile(r"^\s*(?:WARNING |\S+\.py:\d+: \w*Warning: ).*$", re.MULTILINE)
 DEPLOY = """
 import sys, teams_obs
 from teams_obs.deploy import deploy_and_maintain
@@ -23,17 +30,40 @@ print(teams_obs.__file__)
 """
 
 
-def test_installed_wheel_deploys_and_maintains_without_a_checkout(tmp_path: Path, empty_db_url: str):
-    source = tmp_path / "source"  # built from a copy: the build writes build/ and egg-info beside its sources
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The sdist and the wheel built from it, as `python -m build` makes them, and the build's output."""
+    work = tmp_path_factory.mktemp("build")
+    source = work / "source"  # built from a copy: the build writes build/ and egg-info beside its sources
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
         ".git", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis", ".ruff_cache", ".pytest_cache"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path / "dist", source],
-                   check=True)
-    wheel = next((tmp_path / "dist").glob("teams_obs-*.whl"))
+    run = subprocess.run([sys.executable, "-m", "build", "-o", work / "dist", source],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    shutil.rmtree(source)
+    return work / "dist", run.stdout + run.stderr
+
+
+def test_build_prints_no_warning(built: tuple[Path, str]):
+    assert BUILD_WARNING.findall(built[1]) == []
+
+
+def test_sdist_collects_the_test_suite(built: tuple[Path, str], tmp_path: Path):
+    with tarfile.open(next(built[0].glob("teams_obs-*.tar.gz"))) as sdist:
+        sdist.extractall(tmp_path, filter="data")
+    (unpacked,) = tmp_path.iterdir()
+    env = {name: value for name, value in os.environ.items() if name not in ("TEAMS_OBS_TOP_DIR", "PYTHONPATH")}
+    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "tests"], cwd=unpacked, env=env,
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+
+
+def test_installed_wheel_deploys_and_maintains_without_a_checkout(built: tuple[Path, str], tmp_path: Path,
+                                                                   empty_db_url: str):
+    wheel = next(built[0].glob("teams_obs-*.whl"))
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", site, wheel],
                    check=True)
-    shutil.rmtree(source)
 
     env = {name: value for name, value in os.environ.items() if name != "TEAMS_OBS_TOP_DIR"}
     run = subprocess.run([sys.executable, "-c", DEPLOY, empty_db_url], cwd=tmp_path,
