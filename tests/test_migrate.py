@@ -549,3 +549,10 @@ def test_commands_on_data_elsewhere_refuse_a_throwaway_cluster(command: list[str
     assert result.exit_code == 2, result.output
     assert "name the database with --db or TEAMS_OBS_DATABASE_URL" in result.output
     assert "starting an embedded" not in result.output
+
+
+def test_db_after_the_command_is_told_where_it_goes() -> None:
+    """sqitch takes its target after the command; teams-obs's --db is the group's."""
+    result = CliRunner().invoke(main, ["deploy", "--db", "postgresql:///app"])
+    assert result.exit_code == 2 and "--db goes before the command, as in: teams-obs --db URL deploy" in result.output
+    assert "Did you mean" not in result.output

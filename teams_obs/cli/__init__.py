@@ -25,6 +25,10 @@ class _Group(click.Group):
         except Notice as notice:
             click.echo(str(notice))
             raise SystemExit(1) from notice
+        except click.NoSuchOption as exc:
+            if exc.option_name == "--db":  # where sqitch takes its target, after the command
+                exc.message, exc.possibilities = "--db goes before the command, as in: teams-obs --db URL deploy", None
+            raise
         except (EngineError, PlanError, MaintenanceError, NotDeployed, NoDatabase) as exc:
             raise _Failure(str(exc)) from exc
         except psycopg.Error as exc:
