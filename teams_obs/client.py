@@ -11,7 +11,8 @@ field, never a half-sent call.
 ``never_raise=True`` is for hot paths where observability must never break the business operation (as the
 original recorders did): a call that the database refuses or fails (SQLSTATE, outage, pool timeout), or
 whose argument value cannot be sent, logs one warning (never the payload) and returns the neutral value
-``None`` (``False`` for conversation references). Mistakes in the calling code still raise in that mode,
+``None`` (``False`` for conversation references); static types do not show that (see
+teams_obs/client_methods.pyi). Mistakes in the calling code still raise in that mode,
 because they fail every call alike and swallowing them would lose every record quietly: ``TypeError`` and
 ``PoolClosed`` (a call through a pool the caller closed or never opened). A datetime without tzinfo is such
 a mistake (``TypeError``): the server would read it in its session's TimeZone.
@@ -30,7 +31,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -39,6 +40,12 @@ from psycopg.types.json import Json, Jsonb
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed
 
 from teams_obs.sql_function import Call, InvalidArgument, JsonDocument, Page, Row, SqlFunction, Uuid
+
+if TYPE_CHECKING:
+    # The methods _with_calls attaches, as stubs rendered from the declarations below for static checkers.
+    from teams_obs.client_methods import AsyncCalls, SyncCalls
+else:
+    AsyncCalls = SyncCalls = object
 
 __all__ = ["CALLS", "NEVER_RAISE_POOL_TIMEOUT", "AsyncClient", "Client", "InvalidArgument", "Page",
            "RecordedAuditEvent", "RecordedDelivery"]
@@ -194,7 +201,11 @@ def _method(function: SqlFunction) -> Callable[..., Any]:
     return method
 
 
-def _with_calls(cls: type[_Base]) -> type[_Base]:
+# Typed as giving back its class, so a checker that applies class decorators still sees Client, not _Base.
+_Client = TypeVar("_Client", bound=type[_Base])
+
+
+def _with_calls(cls: _Client) -> _Client:
     """Give a client one method per SQL function, with its declaration's signature and docs."""
     for name, function in CALLS.items():
         setattr(cls, name, _method(function))
@@ -202,7 +213,7 @@ def _with_calls(cls: type[_Base]) -> type[_Base]:
 
 
 @_with_calls
-class Client(_Base):
+class Client(_Base, SyncCalls):
     """Synchronous client: ``with Client.connect(url) as obs:``, or ``Client(pool)`` on a ConnectionPool.
 
     The client owns its pool: ``close()`` and the end of the ``with`` block close it.
@@ -240,7 +251,7 @@ class Client(_Base):
 
 
 @_with_calls
-class AsyncClient(_Base):
+class AsyncClient(_Base, AsyncCalls):
     """Asynchronous client, the same methods awaited: ``async with await AsyncClient.connect(url) as obs:``,
     or ``AsyncClient(pool)`` on an AsyncConnectionPool. The client owns its pool, as Client does."""
 

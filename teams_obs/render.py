@@ -1,19 +1,22 @@
 """Render the Jinja templates under ``templates/render`` into committed files.
 
 ``templates/render/<path>.j2`` becomes ``<path>`` at the repository root (``deploy/x.sql``,
-``docs/taxonomies.md``...). Rendered files are committed so that sqitch, psql and readers see plain
-files; :func:`stale` reports those whose committed content differs from a fresh rendering.
+``docs/taxonomies.md``, ``teams_obs/client_methods.pyi``...). Rendered files are committed so that sqitch,
+psql, type checkers and readers see plain files; :func:`stale` reports those whose committed content
+differs from a fresh rendering.
 Templates elsewhere under ``templates/`` (macros, runtime templates such as the partition DDL) use the
 same :func:`environment` but are not rendered to files.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from teams_obs.client_stub import client_imports, client_methods
 from teams_obs.project_files import project_dir
 from teams_obs.taxonomy import TAXONOMIES
 
@@ -40,6 +43,12 @@ def statements(script: str) -> list[str]:
     return [statement.strip().removesuffix(";") for statement in f"{script}\n".split(";\n") if statement.strip()]
 
 
+def function_roles(templates: Path = TEMPLATES) -> dict[str, list[str]]:
+    """Who may execute each function (templates/function_roles.toml), by name, as sorted role names."""
+    declared = tomllib.loads((templates / "function_roles.toml").read_text(encoding="utf-8"))["functions"]
+    return {name: sorted(f"teams_obs_{role}" for role in roles) for name, roles in declared.items()}
+
+
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -51,6 +60,9 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["sql_text_array"] = sql_text_array
     env.filters["statements"] = statements
     env.globals["taxonomies"] = TAXONOMIES
+    env.globals["client_methods"] = client_methods
+    env.globals["client_imports"] = client_imports
+    env.globals["function_roles"] = function_roles
     return env
 
 

@@ -187,3 +187,22 @@ def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_d
         assert f"role teams_obs_writer does not exist, and {OWNER} may not create roles" in str(cause)
         assert "HINT:  As a superuser (or a role with CREATEROLE), create the three roles" in str(cause)
         assert conn.execute("SELECT to_regnamespace('teams_obs')").fetchone() == (None,)
+
+
+@pytest.mark.parametrize(("drift", "said"), [
+    ("REVOKE EXECUTE ON FUNCTION teams_obs.record_delivery FROM teams_obs_writer",
+     "record_delivery (executable by no role; declared: teams_obs_writer)"),
+    ("GRANT EXECUTE ON FUNCTION teams_obs.purge_tenant(uuid) TO teams_obs_writer",
+     "purge_tenant (executable by teams_obs_maintainer, teams_obs_writer; declared: teams_obs_maintainer)"),
+    ("CREATE FUNCTION teams_obs.undeclared() RETURNS integer LANGUAGE sql RETURN 1;"
+     " REVOKE ALL ON FUNCTION teams_obs.undeclared() FROM PUBLIC",
+     "undeclared (executable by no role; declared: not declared)"),
+    ("REVOKE USAGE ON SCHEMA teams_obs FROM teams_obs_reader", "a teams_obs role lacks USAGE on schema teams_obs"),
+], ids=["grant lost", "grant added", "function undeclared", "schema usage lost"])
+def test_verify_finds_privileges_that_drifted_from_the_declared_ones(db: psycopg.Connection, db_url: str,
+                                                                      drift: str, said: str) -> None:
+    """sqitch verify and teams-obs verify run the same scripts: an operator's check, not only this suite's."""
+    assert Engine(db_url, echo=lambda _line: None).verify().errors == []
+    db.execute(drift)
+    errors = Engine(db_url, echo=lambda _line: None).verify().errors
+    assert any(said in error for error in errors), errors

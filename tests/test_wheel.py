@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import psycopg
@@ -46,6 +47,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_build_prints_no_warning(built: tuple[Path, str]):
     assert BUILD_WARNING.findall(built[1]) == []
+
+
+def test_wheel_is_typed(built: tuple[Path, str]):
+    """PEP 561: checkers read an installed package's annotations only beside py.typed, and the clients'
+    methods only in the rendered stubs (tests/test_client_typing.py)."""
+    with zipfile.ZipFile(next(built[0].glob("teams_obs-*.whl"))) as wheel:
+        assert {"teams_obs/py.typed", "teams_obs/client_methods.pyi"} <= set(wheel.namelist())
 
 
 def test_sdist_collects_the_test_suite(built: tuple[Path, str], tmp_path: Path):

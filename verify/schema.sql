@@ -14,6 +14,11 @@ BEGIN
                    OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid))) <> 3 THEN
         RAISE EXCEPTION 'teams_obs roles are missing, or have more than NOLOGIN';
     END IF;
+    -- Without it, a role's functions are out of its reach, whatever it may execute.
+    IF EXISTS (SELECT 1 FROM pg_catalog.unnest(ARRAY['teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer']) AS r
+                WHERE NOT pg_catalog.has_schema_privilege(r, 'teams_obs', 'USAGE')) THEN
+        RAISE EXCEPTION 'a teams_obs role lacks USAGE on schema teams_obs';
+    END IF;
 END
 $verify$;
 
