@@ -254,3 +254,24 @@ def test_json_escapes_every_control_character_and_keeps_the_text(db, db_url):
     assert not any(0x7f <= ord(c) <= 0x9f or (ord(c) < 0x20 and c != "\n") for c in result.output), result.output
     assert "Graph \u00e9chec \u65e5\u672c" in result.output  # non-ASCII text stays readable
     assert json.loads(result.output)["rows"][0]["error_message"] == message
+
+
+def test_cleanups_progress_bar_advances_once_per_batch(db, db_url, monkeypatch):
+    """SPEC §7's progress bars: the bar counts the batches retention reports at DEBUG, so a reworded report
+    would leave it standing still."""
+    from rich.progress import Progress
+
+    db.execute(f"INSERT INTO {DEFAULT} (tenant, destination_type, destination_id, idempotency_key, status, created_at)"
+               " SELECT %s, 'chat', 'old-' || n, 'k' || n, 'sent', '2001-01-01' FROM generate_series(1, 3000) n",
+               [TENANT])
+    db.execute(f"ANALYZE {DEFAULT}")
+    planned = db.execute("SELECT count(*) FROM teams_obs.retention_row_batches("
+                         "'teams_obs.notification_deliveries', 500)").fetchone()[0]
+    advanced = []
+    advance = Progress.advance
+    monkeypatch.setattr(Progress, "advance", lambda self, task, steps=1: advanced.append(steps) or advance(
+        self, task, steps))
+    result = run(db_url, "cleanup", "--batch-size", "500")
+    assert result.exit_code == 0, result.output
+    assert planned > 1 and len(advanced) == planned
+    assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 0
