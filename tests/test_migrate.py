@@ -263,6 +263,23 @@ def test_a_script_session_lost_mid_script_fails_its_change_and_the_run_is_revert
     assert events(empty_db_url)[-3:] == [("deploy", "two"), ("fail", "three"), ("revert", "two")]
 
 
+def test_a_script_session_lost_between_two_scripts_is_opened_anew(tmp_path, empty_db_url):
+    """Lost while idle (terminated, a failover), the session is found dead only by the next script's reset."""
+    top = project(tmp_path)
+    killed = []
+
+    def echo(line: str) -> None:
+        if line.startswith("  + one"):
+            with psycopg.connect(empty_db_url, autocommit=True) as killer:
+                # the script session ran deploy/one.sql's COMMIT; the registry's sends its own without ';'
+                killed.extend(killer.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                             " WHERE query = 'COMMIT;' AND datname = current_database()").fetchall())
+
+    Engine(empty_db_url, top, echo=echo).deploy()
+    assert killed == [(True,)]
+    assert deployed(empty_db_url) == ["one", "two", "three"]
+
+
 def test_log_status_and_verify_show_names_and_errors_as_written(tmp_path, empty_db_url, monkeypatch):
     """A committer's name and a verify error are text, not rich markup (a [/team] closed no tag: rich raised)."""
     failing_verify = "DO $$BEGIN RAISE EXCEPTION 'GET [/v1.0/users] failed'; END$$;"

@@ -430,10 +430,22 @@ def test_a_named_target_is_the_database_its_uri_names_as_in_sqitch(tmp_path: Pat
     assert deployed(both.urls["teams_obs"]) == deployed(both.urls["sqitch"]) == ["one"]
 
 
-def test_a_named_target_that_sets_more_than_its_uri_is_refused(tmp_path: Path) -> None:
-    top = project(tmp_path / "p", '[target "prod"]\n\turi = db:pg://127.0.0.1:1/x\n\tregistry = other\n')
+@pytest.mark.parametrize(("conf", "key"), [
+    ('[target "prod"]\n\turi = db:pg://127.0.0.1:1/x\n\tregistry = other\n', "target.prod.registry"),
+    ('[target "prod"]\n\turi = db:pg://127.0.0.1:1/x\n[target "prod.variables"]\n\tfoo = bar\n',
+     "target.prod.variables.foo"),
+])
+def test_a_named_target_that_sets_more_than_its_uri_is_refused(conf: str, key: str, tmp_path: Path) -> None:
+    run = teams_obs(project(tmp_path / "p", conf), "--db", "prod", "status")
+    assert run.exit_code == 2 and f"sets {key}: teams-obs reads a named target's uri only" in run.output
+
+
+def test_a_target_whose_name_extends_anothers_is_not_its_setting(tmp_path: Path) -> None:
+    """A target's name may hold dots: "prod.eu" is a target of its own, not a setting of "prod"."""
+    top = project(tmp_path / "p", '[target "prod"]\n\turi = db:pg://127.0.0.1:1/x\n'
+                                  '[target "prod.eu"]\n\turi = db:pg://127.0.0.1:2/y\n\tregistry = other\n')
     run = teams_obs(top, "--db", "prod", "status")
-    assert run.exit_code == 2 and "sets target.prod.registry: teams-obs reads a named target's uri only" in run.output
+    assert "cannot reach the database" in run.output and "127.0.0.1:1" in run.output, run.output
 
 
 @pytest.mark.parametrize("db", ["postgres:/postgres:SECRET@127.0.0.1:1/x",

@@ -202,7 +202,11 @@ class SqitchConfig:
                               f"{', '.join(str(path) for path in config_files(self.top_dir))}); pass a URL or a "
                               "sqitch target URI (db:pg:...)")
         read = {_canonical(f"target.{name}.{key}") for key in ("uri", "client")}
-        if other := next((key for key in self.values if key.startswith(f"target.{name}.") and key not in read), None):
+        # the target's own keys and its subsections' (variables): not those of a target "<name>.<more>"
+        own = [key for key in self.values
+               if key.startswith(f"target.{name}.") and (key.count(".") == 2 + name.count(".")
+                                                          or key.startswith(f"target.{name}.variables."))]
+        if other := next((key for key in own if key not in read), None):
             raise EngineError(f"{self.origin(other)} sets {other}: teams-obs reads a named target's uri only")
         return uri
 

@@ -85,6 +85,20 @@ class ScriptSession:
     def _echo_notice(self, diag: psycopg.errors.Diagnostic) -> None:
         self.echo(f"{self._statement}: {diag.severity}: {diag.message_primary}")
 
+    def _reset(self) -> None:
+        """A session as fresh as psql's for the next script: what an earlier script SET, created or locked for
+        its session is discarded. psql's session is the script's own, so one lost with an earlier script (its
+        backend terminated, a failover, a COPY left unfed) or between two takes none of the scripts after it
+        (a failed run's reverts) along: it is opened anew."""
+        if self.conn is not None and not self.conn.closed:
+            try:
+                self.conn.execute("DISCARD ALL")
+                return
+            except psycopg.OperationalError:  # lost while idle: found out only now
+                self.conn.close()
+        self.conn = self._connect()
+        self.conn.execute("DISCARD ALL")
+
     def run(self, path: Path) -> None:
         """Runs the script, each statement committed on its own unless the script opened a transaction
         block, stopping at the first error."""
@@ -100,11 +114,7 @@ class ScriptSession:
             statements = _statements(text)
         except pglast.parser.ParseError as exc:
             raise EngineError(f"{name}: {exc}") from exc
-        if self.conn is None or self.conn.closed:
-            # psql's session is the script's own: one lost with an earlier script (its backend terminated, a
-            # failover, a COPY left unfed) takes none of the scripts after it (a failed run's reverts) along
-            self.conn = self._connect()
-        self.conn.execute("DISCARD ALL")  # what an earlier script SET, created or locked for its session
+        self._reset()
         # Killed mid-script, the command leaves the script's open transaction block uncommitted (the server
         # rolls it back on disconnect), so never done without its registry row; statements outside a block
         # were each committed, as psql's are. The check has the server drop the dead run's statement, and the
