@@ -2,7 +2,7 @@
 -- a cursor this list issued for this tenant.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(28);
+SELECT plan(29);
 
 -- base64url (no padding) of arbitrary text: how a caller could forge or damage a cursor.
 CREATE FUNCTION pg_temp.b64url(p_text text) RETURNS text LANGUAGE sql AS
@@ -10,6 +10,16 @@ $$ SELECT translate(encode(convert_to(p_text, 'UTF8'), 'base64'), E'+/=\n', '-_'
 CREATE FUNCTION pg_temp.doc(p_cursor text) RETURNS jsonb LANGUAGE sql AS
 $$ SELECT convert_from(decode(rpad(translate(p_cursor, '-_', '+/'), (length(p_cursor) + 3) / 4 * 4, '='),
                               'base64'), 'UTF8')::jsonb $$;
+-- How many of 500 instants from 1969 to 2125 a cursor carries to the microsecond.
+CREATE FUNCTION pg_temp.round_trips() RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(*)
+      FROM generate_series(1, 500) i,
+           LATERAL (SELECT '1969-12-31 23:59:58.999999+00'::timestamptz
+                           + (i * 987654321013)::bigint * interval '1 microsecond' AS at) a,
+           LATERAL teams_obs.decode_cursor('x', '00000000-0000-4000-8000-0000000000a1',
+                       teams_obs.encode_cursor('x', '00000000-0000-4000-8000-0000000000a1', a.at,
+                                               '00000000-0000-4000-8000-000000000001')) d
+     WHERE d.created_at = a.at $$;
 CREATE TEMP TABLE c AS
 SELECT teams_obs.encode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1',
                                '2026-11-05 10:11:12.123456+00', '00000000-0000-4000-8000-000000000042') AS cursor;
@@ -18,13 +28,7 @@ SELECT is((SELECT d FROM teams_obs.decode_cursor('deliveries', '00000000-0000-40
           ROW('2026-11-05 10:11:12.123456+00'::timestamptz, '00000000-0000-4000-8000-000000000042'::uuid)::record,
           'a cursor decodes to its position')
   FROM c;
-SELECT is((SELECT count(*) FROM generate_series(1, 500) i,
-                  LATERAL (SELECT '1969-12-31 23:59:58.999999+00'::timestamptz
-                                  + (i * 987654321013)::bigint * interval '1 microsecond' AS at) a,
-                  LATERAL teams_obs.decode_cursor('x', '00000000-0000-4000-8000-0000000000a1',
-                              teams_obs.encode_cursor('x', '00000000-0000-4000-8000-0000000000a1', a.at,
-                                                      '00000000-0000-4000-8000-000000000001')) d
-            WHERE d.created_at = a.at), 500::bigint,
+SELECT is(pg_temp.round_trips(), 500::bigint,
           '500 instants from 1969 to 2125 round-trip to the microsecond');
 -- The ends: a row the owner wrote at +-infinity, or in the first or last microsecond a timestamptz holds
 -- (past 2^63 microseconds since 1970), is a page's last row like any other.
@@ -113,6 +117,13 @@ SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000
                                                                             '9999999999999999999', id)))),
                  '22023', 'cursor: timestamp out of range', 'a forged position past the last timestamp is refused')
   FROM (VALUES ('00000000-0000-4000-8000-000000000042'::uuid)) AS t(id);
+
+-- The session's time zone and date style change nothing: no calendar day of a zone with daylight saving
+-- time in the arithmetic, no text of a timestamp in the cursor.
+SET LOCAL TimeZone = 'America/New_York';
+SET LOCAL DateStyle = 'SQL, DMY';
+SELECT is(pg_temp.round_trips(), 500::bigint,
+          'the 500 instants round-trip in America/New_York with DateStyle SQL, DMY too');
 
 SELECT * FROM finish();
 ROLLBACK;
