@@ -1,9 +1,11 @@
 """SPEC §2.2: the store never loses an acknowledged record. With the server's defaults (fsync and
 synchronous_commit on) a commit is acknowledged once its WAL is flushed, so a crash right after loses
-nothing, unless the package itself opts out: an UNLOGGED table (emptied by crash recovery) or a function
-that sets synchronous_commit off (its commits acknowledged before their WAL is written, and lost from the
-server's WAL buffers). The server is stopped as by a crash, at once after the last acknowledgement:
-an immediate shutdown, which kills every process without a checkpoint, so restart replays the WAL."""
+nothing, unless the package itself opts out: an UNLOGGED table, which crash recovery empties, or a function
+that sets synchronous_commit off, whose commits are acknowledged before their WAL is flushed, which only a
+crash of the machine, not of the server, shows. The catalog is checked for both.
+
+The server is stopped as by a crash, at once after the last acknowledgement: an immediate shutdown, which
+kills every process without a checkpoint, so restart replays the WAL."""
 
 from __future__ import annotations
 
@@ -26,6 +28,13 @@ CONVERSATION = "SELECT teams_obs.record_conversation_reference(%s, %s)"
 def activity(user: int) -> str:
     return json.dumps({"from": {"aadObjectId": f"user-{user}"}, "conversation": {"id": f"a:conversation-{user}"},
                        "serviceUrl": "https://smba.trafficmanager.net/emea/"})
+
+
+def test_nothing_in_the_schema_acknowledges_a_commit_before_its_wal_is_flushed(db: psycopg.Connection) -> None:
+    assert db.execute("SELECT p.proname FROM pg_proc AS p WHERE p.pronamespace = 'teams_obs'::regnamespace"
+                      " AND array_to_string(p.proconfig, ',') ILIKE '%synchronous_commit%'").fetchall() == []
+    assert db.execute("SELECT c.relname FROM pg_class AS c WHERE c.relnamespace = 'teams_obs'::regnamespace"
+                      " AND c.relpersistence <> 'p'").fetchall() == []
 
 
 def test_every_acknowledged_record_survives_a_crash() -> None:
