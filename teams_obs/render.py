@@ -16,7 +16,6 @@ from pathlib import Path
 
 import jinja2
 
-from teams_obs.client_stub import client_imports, client_methods
 from teams_obs.project_files import project_dir
 from teams_obs.taxonomy import TAXONOMIES
 
@@ -60,9 +59,6 @@ def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
     env.filters["sql_text_array"] = sql_text_array
     env.filters["statements"] = statements
     env.globals["taxonomies"] = TAXONOMIES
-    env.globals["client_methods"] = client_methods
-    env.globals["client_imports"] = client_imports
-    env.globals["function_roles"] = function_roles
     return env
 
 
@@ -81,7 +77,12 @@ def targets(templates: Path = TEMPLATES) -> list[Target]:
 
 
 def render_all(templates: Path = TEMPLATES) -> dict[Path, str]:
+    # Here, not in environment(): `maintain` renders the partition DDL with it, and needs neither the
+    # client's declarations nor the checkout's function_roles.toml.
+    from teams_obs.client_stub import client_imports, client_methods
+
     env = environment(templates)
+    env.globals.update(client_methods=client_methods, client_imports=client_imports, function_roles=function_roles)
     return {target.output: env.get_template(target.template).render() for target in targets(templates)}
 
 
