@@ -6,6 +6,8 @@ SELECT pg_catalog.has_schema_privilege('teams_obs', 'usage');
 SELECT teams_obs.citus_installed();
 
 DO $verify$
+DECLARE
+    v_lacking text;
 BEGIN
     -- As deployed: three bare NOLOGIN roles (deploy/schema.sql refuses one with more).
     IF (SELECT count(*) FROM pg_catalog.pg_roles AS r
@@ -15,9 +17,12 @@ BEGIN
         RAISE EXCEPTION 'teams_obs roles are missing, or have more than NOLOGIN';
     END IF;
     -- Without it, a role's functions are out of its reach, whatever it may execute.
-    IF EXISTS (SELECT 1 FROM pg_catalog.unnest(ARRAY['teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer']) AS r
-                WHERE NOT pg_catalog.has_schema_privilege(r, 'teams_obs', 'USAGE')) THEN
-        RAISE EXCEPTION 'a teams_obs role lacks USAGE on schema teams_obs';
+    SELECT pg_catalog.string_agg(r, ', ' ORDER BY r) INTO v_lacking
+      FROM pg_catalog.unnest(ARRAY['teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer']) AS r
+     WHERE NOT pg_catalog.has_schema_privilege(r, 'teams_obs', 'USAGE');
+    IF v_lacking IS NOT NULL THEN
+        RAISE EXCEPTION USING MESSAGE = pg_catalog.format('no USAGE on schema teams_obs for %s', v_lacking),
+                              HINT = pg_catalog.format('GRANT USAGE ON SCHEMA teams_obs TO %s;', v_lacking);
     END IF;
 END
 $verify$;
