@@ -11,8 +11,9 @@ field, never a half-sent call.
 ``never_raise=True`` is for hot paths where observability must never break the business operation (as the
 original recorders did): a call that the database refuses or fails (SQLSTATE, outage, pool timeout), or
 whose argument value cannot be sent, logs one warning (never the payload) and returns the neutral value
-``None`` (``False`` for conversation references); static types do not show that (see
-teams_obs/client_methods.pyi). Mistakes in the calling code still raise in that mode,
+``None`` (``False`` for conversation references). Static checkers see that: such a client is a
+``Client[None]`` (``AsyncClient[None]``), whose results may be None, where another is a plain ``Client``
+(teams_obs/client_methods.pyi). Mistakes in the calling code still raise in that mode,
 because they fail every call alike and swallowing them would lose every record quietly: ``TypeError`` and
 ``PoolClosed`` (a call through a pool the caller closed or never opened). A datetime without tzinfo is such
 a mistake (``TypeError``): the server would read it in its session's TimeZone.
@@ -28,10 +29,11 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Never, Self, TypeVar, overload
 from uuid import UUID
 
 import psycopg
@@ -42,21 +44,36 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed
 from teams_obs.sql_function import Call, InvalidArgument, JsonDocument, Page, Row, SqlFunction, Uuid
 
 if TYPE_CHECKING:
-    # The methods _with_calls attaches, as stubs rendered from the declarations below for static checkers.
-    from teams_obs.client_methods import AsyncCalls, SyncCalls
+    # The methods _with_calls attaches, as stubs rendered from the declarations below for static checkers,
+    # generic in what a failed call returns besides each declared type (Neutral: None under never_raise).
+    from teams_obs.client_methods import AsyncCalls, Neutral, SyncCalls
 else:
-    AsyncCalls = SyncCalls = object
+    class SyncCalls:
+        """At run time the clients have no stub base (_with_calls attaches the methods), so that
+        ``class Client(_Base, SyncCalls[Neutral])`` is ``class Client(_Base)`` as far as their MRO goes."""
+
+        def __class_getitem__(cls, neutral: object) -> type:
+            return object
+
+    AsyncCalls = SyncCalls
+    Neutral = None
 
 __all__ = ["CALLS", "NEVER_RAISE_POOL_TIMEOUT", "AsyncClient", "Client", "InvalidArgument", "Page",
            "RecordedAuditEvent", "RecordedDelivery"]
 
 log = logging.getLogger("teams_obs")
-# What a failed call returns under never_raise when it is not None.
+# What a failed call returns under never_raise when it is not None (the stubs type it as the declared type).
 _NEUTRAL = {"record_conversation_reference": False}
 # How long a call waits for a pooled connection under never_raise unless connect() is told otherwise:
 # psycopg_pool's 30 s would hold every hot-path call that long during a database outage before it
 # returns the neutral value; a healthy pool hands out a connection in milliseconds.
 NEVER_RAISE_POOL_TIMEOUT = 2.0
+
+
+def neutral_result(function: str) -> Any:
+    """What a failed call of ``function`` returns under never_raise."""
+    return _NEUTRAL.get(function)
+
 
 # The Python types of the json/jsonb parameters.
 DeliveryRows = Annotated[Sequence[Mapping[str, Any]], JsonDocument(Jsonb, container=Sequence, instants=True)]
@@ -162,7 +179,12 @@ CALLS: dict[str, SqlFunction] = {function.__name__: function for function in (
 
 
 class _Base:
-    def __init__(self, pool: ConnectionPool | AsyncConnectionPool, *, never_raise: bool = False,
+    # Client[None] in an annotation that is evaluated at run time, as for list[int]: static checkers see the
+    # clients as generic (through their stub bases), while at run time they are not.
+    def __class_getitem__(cls, neutral: object) -> types.GenericAlias:
+        return types.GenericAlias(cls, neutral)
+
+    def __init__(self, pool: ConnectionPool[Any] | AsyncConnectionPool[Any], *, never_raise: bool = False,
                  timeout: float | None = None):
         """``timeout``: seconds a call waits for a pooled connection before it fails (logged and None under
         never_raise); default NEVER_RAISE_POOL_TIMEOUT (2 s) under never_raise, else the pool's own
@@ -179,7 +201,7 @@ class _Base:
         # timeout); it never carries an audit payload (SPEC §5).
         log.warning("teams_obs.%s failed [%s]: %s", function, exc.sqlstate or type(exc).__name__,
                     str(exc).splitlines()[0])
-        return _NEUTRAL.get(function)
+        return neutral_result(function)
 
 
 def _autocommit(pool_options: dict[str, Any]) -> dict[str, Any]:
@@ -213,24 +235,47 @@ def _with_calls(cls: _Client) -> _Client:
 
 
 @_with_calls
-class Client(_Base, SyncCalls):
+class Client(_Base, SyncCalls[Neutral]):
     """Synchronous client: ``with Client.connect(url) as obs:``, or ``Client(pool)`` on a ConnectionPool.
 
-    The client owns its pool: ``close()`` and the end of the ``with`` block close it.
+    The client owns its pool: ``close()`` and the end of the ``with`` block close it. For static checkers a
+    never_raise client is a ``Client[None]``: each result that a failed call makes None may be None.
     """
 
-    pool: ConnectionPool
+    pool: ConnectionPool[Any]
+
+    # The row type of the pool does not matter: every call reads its rows as dicts.
+    @overload
+    def __init__(self: Client[Never], pool: ConnectionPool[Any], *, never_raise: Literal[False] = False,
+                 timeout: float | None = None) -> None: ...
+
+    @overload
+    def __init__(self: Client[None], pool: ConnectionPool[Any], *, never_raise: bool,
+                 timeout: float | None = None) -> None: ...
+
+    def __init__(self, pool: ConnectionPool[Any], *, never_raise: bool = False, timeout: float | None = None):
+        super().__init__(pool, never_raise=never_raise, timeout=timeout)
+
+    @overload
+    @classmethod
+    def connect(cls, url: str, *, never_raise: Literal[False] = False, timeout: float | None = None,
+                **pool_options: Any) -> Client[Never]: ...
+
+    @overload
+    @classmethod
+    def connect(cls, url: str, *, never_raise: bool, timeout: float | None = None,
+                **pool_options: Any) -> Client[None]: ...
 
     @classmethod
-    def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
-                **pool_options: Any) -> Client:
+    def connect(cls: type[Client[Any]], url: str, *, never_raise: bool = False, timeout: float | None = None,
+                **pool_options: Any) -> Client[Any]:
         """A client on a new open pool (``pool_options``: psycopg_pool's, such as min_size, max_size; its
         connections are in autocommit unless ``kwargs`` says otherwise); ``never_raise`` and ``timeout`` as for
         ``Client(pool)``."""
         return cls(ConnectionPool(url, open=True, **_autocommit(pool_options)), never_raise=never_raise,
                    timeout=timeout)
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         self.pool.open()
         return self
 
@@ -251,21 +296,44 @@ class Client(_Base, SyncCalls):
 
 
 @_with_calls
-class AsyncClient(_Base, AsyncCalls):
+class AsyncClient(_Base, AsyncCalls[Neutral]):
     """Asynchronous client, the same methods awaited: ``async with await AsyncClient.connect(url) as obs:``,
-    or ``AsyncClient(pool)`` on an AsyncConnectionPool. The client owns its pool, as Client does."""
+    or ``AsyncClient(pool)`` on an AsyncConnectionPool. The client owns its pool, and a never_raise client is
+    an ``AsyncClient[None]``, as for Client."""
 
-    pool: AsyncConnectionPool
+    pool: AsyncConnectionPool[Any]
+
+    @overload
+    def __init__(self: AsyncClient[Never], pool: AsyncConnectionPool[Any], *,
+                 never_raise: Literal[False] = False, timeout: float | None = None) -> None: ...
+
+    @overload
+    def __init__(self: AsyncClient[None], pool: AsyncConnectionPool[Any], *, never_raise: bool,
+                 timeout: float | None = None) -> None: ...
+
+    def __init__(self, pool: AsyncConnectionPool[Any], *, never_raise: bool = False,
+                 timeout: float | None = None):
+        super().__init__(pool, never_raise=never_raise, timeout=timeout)
+
+    @overload
+    @classmethod
+    async def connect(cls, url: str, *, never_raise: Literal[False] = False, timeout: float | None = None,
+                      **pool_options: Any) -> AsyncClient[Never]: ...
+
+    @overload
+    @classmethod
+    async def connect(cls, url: str, *, never_raise: bool, timeout: float | None = None,
+                      **pool_options: Any) -> AsyncClient[None]: ...
 
     @classmethod
-    async def connect(cls, url: str, *, never_raise: bool = False, timeout: float | None = None,
-                      **pool_options: Any) -> AsyncClient:
+    async def connect(cls: type[AsyncClient[Any]], url: str, *, never_raise: bool = False,
+                      timeout: float | None = None, **pool_options: Any) -> AsyncClient[Any]:
         """A client on a new open pool; the options as for ``Client.connect``."""
         pool = AsyncConnectionPool(url, open=False, **_autocommit(pool_options))
         await pool.open()
         return cls(pool, never_raise=never_raise, timeout=timeout)
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         await self.pool.open()
         return self
 

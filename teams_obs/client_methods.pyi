@@ -3,16 +3,23 @@
 """What Client and AsyncClient have, for static checkers only: _with_calls attaches the methods at import
 time, from the same declarations, so nothing imports this stub at run time.
 
-Under never_raise a failed call returns None (False for record_conversation_reference) where the stubs say
-the declared type: the hot path that uses it ignores the result, and a type made Optional for it would make
-every other caller check for None."""
+Both are generic in Neutral, what a failed call returns besides the declared type: None for a never_raise
+client (Client[None], as Client.connect(url, never_raise=True) gives), so that its callers check for it,
+and nothing (Never) for another (Client), whose callers need not. A neutral result of the declared type
+(False for record_conversation_reference) is in the declared type already."""
 
 from datetime import datetime
+from typing import Generic, Never
+
+from typing_extensions import TypeVar
 
 from teams_obs.client import Activity, DeliveryRows, Payload, RecordedAuditEvent, RecordedDelivery
 from teams_obs.sql_function import Page, Row, Uuid
 
-class SyncCalls:
+# Covariant: a client that raises will do where a never_raise one is expected, not the other way round.
+Neutral = TypeVar("Neutral", covariant=True, default=Never)
+
+class SyncCalls(Generic[Neutral]):
     def record_delivery(
         self,
         tenant: Uuid,
@@ -32,14 +39,14 @@ class SyncCalls:
         delivered_at: datetime | None = None,
         responded_at: datetime | None = None,
         nonce: str | None = None,
-    ) -> RecordedDelivery:
+    ) -> RecordedDelivery | Neutral:
         """Record one delivery outcome, idempotently: a repeat gives ``inserted=False`` and the original row."""
 
     def record_deliveries(
         self,
         tenant: Uuid,
         rows: DeliveryRows,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """Record many outcomes in one call; ``rows`` are dicts of record_delivery's parameters but tenant."""
 
     def record_audit_event(
@@ -57,7 +64,7 @@ class SyncCalls:
         payload: Payload = None,
         payload_hash: str | None = None,
         error_code: str | None = None,
-    ) -> RecordedAuditEvent:
+    ) -> RecordedAuditEvent | Neutral:
         """Record one executed Teams mutation. ``payload`` is the parsed JSON value (dict, list, ...): the client
         sends only its RFC 8785 hash, computed here. For raw JSON text pass
         ``payload_hash=teams_obs.jcs.payload_hash(text)``."""
@@ -83,7 +90,7 @@ class SyncCalls:
         until: datetime | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> Page:
+    ) -> Page | Neutral:
         """One page of the tenant's deliveries, newest first."""
 
     def list_audit_events(
@@ -101,7 +108,7 @@ class SyncCalls:
         limit: int | None = None,
         cursor: str | None = None,
         error_code: str | None = None,
-    ) -> Page:
+    ) -> Page | Neutral:
         """One page of the tenant's audit events, newest first."""
 
     def latest_conversation_reference(
@@ -109,20 +116,20 @@ class SyncCalls:
         tenant: Uuid,
         microsoft_user_id: str,
         conversation_type: str | None = 'personal',
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """The user's most recently active conversation reference of that type (None: any); [] if none."""
 
     def find_conversation_reference(
         self,
         tenant: Uuid,
         conversation_id: str,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """The references of one conversation, newest activity first; [] if unknown."""
 
     def graph_status_error(
         self,
         http_status: int | None,
-    ) -> Row:
+    ) -> Row | Neutral:
         """(error_code, retryable) for a Graph HTTP status; None for a request that threw."""
 
     def delivery_health(
@@ -130,15 +137,15 @@ class SyncCalls:
         tenant: Uuid,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """Per UTC day of [since, until) and then the whole window (``day`` None); default the last 7 days."""
 
     def maintenance_status(
         self,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """Per partitioned table: its monthly partitions, months of them ahead, rows waiting in DEFAULT."""
 
-class AsyncCalls:
+class AsyncCalls(Generic[Neutral]):
     async def record_delivery(
         self,
         tenant: Uuid,
@@ -158,14 +165,14 @@ class AsyncCalls:
         delivered_at: datetime | None = None,
         responded_at: datetime | None = None,
         nonce: str | None = None,
-    ) -> RecordedDelivery:
+    ) -> RecordedDelivery | Neutral:
         """Record one delivery outcome, idempotently: a repeat gives ``inserted=False`` and the original row."""
 
     async def record_deliveries(
         self,
         tenant: Uuid,
         rows: DeliveryRows,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """Record many outcomes in one call; ``rows`` are dicts of record_delivery's parameters but tenant."""
 
     async def record_audit_event(
@@ -183,7 +190,7 @@ class AsyncCalls:
         payload: Payload = None,
         payload_hash: str | None = None,
         error_code: str | None = None,
-    ) -> RecordedAuditEvent:
+    ) -> RecordedAuditEvent | Neutral:
         """Record one executed Teams mutation. ``payload`` is the parsed JSON value (dict, list, ...): the client
         sends only its RFC 8785 hash, computed here. For raw JSON text pass
         ``payload_hash=teams_obs.jcs.payload_hash(text)``."""
@@ -209,7 +216,7 @@ class AsyncCalls:
         until: datetime | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> Page:
+    ) -> Page | Neutral:
         """One page of the tenant's deliveries, newest first."""
 
     async def list_audit_events(
@@ -227,7 +234,7 @@ class AsyncCalls:
         limit: int | None = None,
         cursor: str | None = None,
         error_code: str | None = None,
-    ) -> Page:
+    ) -> Page | Neutral:
         """One page of the tenant's audit events, newest first."""
 
     async def latest_conversation_reference(
@@ -235,20 +242,20 @@ class AsyncCalls:
         tenant: Uuid,
         microsoft_user_id: str,
         conversation_type: str | None = 'personal',
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """The user's most recently active conversation reference of that type (None: any); [] if none."""
 
     async def find_conversation_reference(
         self,
         tenant: Uuid,
         conversation_id: str,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """The references of one conversation, newest activity first; [] if unknown."""
 
     async def graph_status_error(
         self,
         http_status: int | None,
-    ) -> Row:
+    ) -> Row | Neutral:
         """(error_code, retryable) for a Graph HTTP status; None for a request that threw."""
 
     async def delivery_health(
@@ -256,10 +263,10 @@ class AsyncCalls:
         tenant: Uuid,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """Per UTC day of [since, until) and then the whole window (``day`` None); default the last 7 days."""
 
     async def maintenance_status(
         self,
-    ) -> list[Row]:
+    ) -> list[Row] | Neutral:
         """Per partitioned table: its monthly partitions, months of them ahead, rows waiting in DEFAULT."""

@@ -8,9 +8,11 @@ import builtins
 import inspect
 import sys
 import types
+import typing
 from dataclasses import dataclass
 
 from teams_obs import client
+from teams_obs.sql_function import SqlFunction
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class ClientMethod:
     name: str
     signature: inspect.Signature
     doc: str
+    returns: str
 
     @property
     def parameters(self) -> list[str]:
@@ -42,9 +45,24 @@ class ClientMethod:
                 self.signature.return_annotation]
 
 
+def _returns(name: str, function: SqlFunction) -> str:
+    """The stub's return type: the declared one, or with ``| Neutral`` where a failed call under never_raise
+    returns None (Neutral is None for a never_raise client, nothing for another). Any other neutral result
+    must be of the declared type, which then says it already."""
+    declared: str = function.signature.return_annotation
+    neutral = client.neutral_result(name)
+    if neutral is None:
+        return f"{declared} | Neutral"
+    hint = typing.get_type_hints(function)["return"]
+    if not isinstance(neutral, typing.get_origin(hint) or hint):
+        raise TypeError(f"{name}: its neutral result {neutral!r} under never_raise is not a {declared}")
+    return declared
+
+
 def client_methods() -> list[ClientMethod]:
     """The methods _with_calls gives both clients, in declaration order."""
-    return [ClientMethod(name, function.signature, inspect.cleandoc(function.__doc__ or ""))
+    return [ClientMethod(name, function.signature, inspect.cleandoc(function.__doc__ or ""),
+                         _returns(name, function))
             for name, function in client.CALLS.items()]
 
 
@@ -63,16 +81,17 @@ def _bound_from(module: types.ModuleType) -> dict[str, str]:
     return bound
 
 
-def client_imports(methods: list[ClientMethod]) -> list[list[str]]:
-    """The imports the methods' annotations need, grouped and ordered as isort wants them. Each name comes
-    from the module teams_obs/client.py has it from, not through client.py: a strict checker hides a name a
-    module only imports (mypy's no_implicit_reexport)."""
+def client_imports(methods: list[ClientMethod], **stub_own: str) -> list[list[str]]:
+    """The imports the methods' annotations need and ``stub_own`` (name=module: what the stub's own lines
+    use), grouped and ordered as isort wants them. Each name comes from the module teams_obs/client.py has
+    it from, not through client.py: a strict checker hides a name a module only imports (mypy's
+    no_implicit_reexport)."""
     bound_from = _bound_from(client)
     by_module: dict[str, list[str]] = {}
     for name in sorted({node.id for method in methods for annotation in method.annotations
                         for node in ast.walk(ast.parse(annotation, mode="eval"))
-                        if isinstance(node, ast.Name) and not hasattr(builtins, node.id)}):
-        by_module.setdefault(bound_from[name], []).append(name)
+                        if isinstance(node, ast.Name) and not hasattr(builtins, node.id)} | stub_own.keys()):
+        by_module.setdefault(stub_own.get(name) or bound_from[name], []).append(name)
     sections: dict[int, list[str]] = {}  # standard library, third party, this package
     for module in sorted(by_module):
         top = module.partition(".")[0]

@@ -1,12 +1,14 @@
 """Static checkers see the clients' methods (SPEC §1, §7: a typed client): the package is typed (py.typed) and
 teams_obs/client_methods.pyi, rendered from the SqlFunction declarations, gives Client each method with its
-signature and AsyncClient the same as coroutines."""
+signature and AsyncClient the same as coroutines. A never_raise client's results include its neutral None, so
+the checker asks for the None check a failed call needs, and only there."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import typing
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +23,10 @@ STUBS = Path("teams_obs/client_methods.pyi")
 CORRECT = """
     from datetime import UTC, datetime
     from uuid import UUID, uuid4
+
+    from psycopg import Connection
+    from psycopg.rows import DictRow, dict_row
+    from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
     from teams_obs.client import AsyncClient, Client, Page, RecordedDelivery
 
@@ -43,6 +49,27 @@ CORRECT = """
             recorded = await obs.record_delivery(tenant, "bot_dm", "c-1", "sent")
             reference = await obs.record_conversation_reference(tenant, {"type": "message"})
             return recorded.inserted and reference and (await obs.graph_status_error(429))["retryable"]
+
+
+    def careful(url: str) -> str | None:
+        with Client(ConnectionPool(url), never_raise=True) as obs:
+            event = obs.record_audit_event("t", "bot", "add_note", "success")
+            if event is None:  # the call failed, and was logged
+                return None
+            return event.payload_hash
+
+
+    async def careful_async(url: str) -> bool:
+        async with await AsyncClient.connect(url, never_raise=True) as obs:
+            recorded = await obs.record_delivery("t", "bot_dm", "c-1", "sent")
+            reference: bool = await obs.record_conversation_reference("t", {})  # False when it failed
+            return recorded is not None and recorded.inserted and reference
+
+
+    def pools(url: str) -> list[Client | AsyncClient]:
+        rows: ConnectionPool[Connection[DictRow]] = ConnectionPool(
+            url, connection_class=Connection[DictRow], kwargs={"row_factory": dict_row})
+        return [Client(ConnectionPool(url)), Client(rows), AsyncClient(AsyncConnectionPool(url))]
 """
 
 WRONG = {
@@ -51,26 +78,38 @@ WRONG = {
     'client.record_delivery(uuid4(), "a", "b", "c", limit=5)':
         'Unexpected keyword argument "limit" for "record_delivery"',
     'client.record_delivry("t", "a", "b", "c")':
-        '"Client" has no attribute "record_delivry"',
+        '"Client[Never]" has no attribute "record_delivry"',
     'await client.list_deliveries("t")':
         'Incompatible types in "await" (actual type "Page"',
     'aclient.record_delivery("t", "a", "b", "c")':
         'Value of type "Coroutine[Any, Any, RecordedDelivery]" must be used',
     'print(aclient.list_deliveries("t").rows)':
         '"Coroutine[Any, Any, Page]" has no attribute "rows"',
+    'print(Client.connect("u", never_raise=True).record_audit_event("t", "s", "a", "r").payload_hash)':
+        'Item "None" of "RecordedAuditEvent | None" has no attribute "payload_hash"',
+    'print(Client(ConnectionPool("u"), never_raise=True).record_delivery("t", "a", "b", "c").inserted)':
+        'Item "None" of "RecordedDelivery | None" has no attribute "inserted"',
+    'print((await (await AsyncClient.connect("u", never_raise=True)).list_deliveries("t")).rows)':
+        'Item "None" of "Page | None" has no attribute "rows"',
+    'print((await AsyncClient(AsyncConnectionPool("u"), never_raise=True).graph_status_error(500))["retryable"])':
+        'Value of type "dict[str, Any] | None" is not indexable',
+    'Client(AsyncConnectionPool("u"))':
+        'No overload variant of "Client" matches argument type "AsyncConnectionPool[',
+    'AsyncClient(ConnectionPool("u"))':
+        'No overload variant of "AsyncClient" matches argument type "ConnectionPool[',
 }
 
 
 def mypy(tmp_path: Path, code: str) -> list[str]:
-    """mypy --strict's errors on ``code`` and on the stubs themselves (so a stub naming a type it does not
-    import fails here rather than turning into Any). It runs in the checkout, where it finds the package: the
-    editable install's import hook is invisible to it. The package's own modules are followed silently, as an
-    installed package's are."""
+    """mypy --strict --warn-unreachable's errors on ``code`` and on the stubs themselves (so a stub naming a type
+    it does not import fails here rather than turning into Any). It runs in the checkout, where it finds the
+    package: the editable install's import hook is invisible to it. The package's own modules are followed
+    silently, as an installed package's are."""
     snippet = tmp_path / "snippet.py"
     snippet.write_text(textwrap.dedent(code))
     run = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-incremental",
                           "--cache-dir", str(tmp_path / "cache"), "--hide-error-context", "--no-error-summary",
-                          str(snippet), str(STUBS)],
+                          "--warn-unreachable", str(snippet), str(STUBS)],
                          cwd=ROOT, capture_output=True, text=True, check=False)
     assert run.returncode in (0, 1), run.stdout + run.stderr  # 2: mypy itself failed
     return [line for line in run.stdout.splitlines() if ": error: " in line]
@@ -82,10 +121,11 @@ def test_correct_calls_type_check(tmp_path: Path):
 
 def test_wrong_calls_are_reported(tmp_path: Path):
     calls = "\n".join(f"    {call}" for call in WRONG)
-    code = ("from uuid import uuid4\n\nfrom teams_obs.client import AsyncClient, Client\n\n\n"
+    code = ("from uuid import uuid4\n\nfrom psycopg_pool import AsyncConnectionPool, ConnectionPool\n\n"
+            "from teams_obs.client import AsyncClient, Client\n\n\n"
             f"async def main(client: Client, aclient: AsyncClient) -> None:\n{calls}\n")
     errors = mypy(tmp_path, code)
-    for line, (call, message) in enumerate(WRONG.items(), start=7):
+    for line, (call, message) in enumerate(WRONG.items(), start=9):
         assert any(f"snippet.py:{line}: error: {message}" in error for error in errors), (call, errors)
 
 
@@ -108,3 +148,19 @@ def test_only_named_parameters_can_be_stubbed(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setitem(client.CALLS, "maintenance_status", SqlFunction(maintenance_status))
     with pytest.raises(TypeError, match="declare SQL parameters plain or keyword-only"):
         render.render_all()
+
+
+def test_the_stubs_take_the_neutral_results_of_never_raise(monkeypatch: pytest.MonkeyPatch):
+    """A failed call's None is in its stub's type, any other neutral result must be of the declared type."""
+    monkeypatch.setitem(client._NEUTRAL, "maintenance_status", [])
+    assert render.stale() == [STUBS]
+    monkeypatch.setitem(client._NEUTRAL, "maintenance_status", 0)
+    with pytest.raises(TypeError, match=r"maintenance_status: its neutral result 0 .* is not a list\[Row\]"):
+        render.render_all()
+
+
+def test_the_clients_are_generic_for_checkers_only():
+    assert client.Client.__mro__ == (client.Client, client._Base, object)
+    assert client.AsyncClient.__mro__ == (client.AsyncClient, client._Base, object)
+    # Client[None] in an annotation evaluated at run time (pydantic, FastAPI) names the client.
+    assert typing.get_origin(client.Client[None]) is client.Client
