@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import psycopg
+import pytest
 
 from teams_obs.embedded import embedded_postgres
 from teams_obs.partitions import add_months, current_month
@@ -31,14 +32,19 @@ def test_initial_partitions_leaves_a_month_whose_locks_are_busy_to_maintain(db, 
     assert db.execute("SELECT count(*) FROM sqitch.changes WHERE change = 'initial_partitions'").fetchone() == (1,)
 
 
-def test_first_deploys_of_two_databases_at_once_both_create_or_find_the_roles() -> None:
+@pytest.mark.parametrize(("created", "refused"), [
+    ("NOLOGIN", None),
+    ("LOGIN", "role teams_obs_reader exists with more than NOLOGIN"),  # checked as any role found
+])
+def test_first_deploys_of_two_databases_at_once_both_create_or_find_the_roles(created: str,
+                                                                               refused: str | None) -> None:
     """The roles are cluster-wide, sqitch's lock is per database: the other database's first deploy may
     create a role between this one's check and its CREATE ROLE."""
     # A cluster of its own: the shared one has the roles already.
     with embedded_postgres() as cluster, psycopg.connect(cluster.url(), autocommit=True) as other, \
             psycopg.connect(cluster.url(), autocommit=True) as observer:
         other.execute("BEGIN")
-        other.execute("CREATE ROLE teams_obs_reader NOLOGIN")
+        other.execute(f"CREATE ROLE teams_obs_reader {created}")
         errors: list[BaseException] = []
 
         def deploy() -> None:
@@ -52,6 +58,9 @@ def test_first_deploys_of_two_databases_at_once_both_create_or_find_the_roles() 
         wait_until_blocked(observer, "%CREATE ROLE%", None)
         other.execute("COMMIT")
         deploying.join()
-        assert errors == []
-        roles = observer.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'teams_obs\\_%'").fetchone()
-        assert roles == (3,)
+        if refused:
+            assert len(errors) == 1 and refused in str(errors[0]), errors
+        else:
+            assert errors == []
+            roles = observer.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'teams_obs\\_%'").fetchone()
+            assert roles == (3,)

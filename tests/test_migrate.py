@@ -229,10 +229,15 @@ def test_a_deploy_that_waits_for_another_instance_opens_its_script_session_after
         holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
         deploying.start()
         wait_until_blocked(holder, "SELECT pg_advisory_lock(%", "advisory")
+        # the waiting registry session alone: the script session is not open yet (with idle_session_timeout
+        # it would be ended; without, the deploy opens another when it finds it ended, which hides it)
+        others = holder.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                " AND pid <> pg_backend_pid()").fetchone()[0]
         time.sleep(1)
         holder.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK])
         deploying.join(timeout=60)
     assert not isinstance(outcome[0], BaseException), outcome[0]
+    assert others == 1
     assert deployed(empty_db_url) == ["one", "two", "three"]
 
 

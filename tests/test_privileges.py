@@ -205,9 +205,17 @@ def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_d
     ("GRANT SELECT, DELETE ON teams_obs.audit_events TO teams_obs_writer",
      ["teams_obs_writer has DELETE, SELECT on teams_obs.audit_events",
       "REVOKE ALL ON teams_obs.audit_events FROM teams_obs_writer;"]),
+    ("GRANT SELECT ON teams_obs.conversation_references TO PUBLIC; "
+     "GRANT INSERT ON teams_obs.audit_events_default TO teams_obs_maintainer",
+     ["PUBLIC has SELECT on teams_obs.conversation_references", "teams_obs_maintainer has INSERT on "
+      "teams_obs.audit_events_default", "REVOKE ALL ON teams_obs.conversation_references FROM PUBLIC;"]),
     ("REVOKE USAGE ON SCHEMA teams_obs FROM teams_obs_reader",
      ["no USAGE on schema teams_obs for teams_obs_reader", "GRANT USAGE ON SCHEMA teams_obs TO teams_obs_reader;"]),
-], ids=["grant lost", "grant added", "granted to PUBLIC", "function undeclared", "table granted", "schema usage lost"])
+    ("REVOKE USAGE ON SCHEMA teams_obs FROM teams_obs_writer, teams_obs_maintainer",
+     ["no USAGE on schema teams_obs for teams_obs_maintainer, teams_obs_writer",
+      "GRANT USAGE ON SCHEMA teams_obs TO teams_obs_maintainer, teams_obs_writer;"]),
+], ids=["grant lost", "grant added", "granted to PUBLIC", "function undeclared", "table granted",
+        "table granted to PUBLIC or the maintainer", "schema usage lost", "schema usage lost by two"])
 def test_verify_finds_privileges_that_drifted_from_the_declared_ones(db: psycopg.Connection, db_url: str,
                                                                       drift: str, said: list[str]) -> None:
     """sqitch verify and teams-obs verify run the same scripts: an operator's drift check, whose HINT repairs."""

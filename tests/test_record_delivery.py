@@ -421,17 +421,26 @@ def test_the_writer_role_records_but_cannot_read_the_tables(db: psycopg.Connecti
 
 def test_a_redeployed_sidecar_reserves_the_kept_deliveries_keys(db: psycopg.Connection, db_url: str) -> None:
     """revert --to notification_deliveries keeps the deliveries and drops their reservations; deployed
-    again, the sidecar must hold their keys, or a replay of a kept delivery is stored twice."""
+    again, the sidecar must hold their keys, or a replay of a kept delivery is stored twice. A key stored
+    twice meanwhile (a replay while the sidecar was gone) keeps its oldest row, the one replays answer."""
     from click.testing import CliRunner
 
     from teams_obs.cli import main
 
-    call = ("SELECT inserted, delivery_id FROM teams_obs.record_delivery("
-            "'00000000-0000-4000-8000-0000000000e5', 'bot_dm', %s, 'sent')")
-    first = {target: db.execute(call, (target,)).fetchone()[1] for target in ("kept-1", "kept-2")}
-    for command in (["revert", "-y", "--to", "notification_deliveries"], ["deploy"]):
-        result = CliRunner().invoke(main, ["--db", db_url, *command])
-        assert result.exit_code == 0, result.output
-    for target, delivery_id in first.items():
-        assert db.execute(call, (target,)).fetchone() == (False, delivery_id)
-    assert db.execute("SELECT count(*) FROM teams_obs.notification_deliveries").fetchone()[0] == 2
+    call = "SELECT inserted, delivery_id FROM teams_obs.record_delivery(%s, 'bot_dm', %s, 'sent')"
+    tenants = ("00000000-0000-4000-8000-0000000000e5", "00000000-0000-4000-8000-0000000000e6")
+    first = {(tenant, target): db.execute(call, (tenant, target)).fetchone()[1]
+             for tenant in tenants for target in ("kept-1", "kept-2")}
+    result = CliRunner().invoke(main, ["--db", db_url, "revert", "-y", "--to", "notification_deliveries"])
+    assert result.exit_code == 0, result.output
+    db.execute("INSERT INTO teams_obs.notification_deliveries SELECT (jsonb_populate_record(d, jsonb_build_object("
+               "'delivery_id', gen_random_uuid(), 'created_at', d.created_at + interval '1 second'))).*"
+               " FROM teams_obs.notification_deliveries AS d WHERE d.destination_id = 'kept-1'")
+    result = CliRunner().invoke(main, ["--db", db_url, "deploy"])
+    assert result.exit_code == 0, result.output
+    for (tenant, target), delivery_id in first.items():
+        assert db.execute(call, (tenant, target)).fetchone() == (False, delivery_id)
+    # each reservation is its row's: the same delivery_id and created_at
+    assert db.execute("SELECT count(*) FROM teams_obs.notification_delivery_idempotency"
+                      " JOIN teams_obs.notification_deliveries USING (tenant, idempotency_key, delivery_id, created_at)"
+                      ).fetchone()[0] == 4

@@ -404,6 +404,12 @@ def test_every_postgresql_scheme_sqitch_takes_is_taken(target: str, url: str) ->
     assert libpq_url(target) == url
 
 
+def test_a_target_with_an_empty_uri_is_none(tmp_path: Path) -> None:
+    """An empty uri would be libpq's defaults: some database, not the one the target was meant to name."""
+    run = teams_obs(project(tmp_path / "p", '[target "prod"]\n\turi =\n'), "--db", "prod", "status")
+    assert run.exit_code == 2 and '"prod" names no target of sqitch.conf (no target.prod.uri in ' in run.output
+
+
 @pytest.mark.parametrize(("db", "said"), [
     ("prod", '"prod" names no target of sqitch.conf (no target.prod.uri in '),
     ("db:sqlite:app.db", "db:sqlite: is not a PostgreSQL target"),
@@ -443,7 +449,8 @@ def test_a_named_target_that_sets_more_than_its_uri_is_refused(conf: str, key: s
 def test_a_target_whose_name_extends_anothers_is_not_its_setting(tmp_path: Path) -> None:
     """A target's name may hold dots: "prod.eu" is a target of its own, not a setting of "prod"."""
     top = project(tmp_path / "p", '[target "prod"]\n\turi = db:pg://127.0.0.1:1/x\n'
-                                  '[target "prod.eu"]\n\turi = db:pg://127.0.0.1:2/y\n\tregistry = other\n')
+                                  '[target "prod.eu"]\n\turi = db:pg://127.0.0.1:2/y\n\tregistry = other\n'
+                                  '[target "production"]\n\turi = db:pg://127.0.0.1:3/z\n\tregistry = other\n')
     run = teams_obs(top, "--db", "prod", "status")
     assert "cannot reach the database" in run.output and "127.0.0.1:1" in run.output, run.output
 

@@ -87,14 +87,22 @@ three 2026-01-01T00:00:05Z\tTab\t\t<x@y>
 """
 
 
-@pytest.mark.parametrize("which", ["project", "rich", "blanks"])
+def crlf_project(root: Path) -> Path:
+    """The blanks plan written with Windows line ends, which sqitch reads as the same plan."""
+    top = write_project(root, BLANKS_PLAN, {})
+    (top / "sqitch.plan").write_bytes((top / "sqitch.plan").read_bytes().replace(b"\n", b"\r\n"))
+    return top
+
+
+@pytest.mark.parametrize("which", ["project", "rich", "blanks", "crlf"])
 def test_plan_ids_equal_sqitch(which: str, tmp_path: Path, monkeypatch) -> None:
     top = {"project": project_root, "rich": lambda: rich_project(tmp_path / "rich"),
-           "blanks": lambda: write_project(tmp_path / "blanks", BLANKS_PLAN, {})}[which]()
+           "blanks": lambda: write_project(tmp_path / "blanks", BLANKS_PLAN, {}),
+           "crlf": lambda: crlf_project(tmp_path / "crlf")}[which]()
     monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
     printed = CliRunner().invoke(main, ["plan"], catch_exceptions=False).output.split("\n")
     change_ids = [line.split()[0] for line in printed if line and not line.split()[1].startswith("@")]
-    assert change_ids == sqitch_ids(top)
+    assert change_ids and change_ids == sqitch_ids(top)
     for change in load_plan(top / "sqitch.plan").changes:
         for tag in change.tags:
             assert f"{sqitch_tag_id(top, tag.format_name)} {tag.format_name}" in printed
@@ -421,3 +429,10 @@ def test_a_failed_deploy_in_mode_tag_goes_back_to_the_last_tag_the_run_deployed(
     assert sorted(re.findall(r"(?m)^(?:Reverting .*|  - .*)$", theirs)) == ["  - three .... ok", "Reverting to two @v2"]
     assert said["teams_obs"][1] == said["sqitch"][1]
     assert "# Name:     two\n# Tag:      @v2\n" in said["sqitch"][1][2]
+
+
+def test_a_plan_of_pragmas_alone_has_no_changes(tmp_path: Path) -> None:
+    """No blank line ends the pragmas when no change follows them; sqitch reads such a plan as empty."""
+    (tmp_path / "sqitch.plan").write_text("%syntax-version=1.0.0\n%project=bare\n")
+    plan = load_plan(tmp_path / "sqitch.plan")
+    assert (plan.project, plan.changes) == ("bare", [])
