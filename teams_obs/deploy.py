@@ -10,11 +10,12 @@ from teams_obs.sqitch.engine import DEFAULT_LOCK_TIMEOUT_S, Echo
 
 def deploy_and_maintain(url: str, *, echo: Echo = print, to: str | None = None, verify: bool = False,
                         mode: str = "all", lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S,
-                        config: SqitchConfig | None = None) -> None:
+                        config: SqitchConfig | None = None, target: str | None = None) -> None:
     """Deploy (whose last change makes this month's partitions and the next 3), then maintain: the
     partitions from this month through the next 3, and the months of rows sitting in DEFAULT. ``config``
-    as for Engine."""
-    Engine(url, echo=echo, lock_timeout_s=lock_timeout_s, config=config).deploy(to, verify=verify, mode=mode)
+    and ``target`` as for Engine."""
+    Engine(url, echo=echo, lock_timeout_s=lock_timeout_s, config=config, target=target).deploy(
+        to, verify=verify, mode=mode)
     try:
         actions = maintain(url)
     except NotDeployed:  # deployed --to a change before partition_maintenance: nothing to maintain yet

@@ -430,10 +430,12 @@ def test_a_named_target_is_the_database_its_uri_names_as_in_sqitch(tmp_path: Pat
     conf = "".join(f'[target "{tool}"]\n\turi = {sqitch_target(url)}\n\tclient = psql\n'
                    for tool, url in both.urls.items())
     top = project(tmp_path / "p", conf, "one", "two")
-    assert sqitch(top, "deploy", "sqitch", "--to", "one").returncode == 0
+    deploying = sqitch(top, "deploy", "sqitch", "--to", "one")
+    assert deploying.returncode == 0 and "Deploying changes through one to sqitch" in deploying.stdout
     run = teams_obs(top, "--db", "teams_obs", "deploy", "--to", "one")
-    assert run.exit_code == 0, run.output
+    assert run.exit_code == 0 and "Deploying changes through one to teams_obs" in run.output, run.output
     assert deployed(both.urls["teams_obs"]) == deployed(both.urls["sqitch"]) == ["one"]
+    assert "# On database teams_obs" in teams_obs(top, "--db", "teams_obs", "status").output
 
 
 @pytest.mark.parametrize(("conf", "key"), [

@@ -80,9 +80,10 @@ class _Failure(click.ClickException):
 def main(ctx: click.Context, db_url: str | None) -> None:
     """Observability store of a Microsoft Teams integration, in PostgreSQL."""
     exit_when_signalled(ctx)
-    if db_url is not None and names_target(db_url):
-        db_url = SqitchConfig(project_root()).target_uri(db_url)
-    ctx.obj = Session(None if db_url is None else libpq_url(db_url))
+    target = db_url if db_url is not None and names_target(db_url) else None
+    if target:
+        db_url = SqitchConfig(project_root()).target_uri(target)
+    ctx.obj = Session(None if db_url is None else libpq_url(db_url), target=target)
 
 
 from teams_obs.cli.audit import audit  # noqa: E402

@@ -34,9 +34,11 @@ class NoDatabase(ValueError):
 
 
 class Session:
-    def __init__(self, url: str | None, *, throwaway: bool = False):
-        """``throwaway``: the command always works on an embedded cluster (demo), whatever sqitch.conf names."""
+    def __init__(self, url: str | None, *, throwaway: bool = False, target: str | None = None):
+        """``throwaway``: the command always works on an embedded cluster (demo), whatever sqitch.conf names;
+        ``target``: the sqitch.conf target ``url`` came from, named in the migration commands' messages."""
         self._url = url
+        self.target = target
         self.throwaway = throwaway
         self._embedded: EmbeddedPostgres | None = None
         self.console = Console(highlight=False)

@@ -43,7 +43,8 @@ def _config(session: Session) -> SqitchConfig:
 
 def _engine(session: Session, lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S) -> Engine:
     config = _config(session)  # before the URL: a refused default target starts no throwaway cluster
-    return Engine(session.url(deployed=False), echo=session.echo, lock_timeout_s=lock_timeout_s, config=config)
+    return Engine(session.url(deployed=False), echo=session.echo, lock_timeout_s=lock_timeout_s, config=config,
+                  target=session.target)
 
 
 @click.command()
@@ -64,7 +65,7 @@ def deploy(session: Session, to_change: str | None, verify: bool | None, mode: s
         verify = bool(config.get_bool("deploy.verify"))
     deploy_and_maintain(session.url(deployed=False), echo=session.echo, to=to_change, verify=verify,
                         mode=mode or config.get("deploy.mode") or "all", lock_timeout_s=lock_timeout_s,
-                        config=config)
+                        config=config, target=session.target)
 
 
 @click.command()

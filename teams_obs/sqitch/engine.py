@@ -104,8 +104,11 @@ class VerifyReport:
 
 class Engine:
     def __init__(self, url: str, top_dir: Path | None = None, *, echo: Echo = print,
-                 lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S, config: SqitchConfig | None = None):
-        """``config``: the project's sqitch.conf as the caller already read it (default: read it here)."""
+                 lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S, config: SqitchConfig | None = None,
+                 target: str | None = None):
+        """``config``: the project's sqitch.conf as the caller already read it (default: read it here).
+        ``target``: the name of the sqitch.conf target that ``url`` came from, which messages name as sqitch's
+        do (default: the URL, without its password)."""
         self.top_dir = top_dir or project_root()
         self.config = config or SqitchConfig(self.top_dir)
         self.config.refuse_unsupported()  # before the plan: a plan_file set elsewhere is refused, not missed
@@ -114,7 +117,7 @@ class Engine:
         self.echo = echo
         self.identity = user_identity(self.config)
         self.lock_timeout_s = lock_timeout_s
-        self.destination = sqitch_destination(url)
+        self.destination = target or sqitch_destination(url)
         self._name_width = 0  # sqitch's max_name_length: the dots after each change line up
 
     # -- connections and locking ------------------------------------------------------------------
