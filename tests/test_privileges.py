@@ -165,6 +165,12 @@ def test_a_dedicated_owner_role_deploys_and_its_later_functions_are_not_public(e
     with psycopg.connect(empty_db_url, autocommit=True) as conn:  # a superuser's functions keep the default
         conn.execute("CREATE FUNCTION public.by_superuser() RETURNS int LANGUAGE sql RETURN 1")
         assert conn.execute(public_execute, ("public.by_superuser()",)).fetchone() == (1,)
+    with psycopg.connect(owner_url, autocommit=True) as conn:  # verify finds the default given back
+        conn.execute("DROP FUNCTION teams_obs.added_later()")
+        assert Engine(owner_url, echo=lambda _line: None).verify().errors == []
+        conn.execute("ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC")
+        assert any("functions the owner of teams_obs creates are executable by PUBLIC by default" in error
+                   for error in Engine(owner_url, echo=lambda _line: None).verify().errors)
 
 
 def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_db_url: str) -> None:
