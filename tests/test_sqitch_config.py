@@ -471,3 +471,11 @@ def test_the_user_configs_location_is_sqitchs(sqitch_bin: str, monkeypatch) -> N
     perl = "use App::Sqitch::Config; my $c = App::Sqitch::Config->new; print $c->system_file, ' ', $c->user_file"
     sqitchs = subprocess.run(["perl", "-e", perl], capture_output=True, text=True, check=True, env=os.environ).stdout
     assert " ".join(map(str, config_files(Path.cwd())[:2])) == sqitchs
+
+
+@pytest.mark.parametrize("command", [["plan"], ["hash", "-"]])
+def test_a_command_that_needs_no_database_does_not_read_the_target(command: list[str], tmp_path: Path) -> None:
+    """A name no sqitch.conf defines (from TEAMS_OBS_DATABASE_URL, say) stops only what would connect."""
+    run = CliRunner(env={"TEAMS_OBS_TOP_DIR": str(project(tmp_path / "p"))}).invoke(
+        main, ["--db", "nope", *command], input="{}")
+    assert run.exit_code == 0, run.output

@@ -21,11 +21,14 @@ BEGIN
         RAISE EXCEPTION 'functions the owner of teams_obs creates are executable by PUBLIC by default';
     END IF;
 
-    -- Each function of the schema is executable by exactly the roles the package declares for it
+    -- Names in the messages and in the repair statements schema-qualified, whatever the role's search_path.
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+
+    -- Each routine of the schema is executable by exactly the roles the package declares for it
     -- (function_roles.toml in its source's templates/), and by no other role nor PUBLIC; its owner aside. A
-    -- function of a later change is checked when `verify` runs after it was deployed.
+    -- routine of a later change is checked when `verify` runs after it was deployed.
     WITH acl AS (
-        SELECT p.oid::pg_catalog.regprocedure AS function, p.proname::text AS name,
+        SELECT p.oid::pg_catalog.regprocedure AS routine, p.proname::text AS name,
                CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE a.grantee::pg_catalog.regrole::text END AS grantee
           FROM pg_catalog.pg_proc AS p
           LEFT JOIN LATERAL pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) AS a
@@ -96,51 +99,65 @@ BEGIN
         ('time_ordered_uuid', '{}'::text[]),
         ('wait_for_partition_maintenance', '{}'::text[])
     ), drift AS (
-        SELECT acl.function, d.roles AS declared,
+        SELECT acl.routine, d.roles AS declared,
                coalesce(pg_catalog.array_agg(DISTINCT acl.grantee COLLATE "C" ORDER BY acl.grantee COLLATE "C")
                             FILTER (WHERE acl.grantee IS NOT NULL), '{}') AS granted
           FROM acl
           LEFT JOIN declared AS d ON d.name = acl.name
-         GROUP BY acl.function, d.roles
+         GROUP BY acl.routine, d.roles
     )
-    SELECT pg_catalog.string_agg(pg_catalog.format('%s executable by %s, declared for %s', dr.function,
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s executable by %s, declared for %s', dr.routine,
                                      coalesce(nullif(pg_catalog.array_to_string(dr.granted, ', '), ''), 'no role'),
                                      CASE WHEN dr.declared IS NULL THEN 'no role (not declared)'
                                           ELSE coalesce(nullif(pg_catalog.array_to_string(dr.declared, ', '), ''),
                                                         'no role') END),
-                                 '; ' ORDER BY dr.function::text),
-           pg_catalog.string_agg(fix.statements, ' ' ORDER BY dr.function::text)
+                                 '; ' ORDER BY dr.routine::text),
+           pg_catalog.concat_ws(' ',
+               pg_catalog.string_agg(fix.statements, ' ' ORDER BY dr.routine::text),
+               'Declare each routine that is not declared in function_roles.toml, or drop it: '
+                   || pg_catalog.string_agg(dr.routine::text, ', ' ORDER BY dr.routine::text)
+                          FILTER (WHERE dr.declared IS NULL))
       INTO v_drift, v_repair
       FROM drift AS dr,
+           -- ROUTINE: the schema has procedures too. CASCADE: a grant made on by a grantee's grant option goes too.
            LATERAL (SELECT pg_catalog.string_agg(s.statement, ' ')
-                      FROM (SELECT pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s;', dr.function, r)
+                      FROM (SELECT pg_catalog.format('GRANT EXECUTE ON ROUTINE %s TO %s;', dr.routine, r)
                               FROM pg_catalog.unnest(dr.declared) AS r WHERE r <> ALL (dr.granted)
                             UNION ALL
-                            SELECT pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM %s;', dr.function, r)
+                            SELECT pg_catalog.format('REVOKE EXECUTE ON ROUTINE %s FROM %s CASCADE;', dr.routine, r)
                               FROM pg_catalog.unnest(dr.granted) AS r
-                             WHERE dr.declared IS NOT NULL AND r <> ALL (dr.declared)) AS s (statement)
+                             WHERE r <> ALL (coalesce(dr.declared, '{}'))) AS s (statement)
            ) AS fix (statements)
      WHERE dr.declared IS NULL OR dr.granted <> dr.declared;
     IF v_drift IS NOT NULL THEN
         RAISE EXCEPTION USING MESSAGE = 'function privileges differ from those declared: ' || v_drift,
-                              HINT = coalesce(v_repair, 'declare the function in function_roles.toml, or drop it');
+                              HINT = v_repair;
     END IF;
 
     -- The package's roles and PUBLIC reach data through the functions only (a reporting role granted
-    -- SELECT directly, docs/security.md, is the operator's own).
+    -- SELECT directly, docs/security.md, is the operator's own): no privilege on a relation of the schema,
+    -- nor on one of its columns.
     SELECT pg_catalog.string_agg(pg_catalog.format('%s has %s on %s', t.grantee, t.privileges, t.relation),
-                                 '; ' ORDER BY t.relation::text, t.grantee),
-           pg_catalog.string_agg(pg_catalog.format('REVOKE ALL ON %s FROM %s;', t.relation, t.grantee), ' '
-                                 ORDER BY t.relation::text, t.grantee)
+                                 '; ' ORDER BY t.relation, t.grantee),
+           pg_catalog.string_agg(pg_catalog.format('REVOKE ALL ON %s FROM %s CASCADE;', t.relation, t.grantee), ' '
+                                 ORDER BY t.relation, t.grantee)
       INTO v_drift, v_repair
-      FROM (SELECT c.oid::regclass AS relation,
-                   CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE a.grantee::pg_catalog.regrole::text END AS grantee,
-                   pg_catalog.string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privileges
-              FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
-             WHERE c.relnamespace = 'teams_obs'::regnamespace
-               AND (a.grantee = 0 OR a.grantee::pg_catalog.regrole::text IN ('teams_obs_writer', 'teams_obs_reader',
-                                                                             'teams_obs_maintainer'))
-             GROUP BY c.oid, a.grantee) AS t;
+      FROM (SELECT g.relation::text AS relation,
+                   CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE g.grantee::pg_catalog.regrole::text END AS grantee,
+                   pg_catalog.string_agg(DISTINCT g.privilege, ', ') AS privileges
+              FROM (SELECT c.oid::regclass AS relation, a.grantee, a.privilege_type AS privilege
+                      FROM pg_catalog.pg_class AS c, LATERAL pg_catalog.aclexplode(c.relacl) AS a
+                     WHERE c.relnamespace = 'teams_obs'::regnamespace
+                    UNION ALL
+                    SELECT c.oid::regclass, a.grantee,
+                           pg_catalog.format('%s (%s)', a.privilege_type, pg_catalog.quote_ident(col.attname))
+                      FROM pg_catalog.pg_class AS c
+                      JOIN pg_catalog.pg_attribute AS col ON col.attrelid = c.oid AND col.attacl IS NOT NULL,
+                           LATERAL pg_catalog.aclexplode(col.attacl) AS a
+                     WHERE c.relnamespace = 'teams_obs'::regnamespace) AS g
+             WHERE g.grantee = 0 OR g.grantee::pg_catalog.regrole::text IN ('teams_obs_writer', 'teams_obs_reader',
+                                                                            'teams_obs_maintainer')
+             GROUP BY g.relation, g.grantee) AS t;
     IF v_drift IS NOT NULL THEN
         RAISE EXCEPTION USING MESSAGE = 'tables of teams_obs are granted to roles that reach them through functions only: '
                                         || v_drift,

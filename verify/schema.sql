@@ -24,6 +24,17 @@ BEGIN
         RAISE EXCEPTION USING MESSAGE = pg_catalog.format('no USAGE on schema teams_obs for %s', v_lacking),
                               HINT = pg_catalog.format('GRANT USAGE ON SCHEMA teams_obs TO %s;', v_lacking);
     END IF;
+    -- Only the owner creates objects in the schema.
+    SELECT pg_catalog.string_agg(r, ', ' ORDER BY r) INTO v_lacking
+      FROM pg_catalog.unnest(ARRAY['PUBLIC', 'teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer']) AS r
+     WHERE EXISTS (SELECT 1
+                     FROM pg_catalog.pg_namespace AS n, LATERAL pg_catalog.aclexplode(n.nspacl) AS a
+                    WHERE n.nspname = 'teams_obs' AND a.privilege_type = 'CREATE'
+                      AND a.grantee = CASE r WHEN 'PUBLIC' THEN 0 ELSE r::pg_catalog.regrole::oid END);
+    IF v_lacking IS NOT NULL THEN
+        RAISE EXCEPTION USING MESSAGE = pg_catalog.format('CREATE on schema teams_obs for %s', v_lacking),
+                              HINT = pg_catalog.format('REVOKE CREATE ON SCHEMA teams_obs FROM %s;', v_lacking);
+    END IF;
 END
 $verify$;
 

@@ -9,9 +9,7 @@ import psycopg
 
 from teams_obs.cli.context import NoDatabase, Session, exit_when_signalled, printable
 from teams_obs.partitions import MaintenanceError, NotDeployed
-from teams_obs.sqitch import EngineError, PlanError, project_root
-from teams_obs.sqitch.config import SqitchConfig
-from teams_obs.sqitch.engine import libpq_url, names_target
+from teams_obs.sqitch import EngineError, PlanError
 from teams_obs.sqitch.registry import Notice
 
 
@@ -80,10 +78,7 @@ class _Failure(click.ClickException):
 def main(ctx: click.Context, db_url: str | None) -> None:
     """Observability store of a Microsoft Teams integration, in PostgreSQL."""
     exit_when_signalled(ctx)
-    target = db_url if db_url is not None and names_target(db_url) else None
-    if target:
-        db_url = SqitchConfig(project_root()).target_uri(target)
-    ctx.obj = Session(None if db_url is None else libpq_url(db_url), target=target)
+    ctx.obj = Session(db_url)
 
 
 from teams_obs.cli.audit import audit  # noqa: E402

@@ -16,6 +16,9 @@ from rich.console import Console
 
 from teams_obs.connect import connect
 from teams_obs.embedded import EmbeddedPostgres
+from teams_obs.sqitch import project_root
+from teams_obs.sqitch.config import SqitchConfig
+from teams_obs.sqitch.engine import libpq_url, names_target
 
 # C0 controls but tab and newline, DEL and C1: in text from the database (stored data, notices, errors)
 # they would reach the terminal as escape sequences (clearing it, retitling it, writing the clipboard).
@@ -34,11 +37,14 @@ class NoDatabase(ValueError):
 
 
 class Session:
-    def __init__(self, url: str | None, *, throwaway: bool = False, target: str | None = None):
-        """``throwaway``: the command always works on an embedded cluster (demo), whatever sqitch.conf names;
-        ``target``: the sqitch.conf target ``url`` came from, named in the migration commands' messages."""
-        self._url = url
-        self.target = target
+    def __init__(self, database: str | None, *, throwaway: bool = False):
+        """``database`` as --db takes it: a URL, a conninfo string, a sqitch target URI or the name of a target
+        in sqitch.conf, read when a command first asks for it (commands that need no database never do).
+        ``throwaway``: the command always works on an embedded cluster (demo), whatever is named."""
+        self._database = database
+        self._url: str | None = None
+        # named in the migration commands' messages as sqitch names it
+        self.target = database if database is not None and names_target(database) else None
         self.throwaway = throwaway
         self._embedded: EmbeddedPostgres | None = None
         self.console = Console(highlight=False)
@@ -53,7 +59,7 @@ class Session:
 
     @property
     def embedded(self) -> bool:
-        return self._url is None
+        return self._database is None
 
     def url(self, *, deployed: bool = True, named: bool = False) -> str:
         """The target URL; with none named, start a throwaway cluster (stopped when the command exits).
@@ -63,16 +69,20 @@ class Session:
         checks or changes data that lives elsewhere (health, maintenance, a purge), so it refuses the
         throwaway cluster, except in the demo.
         """
-        if named and self._url is None and not self.throwaway:
+        if named and self._database is None and not self.throwaway:
             raise NoDatabase("name the database with --db or TEAMS_OBS_DATABASE_URL: on a throwaway cluster "
                              "this command would report on, or change, nothing")
-        if self._url is not None:
-            try:
-                psycopg.conninfo.conninfo_to_dict(self._url)
-            except psycopg.ProgrammingError as exc:  # libpq quotes what it could not read: the password too
-                # (what it quotes later are other options' values, never the password's)
-                raise NoDatabase("--db / TEAMS_OBS_DATABASE_URL: neither a URL nor a conninfo string libpq "
-                                    "reads") from exc
+        if self._database is not None:
+            if self._url is None:
+                url = libpq_url(SqitchConfig(project_root()).target_uri(self.target) if self.target
+                                else self._database)
+                try:
+                    psycopg.conninfo.conninfo_to_dict(url)
+                except psycopg.ProgrammingError as exc:  # libpq quotes what it could not read: the password too
+                    # (what it quotes later are other options' values, never the password's)
+                    raise NoDatabase("--db / TEAMS_OBS_DATABASE_URL: neither a URL nor a conninfo string libpq "
+                                     "reads") from exc
+                self._url = url
             return self._url
         if self._embedded is None:
             # On standard error: standard output may be a --json document.
