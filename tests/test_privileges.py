@@ -170,6 +170,7 @@ def test_a_dedicated_owner_role_deploys_and_its_later_functions_are_not_public(e
         assert Engine(owner_url, echo=lambda _line: None).verify().errors == []
         conn.execute("ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC")
         assert any("functions the owner of teams_obs creates are executable by PUBLIC by default" in error
+                   and f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;" in error
                    for error in Engine(owner_url, echo=lambda _line: None).verify().errors)
 
 
@@ -222,6 +223,9 @@ def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_d
      ["teams_obs_writer has SELECT (tenant) on teams_obs.audit_events"]),
     ("GRANT CREATE ON SCHEMA teams_obs TO teams_obs_writer",
      ["CREATE on schema teams_obs for teams_obs_writer", "REVOKE CREATE ON SCHEMA teams_obs FROM teams_obs_writer;"]),
+    ("ALTER ROLE teams_obs_reader LOGIN; GRANT teams_obs_writer TO teams_obs_reader",
+     ["more than a bare NOLOGIN role (LOGIN, SUPERUSER, BYPASSRLS, CREATEROLE, CREATEDB, REPLICATION or a "
+      "membership): teams_obs_reader", "REVOKE teams_obs_writer FROM teams_obs_reader;"]),
     ("REVOKE USAGE ON SCHEMA teams_obs FROM teams_obs_reader",
      ["no USAGE on schema teams_obs for teams_obs_reader", "GRANT USAGE ON SCHEMA teams_obs TO teams_obs_reader;"]),
     ("REVOKE USAGE ON SCHEMA teams_obs FROM teams_obs_writer, teams_obs_maintainer",
@@ -229,11 +233,14 @@ def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_d
       "GRANT USAGE ON SCHEMA teams_obs TO teams_obs_maintainer, teams_obs_writer;"]),
 ], ids=["grant lost", "procedure grant lost", "grant added", "granted to PUBLIC", "function undeclared",
         "table granted", "table granted to PUBLIC or the maintainer", "column granted", "schema create granted",
-        "schema usage lost", "schema usage lost by two"])
+        "role with more than NOLOGIN", "schema usage lost", "schema usage lost by two"])
 def test_verify_finds_privileges_that_drifted_from_the_declared_ones(db: psycopg.Connection, db_url: str,
-                                                                      drift: str, said: list[str]) -> None:
+                                                                      drift: str, said: list[str], request) -> None:
     """sqitch verify and teams-obs verify run the same scripts: an operator's drift check, whose HINT repairs."""
     assert Engine(db_url, echo=lambda _line: None).verify().errors == []
+    if drift.startswith("ALTER ROLE"):  # cluster-wide: given back whatever happens, for the other tests
+        request.addfinalizer(lambda: db.execute("ALTER ROLE teams_obs_reader NOLOGIN; "
+                                                "REVOKE teams_obs_writer FROM teams_obs_reader"))
     db.execute(drift)
     errors = Engine(db_url, echo=lambda _line: None).verify().errors
     assert any(all(part in error for part in said) for error in errors), errors

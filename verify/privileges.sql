@@ -18,7 +18,10 @@ BEGIN
                                 WHERE d.defaclrole = v_owner AND d.defaclnamespace = 0 AND d.defaclobjtype = 'f'),
                               pg_catalog.acldefault('f', v_owner))) AS a
                     WHERE a.grantee = 0) THEN
-        RAISE EXCEPTION 'functions the owner of teams_obs creates are executable by PUBLIC by default';
+        RAISE EXCEPTION USING
+            MESSAGE = 'functions the owner of teams_obs creates are executable by PUBLIC by default',
+            HINT = pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %s REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;',
+                                     v_owner::pg_catalog.regrole);
     END IF;
 
     -- Names in the messages and in the repair statements schema-qualified, whatever the role's search_path.

@@ -8,13 +8,34 @@ SELECT teams_obs.citus_installed();
 DO $verify$
 DECLARE
     v_lacking text;
+    v_repair text;
 BEGIN
     -- As deployed: three bare NOLOGIN roles (deploy/schema.sql refuses one with more).
-    IF (SELECT count(*) FROM pg_catalog.pg_roles AS r
-        WHERE r.rolname IN ('teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer')
-          AND NOT (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
-                   OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid))) <> 3 THEN
-        RAISE EXCEPTION 'teams_obs roles are missing, or have more than NOLOGIN';
+    SELECT pg_catalog.string_agg(r, ', ' ORDER BY r),
+           pg_catalog.string_agg(pg_catalog.format('CREATE ROLE %I NOLOGIN;', r), ' ' ORDER BY r)
+      INTO v_lacking, v_repair
+      FROM pg_catalog.unnest(ARRAY['teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer']) AS r
+     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS x WHERE x.rolname = r);
+    IF v_lacking IS NOT NULL THEN
+        RAISE EXCEPTION USING MESSAGE = pg_catalog.format('roles missing: %s', v_lacking), HINT = v_repair;
+    END IF;
+    SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname),
+           pg_catalog.string_agg(pg_catalog.format('ALTER ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE '
+                                                   'NOCREATEDB NOREPLICATION;', r.rolname)
+                                 || coalesce((SELECT pg_catalog.string_agg(pg_catalog.format(' REVOKE %s FROM %I;',
+                                                                                             m.roleid::regrole, r.rolname), '')
+                                                FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid), ''),
+                                 ' ' ORDER BY r.rolname)
+      INTO v_lacking, v_repair
+      FROM pg_catalog.pg_roles AS r
+     WHERE r.rolname IN ('teams_obs_writer', 'teams_obs_reader', 'teams_obs_maintainer')
+       AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
+            OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members AS m WHERE m.member = r.oid));
+    IF v_lacking IS NOT NULL THEN
+        RAISE EXCEPTION USING MESSAGE = pg_catalog.format('more than a bare NOLOGIN role (LOGIN, SUPERUSER, BYPASSRLS, '
+                                                          'CREATEROLE, CREATEDB, REPLICATION or a membership): %s',
+                                                          v_lacking),
+                              HINT = v_repair;
     END IF;
     -- Without it, a role's functions are out of its reach, whatever it may execute.
     SELECT pg_catalog.string_agg(r, ', ' ORDER BY r) INTO v_lacking

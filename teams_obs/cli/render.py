@@ -11,7 +11,8 @@ from teams_obs import render as renderer
 @click.option("--check", is_flag=True,
               help="Write nothing; list the rendered files that differ from their template and exit 1 if any.")
 def render_command(check: bool) -> None:
-    """Render templates/render/** into the committed deploy scripts and docs (docs/taxonomies.md, docs/bad-input.md)."""
+    """Render templates/render/** into the committed files made from them: deploy and verify scripts, the client's
+    method stubs (teams_obs/client_methods.pyi) and docs (docs/taxonomies.md, docs/bad-input.md)."""
     if not renderer.targets():  # an installed package carries the rendered files, not their templates
         click.echo(f"teams-obs: no templates to render under {renderer.TEMPLATES / renderer.RENDERED_TREE}:"
                    " render works in a source checkout", err=True)
