@@ -224,15 +224,17 @@ def test_a_deploy_that_waits_for_another_instance_opens_its_script_session_after
     engine = Engine(empty_db_url, top, echo=lambda _line: None)
     outcome: list[BaseException | list] = []
     deploying = threading.Thread(target=lambda: outcome.append(_attempt(engine.deploy)))
+    sessions = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
     with psycopg.connect(empty_db_url, autocommit=True) as holder:
         holder.execute("SET idle_session_timeout = 0")
         holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
+        before = set(holder.execute(sessions).fetchall())  # sessions of this test's set-up still ending
         deploying.start()
         wait_until_blocked(holder, "SELECT pg_advisory_lock(%", "advisory")
         # the waiting registry session alone: the script session is not open yet (with idle_session_timeout
         # it would be ended; without, the deploy opens another when it finds it ended, which hides it)
-        others = holder.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                                " AND pid <> pg_backend_pid()").fetchone()[0]
+        others = len(set(holder.execute(sessions).fetchall()) - before)
         time.sleep(1)
         holder.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK])
         deploying.join(timeout=60)
