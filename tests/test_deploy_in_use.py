@@ -64,3 +64,29 @@ def test_first_deploys_of_two_databases_at_once_both_create_or_find_the_roles(cr
             assert errors == []
             roles = observer.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'teams_obs\\_%'").fetchone()
             assert roles == (3,)
+
+
+def test_a_role_committed_after_the_deploys_snapshot_is_a_role_found() -> None:
+    """Under repeatable read, a role another database's deploy commits after this one's snapshot is
+    invisible to the check before CREATE ROLE, which then fails with duplicate_object, not a unique
+    violation."""
+    with embedded_postgres() as cluster, psycopg.connect(cluster.url(), autocommit=True) as other, \
+            psycopg.connect(cluster.url(), autocommit=True) as observer:
+        observer.execute("ALTER DATABASE postgres SET default_transaction_isolation = 'repeatable read'")
+        other.execute("BEGIN")
+        other.execute("CREATE SCHEMA teams_obs")  # the deploy's CREATE SCHEMA waits, its snapshot taken
+        errors: list[BaseException] = []
+
+        def deploy() -> None:
+            try:
+                Engine(cluster.url(), echo=lambda _line: None).deploy("schema")
+            except BaseException as exc:  # reported by the test
+                errors.append(exc)
+
+        deploying = threading.Thread(target=deploy)
+        deploying.start()
+        wait_until_blocked(observer, "CREATE SCHEMA teams_obs%", None)
+        observer.execute("CREATE ROLE teams_obs_reader NOLOGIN")
+        other.execute("ROLLBACK")
+        deploying.join()
+        assert errors == []
