@@ -7,10 +7,9 @@ reuse its calls (``%(t)s`` is the tenant).
 
 from __future__ import annotations
 
-import tomllib
 import uuid
 
-from teams_obs.render import TEMPLATES
+from teams_obs.render import function_roles
 
 TENANT = uuid.UUID("00000000-0000-4000-8000-00000000e0e0")
 ACTIVITY = ('{"from": {"aadObjectId": "aad-user"}, "conversation": {"id": "a:conversation"}, '
@@ -78,8 +77,7 @@ CALLS: dict[str, str] = {
 }
 # name -> (roles that may execute it, its call)
 EXPECTED: dict[str, tuple[frozenset[str], str | None]] = {
-    name: (frozenset(f"teams_obs_{role}" for role in roles), CALLS.get(name))
-    for name, roles in tomllib.loads((TEMPLATES / "function_roles.toml").read_text())["functions"].items()
+    name: (frozenset(roles), CALLS.get(name)) for name, roles in function_roles().items()
 }
 BUILDING_BLOCKS = frozenset({"clean_text", "delivery_key_problem", "delivery_key_digest", "raise_invalid_parameter"}
                             | {name for name in EXPECTED if name.startswith("_jcs_")})

@@ -77,6 +77,14 @@ def wait_until_blocked(db: psycopg.Connection, query_like: str, wait_event: str 
     pytest.fail(f"no session running {query_like} waited for a lock of kind {wait_event or 'any'}")
 
 
+def attempt(call: Callable[[], object]) -> object:
+    """What ``call`` returns, or what it raised: from a thread to the test, which asserts on it."""
+    try:
+        return call()
+    except BaseException as exc:  # handed to the test, which asserts on it
+        return exc
+
+
 def written_while_waiting(observer: psycopg.Connection, release: Callable[[], None], url: str, recorder: str,
                           tenant: uuid.UUID | str) -> int:
     """Calls ``recorder`` (of WAITING_CALLS) for ``tenant`` through ``url`` while the deliveries table is

@@ -10,7 +10,7 @@ import pytest
 from teams_obs.embedded import embedded_postgres
 from teams_obs.partitions import add_months, current_month
 from teams_obs.sqitch import Engine
-from tests.partition_helpers import partitions, wait_until_blocked
+from tests.partition_helpers import attempt, partitions, wait_until_blocked
 
 
 def test_initial_partitions_leaves_a_month_whose_locks_are_busy_to_maintain(db, db_url):
@@ -32,6 +32,16 @@ def test_initial_partitions_leaves_a_month_whose_locks_are_busy_to_maintain(db, 
     assert db.execute("SELECT count(*) FROM sqitch.changes WHERE change = 'initial_partitions'").fetchone() == (1,)
 
 
+def schema_deploy(url: str) -> tuple[threading.Thread, list[object]]:
+    """The plan's first change deployed in a thread; once it has ended, the list holds what it raised, if
+    anything."""
+    outcome: list[object] = []
+    deploying = threading.Thread(target=lambda: outcome.append(attempt(
+        lambda: Engine(url, echo=lambda _line: None).deploy("schema"))))
+    deploying.start()
+    return deploying, outcome
+
+
 @pytest.mark.parametrize(("created", "refused"), [
     ("NOLOGIN", None),
     ("LOGIN", "role teams_obs_reader exists with more than NOLOGIN"),  # checked as any role found
@@ -45,23 +55,14 @@ def test_first_deploys_of_two_databases_at_once_both_create_or_find_the_roles(cr
             psycopg.connect(cluster.url(), autocommit=True) as observer:
         other.execute("BEGIN")
         other.execute(f"CREATE ROLE teams_obs_reader {created}")
-        errors: list[BaseException] = []
-
-        def deploy() -> None:
-            try:
-                Engine(cluster.url(), echo=lambda _line: None).deploy("schema")
-            except BaseException as exc:  # reported by the test
-                errors.append(exc)
-
-        deploying = threading.Thread(target=deploy)
-        deploying.start()
+        deploying, outcome = schema_deploy(cluster.url())
         wait_until_blocked(observer, "%CREATE ROLE%", None)
         other.execute("COMMIT")
         deploying.join()
         if refused:
-            assert len(errors) == 1 and refused in str(errors[0]), errors
+            assert isinstance(outcome[0], BaseException) and refused in str(outcome[0]), outcome
         else:
-            assert errors == []
+            assert not isinstance(outcome[0], BaseException), outcome
             roles = observer.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'teams_obs\\_%'").fetchone()
             assert roles == (3,)
 
@@ -75,18 +76,9 @@ def test_a_role_committed_after_the_deploys_snapshot_is_a_role_found() -> None:
         observer.execute("ALTER DATABASE postgres SET default_transaction_isolation = 'repeatable read'")
         other.execute("BEGIN")
         other.execute("CREATE SCHEMA teams_obs")  # the deploy's CREATE SCHEMA waits, its snapshot taken
-        errors: list[BaseException] = []
-
-        def deploy() -> None:
-            try:
-                Engine(cluster.url(), echo=lambda _line: None).deploy("schema")
-            except BaseException as exc:  # reported by the test
-                errors.append(exc)
-
-        deploying = threading.Thread(target=deploy)
-        deploying.start()
+        deploying, outcome = schema_deploy(cluster.url())
         wait_until_blocked(observer, "CREATE SCHEMA teams_obs%", None)
         observer.execute("CREATE ROLE teams_obs_reader NOLOGIN")
         other.execute("ROLLBACK")
         deploying.join()
-        assert errors == []
+        assert not isinstance(outcome[0], BaseException), outcome

@@ -25,7 +25,7 @@ from teams_obs.pytest_plugin import admin_execute
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import libpq_url, sqitch_destination
 from teams_obs.sqitch.registry import ADVISORY_LOCK
-from tests.partition_helpers import drop_partitions_from, partitions, wait_until_blocked
+from tests.partition_helpers import attempt, drop_partitions_from, partitions, wait_until_blocked
 from tests.sqitch_projects import PLANNER, table_scripts, write_project
 
 PLAN = f"""\
@@ -171,7 +171,7 @@ def test_the_lock_timeout_bounds_the_wait_for_another_instance_not_the_registrys
     Engine(empty_db_url, top, echo=lambda _line: None).deploy(to="one")
     engine = Engine(empty_db_url, top, echo=lambda _line: None, lock_timeout_s=1)
     outcome: list[BaseException | list] = []
-    deploying = threading.Thread(target=lambda: outcome.append(_attempt(engine.deploy)))
+    deploying = threading.Thread(target=lambda: outcome.append(attempt(engine.deploy)))
     with psycopg.connect(empty_db_url, autocommit=True) as holder, \
             psycopg.connect(empty_db_url, autocommit=True) as observer:
         holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK])
@@ -184,13 +184,6 @@ def test_the_lock_timeout_bounds_the_wait_for_another_instance_not_the_registrys
         deploying.join(timeout=60)
     assert not isinstance(outcome[0], BaseException), outcome[0]
     assert deployed(empty_db_url) == ["one", "two", "three"]
-
-
-def _attempt(call):
-    try:
-        return call()
-    except BaseException as exc:  # handed from the deploying thread to the test, which asserts on it
-        return exc
 
 
 def set_for_new_sessions(url: str, setting: str, value: str) -> None:
@@ -223,7 +216,7 @@ def test_a_deploy_that_waits_for_another_instance_opens_its_script_session_after
     set_for_new_sessions(empty_db_url, "idle_session_timeout", "300ms")
     engine = Engine(empty_db_url, top, echo=lambda _line: None)
     outcome: list[BaseException | list] = []
-    deploying = threading.Thread(target=lambda: outcome.append(_attempt(engine.deploy)))
+    deploying = threading.Thread(target=lambda: outcome.append(attempt(engine.deploy)))
     sessions = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
                 " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
     with psycopg.connect(empty_db_url, autocommit=True) as holder:

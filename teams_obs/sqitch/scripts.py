@@ -89,7 +89,7 @@ class ScriptSession:
         """A session as fresh as psql's for the next script: what an earlier script SET, created or locked for
         its session is discarded. psql's session is the script's own, so one lost with an earlier script (its
         backend terminated, a failover, a COPY left unfed) or between two takes none of the scripts after it
-        (a failed run's reverts) along: it is opened anew."""
+        (a failed run's reverts) along: it is opened anew, with nothing to discard."""
         if self.conn is not None and not self.conn.closed:
             try:
                 self.conn.execute("DISCARD ALL")
@@ -97,7 +97,6 @@ class ScriptSession:
             except psycopg.OperationalError:  # lost while idle: found out only now
                 self.conn.close()
         self.conn = self._connect()
-        self.conn.execute("DISCARD ALL")
 
     def run(self, path: Path) -> None:
         """Runs the script, each statement committed on its own unless the script opened a transaction
