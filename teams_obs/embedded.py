@@ -18,7 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import testing.postgresql
+try:
+    import testing.postgresql
+except ModuleNotFoundError as exc:  # an extra (pyproject.toml): an application's install need not carry it
+    raise ModuleNotFoundError("the embedded throwaway PostgreSQL needs the package's extra: pip install "
+                              f"'teams_obs[embedded]' (no module {exc.name})", name=exc.name) from exc
 
 SERVER_USER = "postgres"
 

@@ -14,14 +14,17 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from teams_obs.deploy import deploy_and_maintain
-from teams_obs.embedded import EmbeddedPostgres
 from teams_obs.partitions import current_month
+
+if TYPE_CHECKING:
+    from teams_obs.embedded import EmbeddedPostgres
 
 TEMPLATE_DB = "teams_obs_template"
 _clone_numbers = itertools.count(1)
@@ -29,6 +32,10 @@ _clone_numbers = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[EmbeddedPostgres]:
+    # Imported here: the plugin loads in every pytest run of an environment that has teams_obs, with or
+    # without the [embedded] extra; only a test that asks for a cluster needs it.
+    from teams_obs.embedded import EmbeddedPostgres
+
     server = EmbeddedPostgres()
     try:
         yield server

@@ -56,6 +56,19 @@ def test_wheel_is_typed(built: tuple[Path, str]):
         assert {"teams_obs/py.typed", "teams_obs/client_methods.pyi"} <= set(wheel.namelist())
 
 
+def test_wheel_requires_no_test_harness(built: tuple[Path, str]):
+    """What an application gets with a bare `pip install teams_obs`: neither the embedded cluster's packages nor
+    psycopg's own libpq, which it chooses (tests/test_extras.py: what works without them)."""
+    with zipfile.ZipFile(next(built[0].glob("teams_obs-*.whl"))) as wheel:
+        metadata = next(name for name in wheel.namelist() if name.endswith(".dist-info/METADATA"))
+        requires = re.findall(r"^Requires-Dist: (.*)$", wheel.read(metadata).decode(), re.MULTILINE)
+    bare = [requirement for requirement in requires if "extra ==" not in requirement]
+    assert [r for r in bare if re.match(r"testing\.postgresql|pg8000|psycopg\[", r)] == []
+    assert any(r.startswith("psycopg>=") for r in bare)
+    assert any(r.startswith("testing.postgresql") and 'extra == "embedded"' in r for r in requires)
+    assert any(r.startswith("psycopg[binary]") and 'extra == "binary"' in r for r in requires)
+
+
 def test_sdist_collects_the_test_suite(built: tuple[Path, str], tmp_path: Path):
     with tarfile.open(next(built[0].glob("teams_obs-*.tar.gz"))) as sdist:
         sdist.extractall(tmp_path, filter="data")

@@ -9,16 +9,19 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 import psycopg
 from rich.console import Console
 
 from teams_obs.connect import connect
-from teams_obs.embedded import EmbeddedPostgres
 from teams_obs.sqitch import project_root
 from teams_obs.sqitch.config import SqitchConfig
 from teams_obs.sqitch.engine import libpq_url, names_target
+
+if TYPE_CHECKING:
+    from teams_obs.embedded import EmbeddedPostgres
 
 # C0 controls but tab and newline, DEL and C1: in text from the database (stored data, notices, errors)
 # they would reach the terminal as escape sequences (clearing it, retitling it, writing the clipboard).
@@ -85,6 +88,10 @@ class Session:
                 self._url = url
             return self._url
         if self._embedded is None:
+            try:  # imported here: a command given --db works without the [embedded] extra
+                from teams_obs.embedded import EmbeddedPostgres
+            except ModuleNotFoundError as exc:
+                raise NoDatabase(f"no --db or TEAMS_OBS_DATABASE_URL given, and {exc}") from exc
             # On standard error: standard output may be a --json document.
             click.echo("No --db or TEAMS_OBS_DATABASE_URL given: starting an embedded throwaway PostgreSQL",
                        err=True)
