@@ -573,3 +573,13 @@ def test_db_after_the_command_is_told_where_it_goes() -> None:
     result = CliRunner().invoke(main, ["deploy", "--db", "postgresql:///app"])
     assert result.exit_code == 2 and "--db goes before the command, as in: teams-obs --db URL deploy" in result.output
     assert "Did you mean" not in result.output
+
+
+@pytest.mark.parametrize("database", ["", " "])
+def test_an_empty_db_is_refused(database: str) -> None:
+    """An unset shell variable in `--db "$URL"` connects nowhere: neither to libpq's defaults nor to a throwaway
+    cluster."""
+    result = CliRunner().invoke(main, ["--db", database, "status"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--db': empty; name a URL" in result.output
+    assert "On database" not in result.output and "starting an embedded" not in result.output

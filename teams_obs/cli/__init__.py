@@ -69,8 +69,18 @@ class _Failure(click.ClickException):
         click.echo(f"teams-obs: {printable(self.message)}", err=True, file=file or sys.stderr)
 
 
+def _named_database(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """An empty --db is most often a shell variable that was never set (`--db "$PROD_URL"`): refused, where
+    libpq would connect to whatever its defaults and PG* variables name (click already ignores an empty
+    TEAMS_OBS_DATABASE_URL)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("empty; name a URL, a conninfo string or a sqitch target (postgresql:// is libpq's "
+                                 "defaults and PG* variables)")
+    return value
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_url", envvar="TEAMS_OBS_DATABASE_URL", metavar="URL",
+@click.option("--db", "db_url", envvar="TEAMS_OBS_DATABASE_URL", metavar="URL", callback=_named_database,
               help="PostgreSQL URL, sqitch target URI (db:pg:...) or name of a target in sqitch.conf (default: "
                    "$TEAMS_OBS_DATABASE_URL; with neither, an embedded throwaway cluster that is stopped when the "
                    "command exits).")

@@ -76,7 +76,7 @@ def sqitch_destination(url: str) -> str:
 def names_target(database: str) -> bool:
     """Whether ``--db`` names a target of sqitch.conf: text without ``:``, which sqitch reads as a URI, and
     without ``=``, which libpq reads as a conninfo string."""
-    return bool(database) and not {":", "="} & set(database)
+    return not {":", "="} & set(database)
 
 
 def libpq_url(target: str) -> str:
