@@ -1,3 +1,3 @@
-from teams_obs.cli import main
+from teams_obs.console import main
 
 main()

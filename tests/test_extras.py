@@ -1,5 +1,5 @@
-"""Installed without its [embedded] extra (pyproject.toml), the package still records, lists and deploys on a
-database it is given; what needs the throwaway cluster says which extra to install."""
+"""Installed without its extras (pyproject.toml), the package still records, lists and deploys on a database it
+is given; what needs the throwaway cluster, or a libpq the machine lacks, says what to install."""
 
 from __future__ import annotations
 
@@ -50,3 +50,14 @@ def test_a_fixture_that_needs_the_cluster_names_the_extra(tmp_path: Path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "1 passed, 1 error" in run.stdout
     assert HINT in run.stdout
+
+
+def test_the_command_without_a_libpq_names_what_to_install():
+    """psycopg without [binary] loads the system's libpq; a slim image may have none."""
+    no_libpq = ("import ctypes.util\nfor name in ('psycopg_binary', 'psycopg_c'):\n    sys.modules[name] = None\n"
+                "ctypes.util.find_library = lambda name: None\n"
+                "from teams_obs.console import main\nsys.argv[0] = 'teams-obs'\nmain()")
+    run = run_without_extra(no_libpq, "--help")
+    assert run.returncode == 2, run.stderr
+    assert run.stderr == ("teams-obs: psycopg finds no libpq: install the system's (Debian: libpq5) or "
+                          "pip install 'teams_obs[binary]'\n")

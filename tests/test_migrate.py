@@ -336,9 +336,10 @@ def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db, tm
     assert run.returncode == 0, run.stdout + run.stderr
     assert "the database named by --db or TEAMS_OBS_DATABASE_URL is not touched" in run.stderr
     assert db.execute("SELECT destination_id FROM teams_obs.notification_deliveries").fetchall() == [("kept",)]
-    for step in ("deploy --verify", "verify", "status", "log", "revert -y", "maintain --dry-run", "record:",
-                 "deliveries list", "audit list", "conversations show", "health"):
+    for step in ("deploy --verify", "verify", "status", "log", "revert -y", "maintain --dry-run", "deliveries list",
+                 "audit list", "conversations show", "health"):
         assert f"teams-obs {step}" in run.stdout
+    assert "the client records deliveries" in run.stdout and "teams-obs record" not in run.stdout  # no such command
     assert "Verify successful" in run.stdout
     for seen in ("graph_throttled", "skipped", "delivered", "sent", "add_note", "a:personal-chat"):
         assert seen in run.stdout
@@ -465,14 +466,21 @@ def test_a_command_on_a_plan_deployed_in_part_says_so(empty_db_url, command):
 
 
 @pytest.mark.parametrize(("role", "command", "denied", "advice"), [
-    ("teams_obs_writer", "maintain", "permission denied for function",
-     "grant this login the role the command needs (teams_obs_writer, teams_obs_reader or"),
-    ("teams_obs_maintainer", "status", "permission denied for schema sqitch",
+    ("teams_obs_writer", ["maintain"], "permission denied for function",
+     "grant this login teams_obs_maintainer, the role teams-obs maintain needs"),
+    ("teams_obs_writer", ["deliveries", "list", "--tenant", str(uuid.uuid4())], "permission denied for function",
+     "grant this login teams_obs_reader, the role teams-obs deliveries needs"),
+    ("teams_obs_writer", ["health"], "permission denied for function",
+     "grant this login teams_obs_reader (without --tenant, teams_obs_maintainer will do), the role teams-obs health"),
+    ("teams_obs_maintainer", ["status"], "permission denied for schema sqitch",
      "the registry (schema sqitch) is the deploying role's"),  # no teams_obs role would help
+    ("teams_obs_reader", ["deploy"], "permission denied for database",
+     "deploy as the role that owns schema teams_obs (or is to own it), which needs CREATE on the database"),
 ])
-def test_a_login_denied_is_told_what_would_let_it(db_url, role, command, denied, advice):
-    login = psycopg.conninfo.make_conninfo(db_url, options=f"-c role={role}")
-    result = CliRunner().invoke(main, ["--db", login, command])
+def test_a_login_denied_is_told_what_would_let_it(empty_db_url, db_url, role, command, denied, advice):
+    database = empty_db_url if command == ["deploy"] else db_url
+    login = psycopg.conninfo.make_conninfo(database, options=f"-c role={role}")
+    result = CliRunner().invoke(main, ["--db", login, *command])
     assert result.exit_code == 2, result.output
     assert denied in result.output and advice in result.output, result.output
 

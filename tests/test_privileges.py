@@ -196,6 +196,18 @@ def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_d
         assert conn.execute("SELECT to_regnamespace('teams_obs')").fetchone() == (None,)
 
 
+def test_an_owner_that_may_not_create_schemas_is_told_so(empty_db_url: str) -> None:
+    """docs/security.md's GRANT CREATE ON DATABASE forgotten: the registry's script fails on it, and the failure
+    is the one reported, not psycopg's refusal to leave the transaction it aborted."""
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        create_role(conn, OWNER)
+    owner_url = psycopg.conninfo.make_conninfo(empty_db_url, options=f"-c role={OWNER}")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for database"):
+        Engine(owner_url, echo=lambda _line: None).deploy()
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regnamespace('sqitch')").fetchone() == (None,)
+
+
 @pytest.mark.parametrize(("drift", "said"), [
     ("REVOKE EXECUTE ON FUNCTION teams_obs.record_delivery FROM teams_obs_writer",
      ["executable by no role, declared for teams_obs_writer", "GRANT EXECUTE ON ROUTINE teams_obs.record_delivery("]),
@@ -231,9 +243,19 @@ def test_an_owner_that_may_not_create_roles_is_told_to_create_them_first(empty_d
     ("REVOKE USAGE ON SCHEMA teams_obs FROM teams_obs_writer, teams_obs_maintainer",
      ["no USAGE on schema teams_obs for teams_obs_maintainer, teams_obs_writer",
       "GRANT USAGE ON SCHEMA teams_obs TO teams_obs_maintainer, teams_obs_writer;"]),
+    ("GRANT SELECT ON teams_obs.audit_events TO teams_obs_reader; "
+     "GRANT EXECUTE ON FUNCTION teams_obs.purge_tenant(uuid) TO teams_obs_writer",
+     ["teams_obs.purge_tenant(uuid) executable by teams_obs_maintainer, teams_obs_writer",
+      "; and tables of teams_obs are granted to roles that reach them through functions only: teams_obs_reader has "
+      "SELECT on teams_obs.audit_events", "REVOKE EXECUTE ON ROUTINE teams_obs.purge_tenant(uuid) FROM "
+      "teams_obs_writer CASCADE; REVOKE ALL ON teams_obs.audit_events FROM teams_obs_reader CASCADE;"]),
+    ("REVOKE USAGE ON SCHEMA teams_obs FROM teams_obs_reader; GRANT CREATE ON SCHEMA teams_obs TO teams_obs_writer",
+     ["no USAGE on schema teams_obs for teams_obs_reader; and CREATE on schema teams_obs for teams_obs_writer",
+      "GRANT USAGE ON SCHEMA teams_obs TO teams_obs_reader; REVOKE CREATE ON SCHEMA teams_obs FROM teams_obs_writer;"]),
 ], ids=["grant lost", "procedure grant lost", "grant added", "granted to PUBLIC", "function undeclared",
         "table granted", "table granted to PUBLIC or the maintainer", "column granted", "schema create granted",
-        "role with more than NOLOGIN", "schema usage lost", "schema usage lost by two"])
+        "role with more than NOLOGIN", "schema usage lost", "schema usage lost by two", "two kinds in one run",
+        "two kinds of the schema's in one run"])
 def test_verify_finds_privileges_that_drifted_from_the_declared_ones(db: psycopg.Connection, db_url: str,
                                                                       drift: str, said: list[str], request) -> None:
     """sqitch verify and teams-obs verify run the same scripts: an operator's drift check, whose HINT repairs."""

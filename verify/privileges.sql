@@ -4,12 +4,15 @@
 BEGIN;
 
 -- A drift check as much as a deploy's: `verify` finds a grant lost or added by hand since, and its HINT
--- gives the statements that repair it.
+-- gives the statements that repair it. Every kind of drift found is in the one error, so that one run
+-- shows the operator all there is to repair.
 DO $verify$
 DECLARE
     v_owner oid := (SELECT n.nspowner FROM pg_catalog.pg_namespace AS n WHERE n.nspname = 'teams_obs');
     v_drift text;
     v_repair text;
+    v_found text[] := '{}';
+    v_repairs text[] := '{}';
 BEGIN
     IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.oid = v_owner)
        AND EXISTS (SELECT 1
@@ -18,10 +21,9 @@ BEGIN
                                 WHERE d.defaclrole = v_owner AND d.defaclnamespace = 0 AND d.defaclobjtype = 'f'),
                               pg_catalog.acldefault('f', v_owner))) AS a
                     WHERE a.grantee = 0) THEN
-        RAISE EXCEPTION USING
-            MESSAGE = 'functions the owner of teams_obs creates are executable by PUBLIC by default',
-            HINT = pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %s REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;',
-                                     v_owner::pg_catalog.regrole);
+        v_found := v_found || 'functions the owner of teams_obs creates are executable by PUBLIC by default'::text;
+        v_repairs := v_repairs || pg_catalog.format(
+            'ALTER DEFAULT PRIVILEGES FOR ROLE %s REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;', v_owner::pg_catalog.regrole);
     END IF;
 
     -- Names in the messages and in the repair statements schema-qualified, whatever the role's search_path.
@@ -133,8 +135,8 @@ BEGIN
            ) AS fix (statements)
      WHERE dr.declared IS NULL OR dr.granted <> dr.declared;
     IF v_drift IS NOT NULL THEN
-        RAISE EXCEPTION USING MESSAGE = 'function privileges differ from those declared: ' || v_drift,
-                              HINT = v_repair;
+        v_found := v_found || ('function privileges differ from those declared: ' || v_drift);
+        v_repairs := v_repairs || v_repair;
     END IF;
 
     -- The package's roles and PUBLIC reach data through the functions only (a reporting role granted
@@ -162,9 +164,14 @@ BEGIN
                                                                             'teams_obs_maintainer')
              GROUP BY g.relation, g.grantee) AS t;
     IF v_drift IS NOT NULL THEN
-        RAISE EXCEPTION USING MESSAGE = 'tables of teams_obs are granted to roles that reach them through functions only: '
-                                        || v_drift,
-                              HINT = v_repair;
+        v_found := v_found || ('tables of teams_obs are granted to roles that reach them through functions only: '
+                               || v_drift);
+        v_repairs := v_repairs || v_repair;
+    END IF;
+
+    IF v_found <> '{}' THEN
+        RAISE EXCEPTION USING MESSAGE = pg_catalog.array_to_string(v_found, '; and '),
+                              HINT = pg_catalog.array_to_string(v_repairs, ' ');
     END IF;
 END
 $verify$;

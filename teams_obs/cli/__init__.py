@@ -36,7 +36,7 @@ class _Group(click.Group):
             # The primary message names the field; PL/pgSQL CONTEXT lines are noise on a terminal.
             message = exc.diag.message_primary or str(exc).strip()
             code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
-            raise _Failure(f"{message}{code}{_advice(exc, message)}") from exc
+            raise _Failure(f"{message}{code}{_advice(exc, message, ctx.invoked_subcommand)}") from exc
 
 
 def _connection_lost(exc: psycopg.Error) -> bool:
@@ -47,19 +47,31 @@ def _connection_lost(exc: psycopg.Error) -> bool:
     return exc.sqlstate is None or exc.sqlstate.startswith("08") or exc.sqlstate in ("57P01", "57P02", "57P03")
 
 
-def _advice(exc: psycopg.Error, message: str) -> str:
+# The role a login needs for each data command (README, Operating it); a denial names the function the command
+# calls, which the operator never named.
+_ROLE_NEEDED = {
+    "deliveries": "teams_obs_reader", "audit": "teams_obs_reader", "conversations": "teams_obs_reader",
+    "health": "teams_obs_reader (without --tenant, teams_obs_maintainer will do)",
+    "maintain": "teams_obs_maintainer", "cleanup": "teams_obs_maintainer", "purge-tenant": "teams_obs_maintainer",
+}
+
+
+def _advice(exc: psycopg.Error, message: str, command: str | None) -> str:
     """What to do when the cause is the database's set-up, not the input: a plan deployed only in part (or
-    not at all), or a login without the role the command needs."""
+    not at all), or a login without the role ``command`` needs."""
     if isinstance(exc, psycopg.errors.UndefinedFunction | psycopg.errors.UndefinedTable
                   | psycopg.errors.InvalidSchemaName) and "teams_obs" in message:
         return "; the plan is not deployed here up to its last change: see teams-obs status, run teams-obs deploy"
-    if isinstance(exc, psycopg.errors.InsufficientPrivilege) and "schema sqitch" in message:
+    if not isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return ""
+    if "schema sqitch" in message:
         return ("; the registry (schema sqitch) is the deploying role's: run deploy, revert, verify, status and log "
                 "as it")
-    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        return ("; grant this login the role the command needs (teams_obs_writer, teams_obs_reader or"
-                " teams_obs_maintainer: docs/operating.md, Roles)")
-    return ""
+    if command in _ROLE_NEEDED:
+        return f"; grant this login {_ROLE_NEEDED[command]}, the role teams-obs {command} needs"
+    # The migration commands: no function role helps.
+    return ("; deploy as the role that owns schema teams_obs (or is to own it), which needs CREATE on the database "
+            "(docs/security.md)")
 
 
 class _Failure(click.ClickException):

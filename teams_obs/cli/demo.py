@@ -51,23 +51,24 @@ def demo(ctx: click.Context, session: Session) -> None:
 
     list_group = deliveries.get_command(ctx, "list")
     steps = [
-        ("deploy --verify", lambda: ctx.invoke(deploy, verify=True)),
-        ("verify", lambda: ctx.invoke(verify)),
-        ("status", lambda: ctx.invoke(status)),
-        ("log", lambda: ctx.invoke(log)),
-        ("revert -y", lambda: ctx.invoke(revert, yes=True)),
-        ("deploy", lambda: ctx.invoke(deploy)),
-        ("maintain --dry-run", lambda: ctx.invoke(maintain, dry_run=True)),
-        ("record: deliveries, audit events, conversation references", record),
-        (f"deliveries list --tenant {contoso} --limit 8",
+        ("teams-obs deploy --verify", lambda: ctx.invoke(deploy, verify=True)),
+        ("teams-obs verify", lambda: ctx.invoke(verify)),
+        ("teams-obs status", lambda: ctx.invoke(status)),
+        ("teams-obs log", lambda: ctx.invoke(log)),
+        ("teams-obs revert -y", lambda: ctx.invoke(revert, yes=True)),
+        ("teams-obs deploy", lambda: ctx.invoke(deploy)),
+        ("teams-obs maintain --dry-run", lambda: ctx.invoke(maintain, dry_run=True)),
+        ("the client records deliveries, audit events and conversation references", record),
+        (f"teams-obs deliveries list --tenant {contoso} --limit 8",
          lambda: ctx.invoke(list_group, tenant=contoso, limit=8)),
-        (f"deliveries list --tenant {contoso} --status failed --limit 5",
+        (f"teams-obs deliveries list --tenant {contoso} --status failed --limit 5",
          lambda: ctx.invoke(list_group, tenant=contoso, status="failed", limit=5)),
-        (f"audit list --tenant {contoso}", lambda: ctx.invoke(audit.get_command(ctx, "list"), tenant=contoso)),
-        (f"conversations show --tenant {contoso} --user {user}",
+        (f"teams-obs audit list --tenant {contoso}",
+         lambda: ctx.invoke(audit.get_command(ctx, "list"), tenant=contoso)),
+        (f"teams-obs conversations show --tenant {contoso} --user {user}",
          lambda: ctx.invoke(conversations.get_command(ctx, "show"), tenant=contoso, user_id=user)),
-        (f"health --tenant {contoso}", health),
+        (f"teams-obs health --tenant {contoso}", health),
     ]
     for number, (title, step) in enumerate(steps, 1):
-        session.console.print(f"\n[bold]── {number}. teams-obs {title}[/bold]")
+        session.console.print(f"\n[bold]── {number}. {title}[/bold]")
         step()

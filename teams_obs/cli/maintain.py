@@ -106,7 +106,9 @@ def cleanup(session: Session, batch_size: int, **intervals: str) -> None:
     busy = False
     with session.connect(named=True) as conn, Progress(TextColumn("{task.description}"), BarColumn(),
                                                        MofNCompleteColumn(), console=session.console,
-                                                       transient=True) as progress:
+                                                       transient=True,
+                                                       # a blank line in every cron mail otherwise
+                                                       disable=not session.console.is_terminal) as progress:
         result_type = CompositeInfo.fetch(conn, "teams_obs.cleanup_result")
         if result_type is None:
             raise partitions.NotDeployed("retention is not deployed in this database: run teams-obs deploy")

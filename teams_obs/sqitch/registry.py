@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 
 from teams_obs.sqitch.plan import CHANGE_ID_RE, Change, Depend, Plan, ambiguity, split_offset
 
@@ -91,6 +91,10 @@ class Registry:
         try:
             self.conn.execute(script.encode())
         finally:
+            # A failed script leaves its own BEGIN's transaction aborted, and psycopg would refuse the switch
+            # back to autocommit with an error that hides the script's (permission denied for database...).
+            if self.conn.info.transaction_status == pq.TransactionStatus.INERROR:
+                self.conn.execute("ROLLBACK")
             self.conn.autocommit = autocommit
         self.execute(
             "INSERT INTO {r}.releases (version, installer_name, installer_email) VALUES (%s, %s, %s)",
