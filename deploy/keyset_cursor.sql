@@ -83,7 +83,8 @@ BEGIN
     END IF;
     IF v_doc ->> 'l' <> p_list THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('cursor: issued by list %s, not by %s', v_doc -> 'l', to_json(p_list));
+            MESSAGE = format('cursor: issued by list %s, not by %s', to_json(left(v_doc ->> 'l', 100)),
+                             to_json(p_list));
     END IF;
     v_at := v_doc ->> 'at';
     id := (v_doc ->> 'id')::uuid;

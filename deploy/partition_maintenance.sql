@@ -229,7 +229,7 @@ BEGIN
     IF v_waits_without_end THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = pg_catalog.format('lock_timeout: must be at least 1ms (0 waits for locks without end), got %s',
-                                        p_lock_timeout);
+                                        pg_catalog.left(coalesce(p_lock_timeout, 'NULL'), 100));
     END IF;
     p_created := 0;
     FOR v_table IN SELECT t.parent_oid, t.parent FROM teams_obs.month_partitioned_tables() AS t LOOP

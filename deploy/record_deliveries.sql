@@ -33,6 +33,7 @@ DECLARE
     v_key text;
     v_value jsonb;
     v_message text;
+    v_quoted text;
 BEGIN
     IF p_tenant IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
@@ -59,22 +60,32 @@ BEGIN
                    CASE
                        WHEN jsonb_typeof(e.element) <> 'object'
                            THEN ': must be a JSON object, got ' || jsonb_typeof(e.element)
+                       -- Five keys at most, each cut to 100 characters: the message is not to echo a whole element.
                        WHEN e.element - v_keys <> '{}'::jsonb
                            THEN ': unknown keys ' || (
-                               SELECT string_agg('"' || k || '"', ', ' ORDER BY k)
-                               FROM jsonb_object_keys(e.element - v_keys) k)
+                               SELECT string_agg('"' || left(u.k, 100) || '"', ', ' ORDER BY u.n)
+                                          FILTER (WHERE u.n <= 5)
+                                      || CASE WHEN count(*) > 5 THEN format(' and %s more', count(*) - 5) ELSE '' END
+                               FROM (SELECT k, row_number() OVER (ORDER BY k) AS n
+                                     FROM jsonb_object_keys(e.element - v_keys) k) u)
                                || '; expected ' || array_to_string(v_keys, ', ')
                        -- jsonb_populate_record would store a number, boolean, array or object given for a
                        -- text field as its JSON text: an id of 5 and of "5" would be one key, 1.5 and 1.50 two.
+                       -- It would read 0, 1 or "yes" as a boolean too: retryable takes JSON true, false or null, as
+                       -- the client sends it.
                        -- The path test is the fast one (the other keys are known by now to be text fields);
                        -- jsonb_each, which names the key, costs as much as the rest of the batch.
                        WHEN jsonb_path_exists(
                                e.element - '{internal_notification_id,attempt_number,retryable,sent_at,delivered_at,responded_at}'::text[],
-                               'strict $.* ? (@.type() != "string" && @.type() != "null")') THEN (
-                           SELECT '.' || k.key || ': must be a JSON string or null, got ' || jsonb_typeof(k.value)
+                               'strict $.* ? (@.type() != "string" && @.type() != "null")')
+                            OR jsonb_typeof(e.element -> 'retryable') NOT IN ('boolean', 'null') THEN (
+                           SELECT '.' || k.key || ': must be a JSON ' || t.expected || ' or null, got '
+                                  || jsonb_typeof(k.value)
                            FROM jsonb_each(e.element) k
-                           WHERE k.key = ANY ('{destination_type,destination_id,status,category,error_code,error_message,provider_message_id,provider_request_id,nonce}'::text[])
-                             AND jsonb_typeof(k.value) NOT IN ('string', 'null')
+                           CROSS JOIN LATERAL (
+                               SELECT CASE WHEN k.key = 'retryable' THEN 'boolean' ELSE 'string' END AS expected) t
+                           WHERE k.key = ANY ('{destination_type,destination_id,status,category,error_code,error_message,provider_message_id,provider_request_id,nonce,retryable}'::text[])
+                             AND jsonb_typeof(k.value) NOT IN (t.expected, 'null')
                            ORDER BY k.key
                            LIMIT 1)
                    END AS shape_problem,
@@ -82,7 +93,11 @@ BEGIN
             FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
             CROSS JOIN LATERAL jsonb_populate_record(
                 NULL::teams_obs.delivery_input,
-                CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS r
+                CASE WHEN jsonb_typeof(e.element) <> 'object' THEN '{}'::jsonb
+                     -- Left out for the check above to name: "maybe" would stop the statement as a conversion error.
+                     WHEN jsonb_typeof(e.element -> 'retryable') NOT IN ('boolean', 'null')
+                         THEN e.element - 'retryable'
+                     ELSE e.element END) AS r
         ),
         input AS MATERIALIZED (
             SELECT p.ord, p.delivery,
@@ -143,9 +158,10 @@ BEGIN
         ORDER BY j.ord;
     EXCEPTION
         -- A value that does not convert to its field's type (jsonb_populate_record) stops the statement
-        -- without naming the element: find it and name it. Our own 22023 refusals pass through unchanged.
-        WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
-             OR numeric_value_out_of_range OR invalid_parameter_value THEN
+        -- without naming the element: find it and name it. Input functions raise any data exception
+        -- (22009 for an offset of +25:00, 22023 for an unknown time zone); our own 22023 refusals pass
+        -- through unchanged.
+        WHEN data_exception THEN
             GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
             IF v_message LIKE E'p\\_rows%' THEN
                 -- Raised anew, so that its CONTEXT is this line, not the whole statement above (every
@@ -164,6 +180,11 @@ BEGIN
                     PERFORM jsonb_populate_record(NULL::teams_obs.delivery_input, v_value);
                 EXCEPTION WHEN OTHERS THEN
                     GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+                    -- PostgreSQL quotes the whole value, once (and may have changed its case): cut it to 100.
+                    v_quoted := substring(v_message FROM '"(.*)"');
+                    IF length(v_quoted) > 100 THEN
+                        v_message := replace(v_message, '"' || v_quoted || '"', '"' || left(v_quoted, 100) || '"');
+                    END IF;
                     RAISE EXCEPTION USING ERRCODE = '22023',
                         MESSAGE = format('p_rows[%s].%s: %s', v_position, v_key, v_message);
                 END;

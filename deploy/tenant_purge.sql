@@ -76,7 +76,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM teams_obs.tenant_deletion_order() AS o WHERE o.table_name = p_table_name) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('table_name: invalid value %s; expected one of %s', to_json(p_table_name),
+            MESSAGE = format('table_name: invalid value %s; expected one of %s', to_json(left(p_table_name, 100)),
                              (SELECT string_agg(o.table_name, ', ' ORDER BY o.step)
                                 FROM teams_obs.tenant_deletion_order() AS o));
     END IF;

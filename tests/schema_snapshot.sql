@@ -778,7 +778,8 @@ BEGIN
     END IF;
     IF v_doc ->> 'l' <> p_list THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('cursor: issued by list %s, not by %s', v_doc -> 'l', to_json(p_list));
+            MESSAGE = format('cursor: issued by list %s, not by %s', to_json(left(v_doc ->> 'l', 100)),
+                             to_json(p_list));
     END IF;
     v_at := v_doc ->> 'at';
     id := (v_doc ->> 'id')::uuid;
@@ -1619,7 +1620,7 @@ BEGIN
     IF v_waits_without_end THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = pg_catalog.format('lock_timeout: must be at least 1ms (0 waits for locks without end), got %s',
-                                        p_lock_timeout);
+                                        pg_catalog.left(coalesce(p_lock_timeout, 'NULL'), 100));
     END IF;
     p_created := 0;
     FOR v_table IN SELECT t.parent_oid, t.parent FROM teams_obs.month_partitioned_tables() AS t LOOP
@@ -2033,7 +2034,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM teams_obs.tenant_deletion_order() AS o WHERE o.table_name = p_table_name) THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('table_name: invalid value %s; expected one of %s', to_json(p_table_name),
+            MESSAGE = format('table_name: invalid value %s; expected one of %s', to_json(left(p_table_name, 100)),
                              (SELECT string_agg(o.table_name, ', ' ORDER BY o.step)
                                 FROM teams_obs.tenant_deletion_order() AS o));
     END IF;
@@ -2238,6 +2239,7 @@ DECLARE
     v_key text;
     v_value jsonb;
     v_message text;
+    v_quoted text;
 BEGIN
     IF p_tenant IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
@@ -2264,22 +2266,32 @@ BEGIN
                    CASE
                        WHEN jsonb_typeof(e.element) <> 'object'
                            THEN ': must be a JSON object, got ' || jsonb_typeof(e.element)
+                       -- Five keys at most, each cut to 100 characters: the message is not to echo a whole element.
                        WHEN e.element - v_keys <> '{}'::jsonb
                            THEN ': unknown keys ' || (
-                               SELECT string_agg('"' || k || '"', ', ' ORDER BY k)
-                               FROM jsonb_object_keys(e.element - v_keys) k)
+                               SELECT string_agg('"' || left(u.k, 100) || '"', ', ' ORDER BY u.n)
+                                          FILTER (WHERE u.n <= 5)
+                                      || CASE WHEN count(*) > 5 THEN format(' and %s more', count(*) - 5) ELSE '' END
+                               FROM (SELECT k, row_number() OVER (ORDER BY k) AS n
+                                     FROM jsonb_object_keys(e.element - v_keys) k) u)
                                || '; expected ' || array_to_string(v_keys, ', ')
                        -- jsonb_populate_record would store a number, boolean, array or object given for a
                        -- text field as its JSON text: an id of 5 and of "5" would be one key, 1.5 and 1.50 two.
+                       -- It would read 0, 1 or "yes" as a boolean too: retryable takes JSON true, false or null, as
+                       -- the client sends it.
                        -- The path test is the fast one (the other keys are known by now to be text fields);
                        -- jsonb_each, which names the key, costs as much as the rest of the batch.
                        WHEN jsonb_path_exists(
                                e.element - '{internal_notification_id,attempt_number,retryable,sent_at,delivered_at,responded_at}'::text[],
-                               'strict $.* ? (@.type() != "string" && @.type() != "null")') THEN (
-                           SELECT '.' || k.key || ': must be a JSON string or null, got ' || jsonb_typeof(k.value)
+                               'strict $.* ? (@.type() != "string" && @.type() != "null")')
+                            OR jsonb_typeof(e.element -> 'retryable') NOT IN ('boolean', 'null') THEN (
+                           SELECT '.' || k.key || ': must be a JSON ' || t.expected || ' or null, got '
+                                  || jsonb_typeof(k.value)
                            FROM jsonb_each(e.element) k
-                           WHERE k.key = ANY ('{destination_type,destination_id,status,category,error_code,error_message,provider_message_id,provider_request_id,nonce}'::text[])
-                             AND jsonb_typeof(k.value) NOT IN ('string', 'null')
+                           CROSS JOIN LATERAL (
+                               SELECT CASE WHEN k.key = 'retryable' THEN 'boolean' ELSE 'string' END AS expected) t
+                           WHERE k.key = ANY ('{destination_type,destination_id,status,category,error_code,error_message,provider_message_id,provider_request_id,nonce,retryable}'::text[])
+                             AND jsonb_typeof(k.value) NOT IN (t.expected, 'null')
                            ORDER BY k.key
                            LIMIT 1)
                    END AS shape_problem,
@@ -2287,7 +2299,11 @@ BEGIN
             FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(element, ord)
             CROSS JOIN LATERAL jsonb_populate_record(
                 NULL::teams_obs.delivery_input,
-                CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS r
+                CASE WHEN jsonb_typeof(e.element) <> 'object' THEN '{}'::jsonb
+                     -- Left out for the check above to name: "maybe" would stop the statement as a conversion error.
+                     WHEN jsonb_typeof(e.element -> 'retryable') NOT IN ('boolean', 'null')
+                         THEN e.element - 'retryable'
+                     ELSE e.element END) AS r
         ),
         input AS MATERIALIZED (
             SELECT p.ord, p.delivery,
@@ -2348,9 +2364,10 @@ BEGIN
         ORDER BY j.ord;
     EXCEPTION
         -- A value that does not convert to its field's type (jsonb_populate_record) stops the statement
-        -- without naming the element: find it and name it. Our own 22023 refusals pass through unchanged.
-        WHEN invalid_text_representation OR invalid_datetime_format OR datetime_field_overflow
-             OR numeric_value_out_of_range OR invalid_parameter_value THEN
+        -- without naming the element: find it and name it. Input functions raise any data exception
+        -- (22009 for an offset of +25:00, 22023 for an unknown time zone); our own 22023 refusals pass
+        -- through unchanged.
+        WHEN data_exception THEN
             GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
             IF v_message LIKE E'p\\_rows%' THEN
                 -- Raised anew, so that its CONTEXT is this line, not the whole statement above (every
@@ -2369,6 +2386,11 @@ BEGIN
                     PERFORM jsonb_populate_record(NULL::teams_obs.delivery_input, v_value);
                 EXCEPTION WHEN OTHERS THEN
                     GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+                    -- PostgreSQL quotes the whole value, once (and may have changed its case): cut it to 100.
+                    v_quoted := substring(v_message FROM '"(.*)"');
+                    IF length(v_quoted) > 100 THEN
+                        v_message := replace(v_message, '"' || v_quoted || '"', '"' || left(v_quoted, 100) || '"');
+                    END IF;
                     RAISE EXCEPTION USING ERRCODE = '22023',
                         MESSAGE = format('p_rows[%s].%s: %s', v_position, v_key, v_message);
                 END;

@@ -232,6 +232,8 @@ def delivery_health(since: str = "now() - interval '1 day'", until: str = "now()
 
 
 BLANK = "' '"
+# A timestamptz refused by PostgreSQL's input function, one per SQLSTATE: 22008, 22007, 22009 and 22023.
+BAD_TIMESTAMPS = ("'2026-02-30'", "'soon'", "'2026-01-01T00:00:00+25:00'", "'2026-01-01 Mars/Phobos'")
 JSON_NULL = "'null'"
 HOUR_AGO = "now() - interval '1 hour'"
 DELIVERIES = "'teams_obs.notification_deliveries'"
@@ -385,9 +387,10 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
         ("p_provider_message_id, p_provider_request_id", "blank"): accepted(stored_delivery(
             "provider_message_id IS NULL AND provider_request_id IS NULL",
             provider_message_id="' '", provider_request_id="''")),
-        ("p_sent_at, p_delivered_at, p_responded_at", "not a timestamp (`'2026-02-30'`)"): refused(also=tuple(
-            record_delivery(**{field: value})
-            for field in ("sent_at", "delivered_at", "responded_at") for value in ("'2026-02-30'", "'soon'"))),
+        ("p_sent_at, p_delivered_at, p_responded_at", "not a timestamp (`'2026-02-30'`), an offset out of range"
+                                                      " (`+25:00`), an unknown time zone (`Mars/Phobos`)"):
+            refused(also=tuple(record_delivery(**{field: value}) for value in BAD_TIMESTAMPS
+                               for field in ("sent_at", "delivered_at", "responded_at"))),
         ("p_nonce", "contains `|`"): refused(record_delivery(nonce="'a|b'")),
         ("p_nonce", "blank"): accepted(
             f"SELECT (r).idempotency_key = ({idempotency_key()}) AND (r).idempotency_key NOT LIKE '%|'"
@@ -404,16 +407,22 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
         ("element", "a key that is no parameter name (`tenant`, `p_status`, typos)"): refused(
             record_deliveries(elements(element(tenant='"t"', p_status='"sent"')))),
         ("element value", "does not convert to the field's type (`\"attempt_number\": \"2abc\"`, `2.5`, `[1]`;"
-                          " `\"retryable\": \"maybe\"`; a non-UUID `internal_notification_id`; a bad timestamp)"):
+                          " a non-UUID `internal_notification_id`; a bad timestamp, one with an offset out of range,"
+                          " `+25:00`, or an unknown time zone, `Mars/Phobos`)"):
             refused(record_deliveries(elements(VALID_ELEMENT, element(attempt_number='"2abc"'))),
                     also=tuple(record_deliveries(elements(VALID_ELEMENT, element(**change))) for change in (
                         {"attempt_number": "2.5"}, {"attempt_number": "[1]"}, {"attempt_number": "1.0"},
-                        {"retryable": '"maybe"'}, {"internal_notification_id": '"abc"'},
-                        {"sent_at": '"2026-02-30"'}))),
+                        {"internal_notification_id": '"abc"'}, {"sent_at": '"2026-02-30"'},
+                        {"sent_at": '"2026-01-01T00:00:00+25:00"'}, {"sent_at": '"2026-01-01 Mars/Phobos"'}))),
         ("element value", "a number, boolean, array or object for a text field (`\"destination_id\": 5`,"
                           " `\"nonce\": true`)"): refused(
             record_deliveries(elements(VALID_ELEMENT, element(nonce="true", destination_id="5"))),
             also=(record_deliveries(elements(element(category="[]"))),)),
+        ("element value", "anything but JSON `true`, `false` or `null` for `retryable` (`0`, `1`, `\"yes\"`,"
+                          " `\"maybe\"`)"): refused(
+            record_deliveries(elements(element(retryable="0"))), record_deliveries(elements(element(retryable="1"))),
+            also=(record_deliveries(elements(element(retryable='"yes"'))),
+                  record_deliveries(elements(element(retryable='"maybe"'))))),
         ("element value", "any field problem of `record_delivery`"): refused(
             record_deliveries(elements(VALID_ELEMENT, VALID_ELEMENT, element(status='"lost"')))),
     },
@@ -469,8 +478,10 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
         ("p_error_code", "not one of the taxonomy, or empty/blank"): refused(
             list_deliveries(error_code="'boom'"), also=(list_deliveries(error_code="' '"),)),
         ("p_internal_notification_id", "not a UUID"): refused(list_deliveries(internal_notification_id="'abc'")),
-        ("p_since, p_until", "not a timestamp (`'yesterday-ish'`, `'2026-02-30'`)"): refused(also=(
-            list_deliveries(since="'yesterday-ish'"), list_deliveries(until="'2026-02-30'"))),
+        ("p_since, p_until", "not a timestamp (`'yesterday-ish'`, `'2026-02-30'`), an offset out of range (`+25:00`),"
+                             " an unknown time zone (`Mars/Phobos`)"): refused(also=(
+            list_deliveries(since="'yesterday-ish'"), list_deliveries(until="'2026-02-30'"),
+            *(list_deliveries(since=value) for value in BAD_TIMESTAMPS))),
         ("p_since, p_until", "since after until"): refused(
             list_deliveries(since="'2026-02-01Z'", until="'2026-01-01Z'")),
         ("p_since, p_until", "since equal to until"): accepted(
@@ -551,6 +562,8 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
         ("--lock-timeout / lock_timeout",
          "a duration under 1ms (`0`, `0.4ms`: PostgreSQL would wait for locks without end)"):
             Python(lock_timeout_waiting_without_end_refused),
+        ("p_lock_timeout (`CALL maintain_partitions`)", "NULL, or a duration under 1ms"): refused(
+            "CALL teams_obs.maintain_partitions(3, NULL)", also=("CALL teams_obs.maintain_partitions(3, '0.4ms')",)),
     },
     "record_audit_event": {
         ("p_tenant", "NULL"): refused(record_audit_event(tenant="NULL")),
@@ -606,8 +619,8 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
         ("p_target_type, p_target_id", "blank"): refused(
             list_audit_events(target_type="' '"), also=(list_audit_events(target_id="''"),)),
         ("p_actor_user_id", "not a UUID"): refused(list_audit_events(actor_user_id="'abc'")),
-        ("p_since, p_until", "not a timestamp"): refused(also=(
-            list_audit_events(since="'yesterday-ish'"), list_audit_events(until="'soon'"))),
+        ("p_since, p_until", "not a timestamp, an offset out of range, an unknown time zone"): refused(also=(
+            list_audit_events(since="'yesterday-ish'"), *(list_audit_events(until=value) for value in BAD_TIMESTAMPS))),
         ("p_since, p_until", "since after until"): refused(
             list_audit_events(since="now()", until="now() - interval '1 second'")),
         ("p_cursor", "anything list_deliveries refuses (see there)"): refused(also=tuple(

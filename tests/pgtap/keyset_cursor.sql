@@ -2,7 +2,7 @@
 -- a cursor this list issued for this tenant.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(29);
+SELECT plan(30);
 
 -- base64url (no padding) of arbitrary text: how a caller could forge or damage a cursor.
 CREATE FUNCTION pg_temp.b64url(p_text text) RETURNS text LANGUAGE sql AS
@@ -109,6 +109,11 @@ SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('audit_events', '000000
                         cursor),
                  '22023', 'cursor: issued by list "deliveries", not by "audit_events"',
                  'a cursor of another list is refused')
+  FROM c;
+SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,
+                        pg_temp.b64url(jsonb_set(pg_temp.doc(cursor), '{l}', to_jsonb(repeat('l', 200)))::text)),
+                 '22023', format('cursor: issued by list "%s", not by "deliveries"', repeat('l', 100)),
+                 'a forged list name is shown cut to 100 characters')
   FROM c;
 -- Well formed, with a valid checksum (it is no secret), but past the last instant a timestamptz holds.
 SELECT throws_ok(format($$SELECT teams_obs.decode_cursor('deliveries', '00000000-0000-4000-8000-0000000000a1', %L)$$,

@@ -3,7 +3,7 @@
 -- not a month of a month-partitioned table of the schema; default_partition_months counts what waits.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(31);
+SELECT plan(32);
 SET LOCAL TimeZone = 'America/New_York';  -- months are UTC months whatever the session's zone
 
 SELECT is(ARRAY(SELECT parent FROM teams_obs.month_partitioned_tables()),
@@ -82,6 +82,9 @@ SELECT throws_ok($$SELECT * FROM teams_obs.missing_month_partitions('teams_obs.a
 SELECT is((SELECT count(*)::int FROM teams_obs.missing_month_partitions('teams_obs.audit_events', 120)
             WHERE month_start = (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '120 months') AT TIME ZONE 'UTC'),
           1, 'ten years ahead is the last month accepted');
+SELECT throws_ok($$CALL teams_obs.maintain_partitions(3, NULL)$$,
+                 '22023', 'lock_timeout: must be at least 1ms (0 waits for locks without end), got NULL',
+                 'a NULL lock_timeout is refused, and shown');
 SELECT throws_ok($$SELECT * FROM teams_obs.default_partition_months(NULL)$$,
                  '22023', 'parent: NULL is not a table of schema teams_obs partitioned by range on one timestamptz column',
                  'default_partition_months refuses NULL');

@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(75);
+SELECT plan(85);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -183,6 +183,25 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000
     {"destination_type": "chat", "destination_id": "1", "status": "sent", "sent_at": "yesterday-ish"}]')$$,
     '22023', 'p_rows[1].sent_at: invalid input syntax for type timestamp with time zone: "yesterday-ish"',
     'an invalid timestamp names position and key');
+-- Input functions raise other data exceptions than the invalid syntax ones: 22009, and 22023 of PostgreSQL's own.
+SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "delivered_at": "%s"}]')$$, v.value),
+    '22023', v.message, 'a timestamp with ' || v.kind || ' names position and key')
+  FROM (VALUES ('an offset out of range', '2026-01-01T00:00:00+25:00',
+                'p_rows[1].delivered_at: time zone displacement out of range: "2026-01-01T00:00:00+25:00"'),
+               ('an unknown time zone', '2026-01-01 Mars/Phobos',
+                'p_rows[1].delivered_at: time zone "mars/phobos" not recognized')) AS v(kind, value, message);
+-- PostgreSQL's message quotes the whole value: the refusal shows its first 100 characters, as every other does.
+SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", %s}]')$$, v.member),
+    '22023', v.message, 'a long ' || v.kind || ' is shown cut to 100 characters')
+  FROM (VALUES ('string', '"attempt_number": "' || repeat('9', 5000) || '"',
+                'p_rows[1].attempt_number: value "' || repeat('9', 100) || '" is out of range for type integer'),
+               ('number', '"attempt_number": ' || repeat('9', 5000),
+                'p_rows[1].attempt_number: value "' || repeat('9', 100) || '" is out of range for type integer'),
+               ('timestamp', '"sent_at": "2026-01-01 ' || repeat('x', 300) || '"',
+                'p_rows[1].sent_at: invalid input syntax for type timestamp with time zone: "2026-01-01 '
+                || repeat('x', 89) || '"')) AS v(kind, member, message);
 SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent", "internal_notification_id": "n-1"}]')$$,
     '22023', 'p_rows[1].internal_notification_id: invalid input syntax for type uuid: "n-1"',
@@ -191,6 +210,11 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000
     {"destination_type": "chat", "destination_id": "1", "status": "sent", "tenant": "x", "p_status": "sent"}]')$$,
     '22023', 'p_rows[1]: unknown keys "p_status", "tenant"; expected destination_type, destination_id, status, internal_notification_id, category, attempt_number, error_code, error_message, retryable, provider_message_id, provider_request_id, sent_at, delivered_at, responded_at, nonce',
     'unknown keys are refused by name');
+SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent",
+     "a%s": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7}]')$$, repeat('x', 200)),
+    '22023', 'p_rows[1]: unknown keys "a' || repeat('x', 99) || '", "b", "c", "d", "e" and 2 more; expected destination_type, destination_id, status, internal_notification_id, category, attempt_number, error_code, error_message, retryable, provider_message_id, provider_request_id, sent_at, delivered_at, responded_at, nonce',
+    'five unknown keys at most are named, each cut to 100 characters');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent"},
     {"destination_type": "chat", "destination_id": 5, "status": "sent"}]')$$,
@@ -198,15 +222,23 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000
     'a number for a text field is refused, not stored as its JSON text');
 SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent", %s}]')$$, v.member),
-    '22023', v.message, 'a text field given JSON ' || v.kind || ' is refused')
-  FROM (VALUES ('boolean', '"nonce": true', 'p_rows[1].nonce: must be a JSON string or null, got boolean'),
-               ('object', '"error_message": {"a": 1}', 'p_rows[1].error_message: must be a JSON string or null, got object'),
-               ('array', '"category": ["x"]', 'p_rows[1].category: must be a JSON string or null, got array'),
-               ('values, the first key in order', '"provider_request_id": 1, "error_code": false',
-                'p_rows[1].error_code: must be a JSON string or null, got boolean')) AS v(kind, member, message);
+    '22023', v.message, v.field || ' given JSON ' || v.kind || ' is refused')
+  FROM (VALUES ('a text field', 'boolean', '"nonce": true', 'p_rows[1].nonce: must be a JSON string or null, got boolean'),
+               ('a text field', 'object', '"error_message": {"a": 1}', 'p_rows[1].error_message: must be a JSON string or null, got object'),
+               ('a text field', 'array', '"category": ["x"]', 'p_rows[1].category: must be a JSON string or null, got array'),
+               ('text fields', 'values, the first key in order', '"provider_request_id": 1, "error_code": false',
+                'p_rows[1].error_code: must be a JSON string or null, got boolean'),
+               -- jsonb_populate_record would store 0 as false and "yes" as true; the client sends JSON booleans.
+               ('retryable', 'number', '"retryable": 0', 'p_rows[1].retryable: must be a JSON boolean or null, got number'),
+               ('retryable', 'string', '"retryable": "yes"', 'p_rows[1].retryable: must be a JSON boolean or null, got string'),
+               ('retryable', 'string that is no boolean', '"retryable": "maybe"',
+                'p_rows[1].retryable: must be a JSON boolean or null, got string'),
+               ('a text field and retryable', 'values, the first key in order', '"retryable": 1, "status": 1',
+                'p_rows[1].retryable: must be a JSON boolean or null, got number')) AS v(field, kind, member, message);
 SELECT is((SELECT count(*)::int FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c9', '[
-    {"destination_type": "chat", "destination_id": "1", "status": "sent", "nonce": null, "error_message": null}]')),
-    1, 'JSON null is still accepted for a text field');
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "nonce": null, "error_message": null,
+     "retryable": null}, {"destination_type": "chat", "destination_id": "2", "status": "sent", "retryable": true}]')),
+    2, 'JSON null is still accepted for a text field and retryable, and a JSON boolean for retryable');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent"}, "sent"]')$$,
     '22023', 'p_rows[2]: must be a JSON object, got string', 'an element that is no object is refused');

@@ -4,7 +4,7 @@
 -- (SECURITY DEFINER, building its DELETE from a name) must refuse any relation outside that list.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(19);
+SELECT plan(20);
 
 -- Rows of one tenant in every table, recorded through the public functions (as tests/tenant_data.py
 -- does): p_deliveries deliveries and one repeat of the first (stores nothing), p_audit audit events,
@@ -115,6 +115,13 @@ SELECT throws_ok(format('SELECT teams_obs.purge_tenant_table(%L, %L)', '00000000
                  format('purge_tenant_table refuses table_name %s', to_json(t)))
   FROM unnest(ARRAY['pg_catalog.pg_class', 'teams_obs.notification_deliveries_default', 'notification_deliveries',
                     'teams_obs.notification_deliveries; DROP TABLE x']) AS t;
+SELECT throws_ok(format('SELECT teams_obs.purge_tenant_table(%L, %L)', '00000000-0000-4000-8000-0000000000a1',
+                        repeat('d', 5000)),
+                 '22023',
+                 format('table_name: invalid value "%s"; expected one of teams_obs.notification_delivery_idempotency, '
+                        'teams_obs.notification_deliveries, teams_obs.audit_events, teams_obs.conversation_references',
+                        repeat('d', 100)),
+                 'purge_tenant_table shows a refused table_name cut to 100 characters');
 SELECT throws_ok($$SELECT teams_obs.purge_tenant_table('00000000-0000-4000-8000-0000000000a1', NULL)$$, '22023',
                  'table_name: required', 'purge_tenant_table refuses a NULL table_name');
 
