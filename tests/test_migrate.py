@@ -316,8 +316,8 @@ def test_plan_syntax_error_names_the_line(tmp_path, line, message):
     assert result.exit_code == 2 and message in result.output, result.output
 
 
-@pytest.mark.parametrize("command", [[], ["deploy"], ["revert"], ["verify"], ["status"], ["log"], ["plan"],
-                                     ["demo"]])
+@pytest.mark.parametrize("command", [[], ["deploy"], ["revert"], ["verify"], ["check"], ["status"], ["log"],
+                                     ["plan"], ["demo"]])
 def test_every_command_has_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output

@@ -386,13 +386,34 @@ _databases = itertools.count()
 def test_deploy_status_verify_and_revert_read_as_sqitchs(tmp_path: Path, pg_cluster, monkeypatch) -> None:
     top = write_project(tmp_path / "p", f"one {A_PLANNER}\ntwo [one] {A_PLANNER}\n@v1 {A_PLANNER}\nthree {A_PLANNER}\n",
                         {name: table_scripts(name) for name in ("one", "two", "three")})
-    commands = [("deploy", "--to", "two"), ("status",), ("verify",), ("deploy", "--to", "@v1"),
-                ("deploy", "--to", "one"), ("deploy",), ("deploy",), ("status",), ("verify",),
+    commands = [("deploy", "--to", "two"), ("status",), ("verify",), ("check",), ("deploy", "--to", "@v1"),
+                ("deploy", "--to", "one"), ("deploy",), ("deploy",), ("status",), ("verify",), ("check",),
                 ("revert", "-y", "--to", "nope"), ("revert", "-y", "--to", "three"), ("revert", "-y", "--to", "@v1"),
                 ("revert", "-y", "--to", "@v1"), ("revert", "-y", "--to", "three"), ("revert", "-y"), ("revert", "-y")]
     said = what_each_tool_says(top, pg_cluster, commands, monkeypatch)
     assert said["teams_obs"] == said["sqitch"]
     assert "  + one ...... ok\n  + two @v1 .. ok\n" in said["sqitch"][0][2]  # the padding is compared
+
+
+@pytest.mark.parametrize(("edited", "named"), [("one", "one"), ("two", "two @v1")])
+def test_check_finds_a_deployed_change_whose_script_was_edited_as_sqitch_does(tmp_path: Path, pg_cluster, monkeypatch,
+                                                                             edited: str, named: str) -> None:
+    """A deploy script edited in place after its change was deployed (README: before the first release tag):
+    both tools name the first deployed change whose script differs, and fail the check with status 1."""
+    top = write_project(tmp_path / "p", f"one {A_PLANNER}\ntwo [one] {A_PLANNER}\n@v1 {A_PLANNER}\nthree {A_PLANNER}\n",
+                        {name: table_scripts(name) for name in ("one", "two", "three")})
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+        database = f"check_{next(_databases)}"
+        admin.execute(f"CREATE DATABASE {database}")
+    url = pg_cluster.url(database)
+    assert teams_obs(top, url, "deploy", monkeypatch=monkeypatch).exit_code == 0
+    script = top / "deploy" / f"{edited}.sql"
+    script.write_text(script.read_text() + "-- edited in place\n")
+    theirs = run_sqitch(top, "check", sqitch_target(url), check=False)
+    ours = teams_obs(top, url, "check", monkeypatch=monkeypatch)
+    assert (ours.exit_code, ours.output) == (theirs.returncode, theirs.stdout + theirs.stderr)
+    assert ours.exit_code == 1
+    assert ours.output.endswith(f"Script signatures diverge at change {named}\nFailed one check\n")
 
 
 # Each state of a database in which there is nothing to revert, verify, show or log: the steps that make it.
@@ -408,7 +429,7 @@ def test_a_database_with_nothing_deployed_is_reported_as_sqitch_reports_it(
         steps: list[tuple[str, ...]], tmp_path: Path, pg_cluster, monkeypatch) -> None:
     top = write_project(tmp_path / "p", f"one {A_PLANNER}\ntwo [other:thing] {A_PLANNER}\n",
                         {"one": table_scripts("one"), "two": table_scripts("two")})
-    commands = [("revert", "-y"), ("verify",), ("status",)]
+    commands = [("revert", "-y"), ("verify",), ("check",), ("status",)]
     if ("revert", "-y") not in steps:  # else each tool draws its own table of the events
         commands.append(("log",))
     said = what_each_tool_says(top, pg_cluster, [*steps, *commands], monkeypatch)

@@ -65,8 +65,8 @@ def _advice(exc: psycopg.Error, message: str, command: str | None) -> str:
     if not isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return ""
     if "schema sqitch" in message:
-        return ("; the registry (schema sqitch) is the deploying role's: run deploy, revert, verify, status and log "
-                "as it")
+        return ("; the registry (schema sqitch) is the deploying role's: run deploy, revert, verify, check, status "
+                "and log as it")
     if command in _ROLE_NEEDED:
         return f"; grant this login {_ROLE_NEEDED[command]}, the role teams-obs {command} needs"
     # The migration commands: no function role helps.
@@ -110,11 +110,11 @@ from teams_obs.cli.demo import demo  # noqa: E402
 from teams_obs.cli.hash import hash_command  # noqa: E402
 from teams_obs.cli.health import health_command  # noqa: E402
 from teams_obs.cli.maintain import cleanup, maintain  # noqa: E402
-from teams_obs.cli.migrate import deploy, log, plan, revert, status, verify  # noqa: E402
+from teams_obs.cli.migrate import check, deploy, log, plan, revert, status, verify  # noqa: E402
 from teams_obs.cli.purge import purge_tenant  # noqa: E402
 from teams_obs.cli.render import render_command  # noqa: E402
 
-COMMANDS = (deploy, revert, verify, status, log, plan, demo, audit, conversations, health_command, purge_tenant,
+COMMANDS = (deploy, revert, verify, check, status, log, plan, demo, audit, conversations, health_command, purge_tenant,
             deliveries, maintain, cleanup, render_command, hash_command)
 for _command in COMMANDS:
     main.add_command(_command)

@@ -1,4 +1,4 @@
-"""deploy, revert, verify, status, log and plan: sqitch's commands over the same plan and registry."""
+"""deploy, revert, verify, check, status, log and plan: sqitch's commands over the same plan and registry."""
 
 from __future__ import annotations
 
@@ -111,6 +111,22 @@ def verify(session: Session, from_change: str | None, to_change: str | None) -> 
                      f"Changes: {report.checked}\nErrors:  {len(report.errors)}")
         raise EngineError("Verify failed")
     session.echo("Verify successful")
+
+
+@click.command()
+@pass_session
+def check(session: Session) -> None:
+    """Check that the deployed changes were deployed from the deploy scripts of this plan (sqitch's check)."""
+    engine = _engine(session)
+    deployed, divergent = engine.check()
+    if not deployed:
+        session.echo("No changes deployed" if engine.plan.changes
+                     else "Nothing to check (no planned or deployed changes)")
+        return
+    if divergent is not None:
+        session.echo(f"Script signatures diverge at change {divergent}")
+        raise Notice("Failed one check")
+    session.echo("Check successful")
 
 
 @click.command()

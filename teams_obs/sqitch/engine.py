@@ -447,6 +447,19 @@ class Engine:
             raise EngineError(f'Change "{spec}" is deployed, but not planned')
         return index, change_id
 
+    def check(self) -> tuple[int, str | None]:
+        """sqitch's check: how many changes are deployed, and the first of them whose deploy script differs (by
+        SHA-1) from that of the plan's change at its place, edited since it was deployed; sqitch reports only
+        the first divergence."""
+        with self._session(lock=False) as (reg, _):
+            self._check_registry(reg)
+            self.echo(f"Checking {self.destination}")
+            deployed = reg.deployed()
+        planned = [self.plan.script_hash(change) for change in self.plan.changes]
+        divergent = next((row.format_name_with_tags for position, row in enumerate(deployed)
+                          if position >= len(planned) or row.script_hash != planned[position]), None)
+        return len(deployed), divergent
+
     def status(self) -> tuple[list, list[Change]]:
         """(the deployed changes in deploy order, the plan changes after the latest of them)."""
         with self._session(lock=False) as (reg, _):

@@ -43,6 +43,7 @@ class DeployedChange:
     committer_name: str
     committer_email: str
     tags: list[str]
+    script_hash: str | None  # SHA-1 of the deploy script it was deployed from
 
     @property
     def format_name_with_tags(self) -> str:
@@ -52,7 +53,7 @@ class DeployedChange:
 # The changes of one project, or one change, with their tags as sqitch lists them: by name.
 _CHANGES_WITH_TAGS = """
     SELECT c.change_id, c.change, c.committed_at, c.committer_name, c.committer_email,
-           coalesce(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{{}}')
+           coalesce(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{{}}'), c.script_hash
       FROM {r}.changes c LEFT JOIN {r}.tags t ON t.change_id = c.change_id
      WHERE c.{column} = %s
      GROUP BY c.change_id ORDER BY c.committed_at"""
