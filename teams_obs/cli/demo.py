@@ -69,6 +69,7 @@ def demo(ctx: click.Context, session: Session) -> None:
          lambda: ctx.invoke(conversations.get_command(ctx, "show"), tenant=contoso, user_id=user)),
         (f"teams-obs health --tenant {contoso}", health),
     ]
+    session.url(deployed=False)  # the cluster first: a missing [embedded] extra is said before any step
     for number, (title, step) in enumerate(steps, 1):
         session.console.print(f"\n[bold]── {number}. {title}[/bold]")
         step()
