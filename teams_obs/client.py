@@ -22,6 +22,8 @@ Results are read in binary format, so the session's DateStyle and IntervalStyle 
 database, the role, ``PGDATESTYLE`` or the URL's ``options``) do not matter: psycopg parses timestamps and
 intervals in text only in the ISO and postgres styles, and raises ``NotImplementedError`` (no
 ``psycopg.Error``, so never_raise would not apply) on any other. This holds for a pool of the caller's too.
+A stored 'infinity' or '-infinity' is read as the latest or the earliest datetime (teams_obs.infinity), where
+psycopg would fail the whole page.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Json, Jsonb
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed
 
+from teams_obs.infinity import InfinityBinaryLoader
 from teams_obs.sql_function import Call, InvalidArgument, JsonDocument, Page, Row, SqlFunction, Uuid
 
 if TYPE_CHECKING:
@@ -289,6 +292,7 @@ class Client(_Base, SyncCalls[Neutral]):
         try:
             call = make_call()
             with self.pool.connection(self.timeout) as conn, conn.cursor(binary=True, row_factory=dict_row) as cursor:
+                cursor.adapters.register_loader("timestamptz", InfinityBinaryLoader)
                 rows = cursor.execute(call.query(), call.values()).fetchall()
         except (psycopg.Error, InvalidArgument) as exc:
             return self._failed(function, exc)
@@ -348,6 +352,7 @@ class AsyncClient(_Base, AsyncCalls[Neutral]):
             call = make_call()
             async with self.pool.connection(self.timeout) as conn, \
                     conn.cursor(binary=True, row_factory=dict_row) as cursor:
+                cursor.adapters.register_loader("timestamptz", InfinityBinaryLoader)
                 await cursor.execute(call.query(), call.values())
                 rows = await cursor.fetchall()
         except (psycopg.Error, InvalidArgument) as exc:

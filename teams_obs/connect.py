@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import psycopg
 
+from teams_obs.infinity import InfinityTextLoader
+
 
 def connect(conninfo: str, *, autocommit: bool) -> psycopg.Connection:
     """A new connection with DateStyle ISO and IntervalStyle postgres for its session (the input order of
-    dates, DMY or MDY, is kept)."""
+    dates, DMY or MDY, is kept), which reads a stored 'infinity' or '-infinity' as that word."""
     conn = psycopg.connect(conninfo, autocommit=autocommit)
+    conn.adapters.register_loader("timestamptz", InfinityTextLoader)
     conn.execute("SELECT pg_catalog.set_config('DateStyle', 'ISO', false),"
                  " pg_catalog.set_config('IntervalStyle', 'postgres', false)")
     if not autocommit:

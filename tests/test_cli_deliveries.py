@@ -276,3 +276,15 @@ def test_cleanups_progress_bar_advances_once_per_batch(db, db_url, monkeypatch):
     assert planned > 1 and len(advanced) == planned
     assert result.output.startswith("Retention")  # off a terminal, not even the bar's blank line
     assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 0
+
+
+def test_times_at_infinity_are_shown_as_the_server_writes_them(db, db_url):
+    """The owner may store them; psycopg alone would fail the whole listing."""
+    db.execute(f"INSERT INTO {DEFAULT} (tenant, destination_type, destination_id, idempotency_key, status, created_at,"
+               " sent_at) VALUES (%s, 'chat', 'far', 'k1', 'sent', 'infinity', '-infinity')", [TENANT])
+    listed = run(db_url, "deliveries", "list", "--tenant", TENANT, "--json")
+    assert listed.exit_code == 0, listed.output
+    (row,) = json.loads(listed.output)["rows"]
+    assert (row["created_at"], row["sent_at"]) == ("infinity", "-infinity")
+    table = run(db_url, "deliveries", "list", "--tenant", TENANT)
+    assert table.exit_code == 0 and table_row(table.output, "infinity")["destination"] == "chat:far"

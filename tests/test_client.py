@@ -29,6 +29,7 @@ from teams_obs.client import (
     Page,
     RecordedDelivery,
 )
+from teams_obs.infinity import EARLIEST, LATEST
 from teams_obs.sql_function import NAIVE_DATE, NAIVE_DATETIME
 from tests.tenant_data import activity
 
@@ -287,6 +288,19 @@ def call_never_raise(request, db_url):
         return asyncio.run(scenario())
 
     yield call
+
+
+def test_times_at_infinity_are_read_as_the_latest_and_earliest_datetimes(call_never_raise, db):
+    """The owner may store them (a far-off clock's row lands in DEFAULT), where psycopg alone fails the page."""
+    db.execute("INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id,"
+               " idempotency_key, status, created_at, sent_at) VALUES (%s, 'chat', 'far', 'k1', 'sent', 'infinity',"
+               " '-infinity'), (%s, 'chat', 'near', 'k2', 'sent', now(), NULL),"
+               " (%s, 'chat', 'long ago', 'k3', 'sent', '-infinity', NULL)", [TENANT, TENANT, TENANT])
+    page = call_never_raise("list_deliveries", TENANT)
+    assert page is not None
+    rows = [(row["destination_id"], row["created_at"], row["sent_at"]) for row in page.rows]
+    assert rows[0] == ("far", LATEST, EARLIEST) and rows[2] == ("long ago", EARLIEST, None)
+    assert rows[1][1].tzinfo is not None and rows[1][1] < LATEST  # a finite time is read as before
 
 
 def stored_rows(db) -> int:
