@@ -16,6 +16,8 @@ BEGIN;
 --   latency_samples, latency_p50, latency_p95: over delivered_at - sent_at where both are set and
 --     delivered_at is not before sent_at (continuous percentiles, percentile_cont). A negative one is
 --     the skew between the clocks that stamped them, no latency: it would drag the percentiles down.
+--     Nor is a pair with a time outside the years 1 to 9999 (UTC), which the recorders refuse but the
+--     owner can write: an infinity cannot be subtracted, and times further apart overflow the interval.
 -- The window must be finite, since before until, and at most 731 days long (two years of days).
 CREATE FUNCTION teams_obs.delivery_health(
     p_tenant uuid,
@@ -60,7 +62,10 @@ BEGIN
     RETURN QUERY
     WITH window_rows AS (
         SELECT (d.created_at AT TIME ZONE 'UTC')::date AS day, d.status, d.error_code,
-               CASE WHEN d.delivered_at >= d.sent_at THEN d.delivered_at - d.sent_at END AS latency
+               -- delivered_at >= sent_at, so these two bounds hold both times inside the range.
+               CASE WHEN d.delivered_at >= d.sent_at AND d.sent_at >= '0001-01-01 00:00:00+00'::timestamptz
+                         AND d.delivered_at < '10000-01-01 00:00:00+00'::timestamptz
+                    THEN d.delivered_at - d.sent_at END AS latency
           FROM teams_obs.notification_deliveries AS d
          WHERE d.tenant = p_tenant AND d.created_at >= p_since AND d.created_at < p_until
     ),

@@ -111,7 +111,7 @@ BEGIN
             FROM parsed p
             CROSS JOIN LATERAL (
                 SELECT coalesce(p.shape_problem, '.' || teams_obs.delivery_problem(
-                    p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce)) AS problem
+                    p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce, (p.delivery).sent_at, (p.delivery).delivered_at, (p.delivery).responded_at)) AS problem
             ) c
         ),
         reserved AS (

@@ -70,7 +70,8 @@ RETURN ROW(
 
 -- Why normalised values cannot be recorded: the message of the first rule of templates/deliveries.sql.j2
 -- they break, key_rules first, or NULL. Scalar arguments, not a delivery_input: record_delivery then
--- builds no row value per call.
+-- builds no row value per call. STABLE, not IMMUTABLE: a time is echoed as text, which follows the
+-- session's DateStyle, and the planner does not inline an IMMUTABLE function whose body is STABLE.
 CREATE FUNCTION teams_obs.delivery_problem(
     p_tenant uuid,
     p_destination_type text,
@@ -79,11 +80,14 @@ CREATE FUNCTION teams_obs.delivery_problem(
     p_error_code text,
     p_category text,
     p_attempt_number integer,
-    p_nonce text
+    p_nonce text,
+    p_sent_at timestamptz,
+    p_delivered_at timestamptz,
+    p_responded_at timestamptz
 )
 RETURNS text
 LANGUAGE sql
-IMMUTABLE PARALLEL SAFE
+STABLE PARALLEL SAFE
 RETURN COALESCE(
     teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce),
     CASE
@@ -97,6 +101,12 @@ RETURN COALESCE(
             THEN 'error_code: invalid value "' || pg_catalog.left(p_error_code, 100) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
         WHEN pg_catalog.char_length(p_category) > 200
             THEN 'category: longer than 200 characters'
+        WHEN p_sent_at < '0001-01-01 00:00:00+00'::timestamptz OR p_sent_at >= '10000-01-01 00:00:00+00'::timestamptz
+            THEN 'sent_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_sent_at AT TIME ZONE 'UTC')::text, 100)
+        WHEN p_delivered_at < '0001-01-01 00:00:00+00'::timestamptz OR p_delivered_at >= '10000-01-01 00:00:00+00'::timestamptz
+            THEN 'delivered_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_delivered_at AT TIME ZONE 'UTC')::text, 100)
+        WHEN p_responded_at < '0001-01-01 00:00:00+00'::timestamptz OR p_responded_at >= '10000-01-01 00:00:00+00'::timestamptz
+            THEN 'responded_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_responded_at AT TIME ZONE 'UTC')::text, 100)
     END
 );
 
@@ -111,7 +121,10 @@ CREATE FUNCTION teams_obs.delivery_acceptable(
     p_error_code text,
     p_category text,
     p_attempt_number integer,
-    p_nonce text
+    p_nonce text,
+    p_sent_at timestamptz,
+    p_delivered_at timestamptz,
+    p_responded_at timestamptz
 )
 RETURNS boolean
 LANGUAGE sql
@@ -129,6 +142,9 @@ RETURN (
     OR p_status <> ALL ('{"skipped","sent","delivered","failed"}'::text[])
     OR p_error_code <> ALL ('{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[])
     OR pg_catalog.char_length(p_category) > 200
+    OR p_sent_at < '0001-01-01 00:00:00+00'::timestamptz OR p_sent_at >= '10000-01-01 00:00:00+00'::timestamptz
+    OR p_delivered_at < '0001-01-01 00:00:00+00'::timestamptz OR p_delivered_at >= '10000-01-01 00:00:00+00'::timestamptz
+    OR p_responded_at < '0001-01-01 00:00:00+00'::timestamptz OR p_responded_at >= '10000-01-01 00:00:00+00'::timestamptz
 ) IS NOT TRUE;
 
 -- The reservation already held for a key, read by a call whose own reservation of it found it taken.
@@ -208,8 +224,8 @@ DECLARE
     v_delivery_id uuid := teams_obs.time_ordered_uuid();
     v_created_at timestamptz := now();
 BEGIN
-    IF NOT teams_obs.delivery_acceptable(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce) THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = teams_obs.delivery_problem(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
+    IF NOT teams_obs.delivery_acceptable(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce, p_sent_at, p_delivered_at, p_responded_at) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = teams_obs.delivery_problem(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce, p_sent_at, p_delivered_at, p_responded_at);
     END IF;
     v_key := teams_obs.delivery_key_digest(
         p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
@@ -244,8 +260,8 @@ COMMENT ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text
     'Records one delivery outcome idempotently (SPEC §4, §8): returns inserted, the delivery_id and created_at of the stored row (the original one on a repeat) and the idempotency key.';
 
 REVOKE ALL ON FUNCTION teams_obs.delivery_normalised(teams_obs.delivery_input) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.delivery_problem(uuid, text, text, text, text, text, integer, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION teams_obs.delivery_acceptable(uuid, text, text, text, text, text, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_problem(uuid, text, text, text, text, text, integer, text, timestamptz, timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_acceptable(uuid, text, text, text, text, text, integer, text, timestamptz, timestamptz, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.delivery_reservation(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION teams_obs.record_delivery(uuid, text, text, text, uuid, text, integer, text, text, boolean, text, text, timestamptz, timestamptz, timestamptz, text)

@@ -878,12 +878,12 @@ COMMENT ON FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_table 
 
 
 --
--- Name: delivery_acceptable(uuid, text, text, text, text, text, integer, text); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: delivery_acceptable(uuid, text, text, text, text, text, integer, text, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) RETURNS boolean
+CREATE FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (((p_tenant IS NULL) OR (p_destination_type IS NULL) OR (p_destination_type ~~ '%|%'::text) OR (p_destination_id IS NULL) OR (p_destination_id ~~ '%|%'::text) OR (p_attempt_number <= 0) OR (p_nonce ~~ '%|%'::text) OR (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) OR (p_status IS NULL) OR (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) OR (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) OR (char_length(p_category) > 200)) IS NOT TRUE);
+    RETURN (((p_tenant IS NULL) OR (p_destination_type IS NULL) OR (p_destination_type ~~ '%|%'::text) OR (p_destination_id IS NULL) OR (p_destination_id ~~ '%|%'::text) OR (p_attempt_number <= 0) OR (p_nonce ~~ '%|%'::text) OR (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) OR (p_status IS NULL) OR (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) OR (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) OR (char_length(p_category) > 200) OR (p_sent_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_sent_at >= '10000-01-01 00:00:00+00'::timestamp with time zone) OR (p_delivered_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_delivered_at >= '10000-01-01 00:00:00+00'::timestamp with time zone) OR (p_responded_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_responded_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) IS NOT TRUE);
 
 
 --
@@ -914,7 +914,10 @@ BEGIN
     RETURN QUERY
     WITH window_rows AS (
         SELECT (d.created_at AT TIME ZONE 'UTC')::date AS day, d.status, d.error_code,
-               CASE WHEN d.delivered_at >= d.sent_at THEN d.delivered_at - d.sent_at END AS latency
+               -- delivered_at >= sent_at, so these two bounds hold both times inside the range.
+               CASE WHEN d.delivered_at >= d.sent_at AND d.sent_at >= '0001-01-01 00:00:00+00'::timestamptz
+                         AND d.delivered_at < '10000-01-01 00:00:00+00'::timestamptz
+                    THEN d.delivered_at - d.sent_at END AS latency
           FROM teams_obs.notification_deliveries AS d
          WHERE d.tenant = p_tenant AND d.created_at >= p_since AND d.created_at < p_until
     ),
@@ -1033,12 +1036,12 @@ CREATE FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_input) RE
 
 
 --
--- Name: delivery_problem(uuid, text, text, text, text, text, integer, text); Type: FUNCTION; Schema: teams_obs; Owner: -
+-- Name: delivery_problem(uuid, text, text, text, text, text, integer, text, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: teams_obs; Owner: -
 --
 
-CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text ELSE NULL::text END);
+CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text WHEN ((p_sent_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_sent_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) THEN ('sent_at: must be a time in the years 1 to 9999 (UTC), not '::text || "left"(((p_sent_at AT TIME ZONE 'UTC'::text))::text, 100)) WHEN ((p_delivered_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_delivered_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) THEN ('delivered_at: must be a time in the years 1 to 9999 (UTC), not '::text || "left"(((p_delivered_at AT TIME ZONE 'UTC'::text))::text, 100)) WHEN ((p_responded_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_responded_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) THEN ('responded_at: must be a time in the years 1 to 9999 (UTC), not '::text || "left"(((p_responded_at AT TIME ZONE 'UTC'::text))::text, 100)) ELSE NULL::text END);
 
 
 
@@ -2161,9 +2164,9 @@ BEGIN
     IF p_tenant IS NULL THEN
         PERFORM teams_obs.raise_invalid_parameter('tenant: required');
     END IF;
-    IF NOT pg_catalog.isfinite(v_activity_at) THEN
+    IF v_activity_at < '0001-01-01 00:00:00+00'::timestamptz OR v_activity_at >= '10000-01-01 00:00:00+00'::timestamptz THEN
         PERFORM teams_obs.raise_invalid_parameter(
-            pg_catalog.format('activity_at: must be a finite timestamp, not %s', v_activity_at));
+            'activity_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((v_activity_at AT TIME ZONE 'UTC')::text, 100));
     END IF;
     -- The row keeps its newest activity, so one time far ahead would hold the reference until then.
     IF v_activity_at > pg_catalog.now() + interval '1 hour' THEN
@@ -2317,7 +2320,7 @@ BEGIN
             FROM parsed p
             CROSS JOIN LATERAL (
                 SELECT coalesce(p.shape_problem, '.' || teams_obs.delivery_problem(
-                    p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce)) AS problem
+                    p_tenant, (p.delivery).destination_type, (p.delivery).destination_id, (p.delivery).status, (p.delivery).error_code, (p.delivery).category, (p.delivery).attempt_number, (p.delivery).nonce, (p.delivery).sent_at, (p.delivery).delivered_at, (p.delivery).responded_at)) AS problem
             ) c
         ),
         reserved AS (
@@ -2428,8 +2431,8 @@ DECLARE
     v_delivery_id uuid := teams_obs.time_ordered_uuid();
     v_created_at timestamptz := now();
 BEGIN
-    IF NOT teams_obs.delivery_acceptable(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce) THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = teams_obs.delivery_problem(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce);
+    IF NOT teams_obs.delivery_acceptable(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce, p_sent_at, p_delivered_at, p_responded_at) THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = teams_obs.delivery_problem(p_tenant, v_destination_type, v_destination_id, v_status, v_error_code, v_category, v_attempt_number, v_nonce, p_sent_at, p_delivered_at, p_responded_at);
     END IF;
     v_key := teams_obs.delivery_key_digest(
         p_tenant, p_internal_notification_id, v_destination_type, v_destination_id, v_attempt_number, v_nonce);
@@ -3539,10 +3542,10 @@ GRANT ALL ON FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_tabl
 
 
 --
--- Name: FUNCTION delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone) FROM PUBLIC;
 
 
 --
@@ -3591,10 +3594,10 @@ REVOKE ALL ON FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_in
 
 
 --
--- Name: FUNCTION delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text); Type: ACL; Schema: teams_obs; Owner: -
+-- Name: FUNCTION delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone); Type: ACL; Schema: teams_obs; Owner: -
 --
 
-REVOKE ALL ON FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone) FROM PUBLIC;
 
 
 --

@@ -234,6 +234,10 @@ def delivery_health(since: str = "now() - interval '1 day'", until: str = "now()
 BLANK = "' '"
 # A timestamptz refused by PostgreSQL's input function, one per SQLSTATE: 22008, 22007, 22009 and 22023.
 BAD_TIMESTAMPS = ("'2026-02-30'", "'soon'", "'2026-01-01T00:00:00+25:00'", "'2026-01-01 Mars/Phobos'")
+# Times that convert but that no reader can take: infinite, or outside the years 1 to 9999 in UTC.
+UNREADABLE_TIMES = ("'infinity'", "'-infinity'", "'10000-01-01Z'", "'0001-12-31Z BC'",
+                    "'0001-01-01 00:00:00+01'", "'9999-12-31 23:00:00-01'")
+DELIVERY_TIMES = ("sent_at", "delivered_at", "responded_at")
 JSON_NULL = "'null'"
 HOUR_AGO = "now() - interval '1 hour'"
 DELIVERIES = "'teams_obs.notification_deliveries'"
@@ -390,7 +394,18 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
         ("p_sent_at, p_delivered_at, p_responded_at", "not a timestamp (`'2026-02-30'`), an offset out of range"
                                                       " (`+25:00`), an unknown time zone (`Mars/Phobos`)"):
             refused(also=tuple(record_delivery(**{field: value}) for value in BAD_TIMESTAMPS
-                               for field in ("sent_at", "delivered_at", "responded_at"))),
+                               for field in DELIVERY_TIMES)),
+        ("p_sent_at, p_delivered_at, p_responded_at", "infinite, or outside the years 1 to 9999 in UTC (`infinity`,"
+                                                      " `-infinity`, `10000-01-01`, a BC date): Python cannot read"
+                                                      " such a time, nor can two be subtracted for a latency"):
+            refused(record_delivery(sent_at="'infinity'"),
+                    also=tuple(record_delivery(**{field: value}) for value in UNREADABLE_TIMES
+                               for field in DELIVERY_TIMES)),
+        ("p_sent_at, p_delivered_at, p_responded_at", "the first and last times allowed, `0001-01-01 00:00:00+00` and"
+                                                      " `9999-12-31 23:59:59.999999+00`"): accepted(stored_delivery(
+            "sent_at = '0001-01-01 00:00:00+00' AND delivered_at = '9999-12-31 23:59:59.999999+00'"
+            " AND responded_at = '0001-01-01 00:00:00+00'", sent_at="'0001-01-01 00:00:00+00'",
+            delivered_at="'9999-12-31 23:59:59.999999+00'", responded_at="'0001-01-01 00:00:00+00'")),
         ("p_nonce", "contains `|`"): refused(record_delivery(nonce="'a|b'")),
         ("p_nonce", "blank"): accepted(
             f"SELECT (r).idempotency_key = ({idempotency_key()}) AND (r).idempotency_key NOT LIKE '%|'"
@@ -423,6 +438,12 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
             record_deliveries(elements(element(retryable="0"))), record_deliveries(elements(element(retryable="1"))),
             also=(record_deliveries(elements(element(retryable='"yes"'))),
                   record_deliveries(elements(element(retryable='"maybe"'))))),
+        ("element value", "a time outside the years 1 to 9999 in UTC (`\"infinity\"`,"
+                          " `\"10000-01-01T00:00:00Z\"`)"): refused(
+            record_deliveries(elements(VALID_ELEMENT, element(sent_at='"infinity"'))),
+            also=tuple(record_deliveries(elements(element(**{field: value})))
+                       for value in ('"-infinity"', '"10000-01-01T00:00:00Z"', '"0001-12-31T00:00:00Z BC"')
+                       for field in DELIVERY_TIMES)),
         ("element value", "any field problem of `record_delivery`"): refused(
             record_deliveries(elements(VALID_ELEMENT, VALID_ELEMENT, element(status='"lost"')))),
     },
@@ -640,8 +661,9 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
     },
     "record_conversation_reference": {
         ("p_tenant", "NULL"): refused(record_reference(tenant="NULL")),
-        ("p_activity_at", "`infinity` or `-infinity`"): refused(
-            record_reference(at="'infinity'"), also=(record_reference(at="'-infinity'"),)),
+        ("p_activity_at", "`infinity`, `-infinity`, or before the year 1 in UTC (a BC date)"): refused(
+            record_reference(at="'infinity'"),
+            also=(record_reference(at="'-infinity'"), record_reference(at="'0001-12-31Z BC'"))),
         ("p_activity_at", "more than an hour after `now()` (the reference keeps its newest activity, so one time far"
                           " ahead would hold it)"): refused(
             record_reference(at="'2126-01-01Z'"), also=(record_reference(at="now() + interval '61 minutes'"),)),

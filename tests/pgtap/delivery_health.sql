@@ -4,7 +4,7 @@
 -- window is the last 7 days; a missing or unusable window is refused naming the field.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(18);
+SELECT plan(19);
 SET LOCAL TimeZone = 'UTC';
 
 -- One delivery of p_tenant recorded at p_at; with p_latency, sent 1 minute before and delivered p_latency after.
@@ -108,6 +108,26 @@ SELECT results_eq($$SELECT latency_samples, latency_p50 FROM teams_obs.delivery_
                         '00000000-0000-4000-8000-0000000000d4', '2026-05-10', '2026-05-11') WHERE day IS NULL$$,
                   $$VALUES (1::bigint, interval '0')$$,
                   'delivered_at = sent_at is a latency sample of 0');
+
+-- Times the recorders refuse but the owner can write (or rows stored before they refused them): an infinity
+-- cannot be subtracted, and times 293,000 years apart overflow the interval into a negative one. Such a row
+-- counts by its status but gives no latency sample.
+INSERT INTO teams_obs.notification_deliveries (tenant, destination_type, destination_id, idempotency_key, status,
+                                               sent_at, delivered_at, created_at)
+SELECT '00000000-0000-4000-8000-0000000000e5', 'user_activity', 'u', md5(random()::text), 'delivered', v.sent,
+       v.delivered, '2026-05-10 12:00:00+00'
+  FROM (VALUES ('2026-05-10 11:00:00+00'::timestamptz, 'infinity'::timestamptz),
+               ('-infinity', '2026-05-10 11:00:00+00'),
+               ('-infinity', 'infinity'),
+               ('1000-01-01 00:00:00+00', '294276-12-31 00:00:00+00'),
+               ('0001-12-31 00:00:00+00 BC', '2026-05-10 11:00:00+00'),
+               ('2026-05-10 11:00:00+00', '10000-01-01 00:00:00+00'),
+               ('2026-05-10 11:00:00+00', '2026-05-10 11:00:03+00')) AS v(sent, delivered);
+SELECT results_eq($$SELECT day, delivered, latency_samples, latency_p50, latency_p95 FROM teams_obs.delivery_health(
+                        '00000000-0000-4000-8000-0000000000e5', '2026-05-10', '2026-05-11')$$,
+                  $$VALUES ('2026-05-10'::date, 7::bigint, 1::bigint, interval '3 seconds', interval '3 seconds'),
+                           (NULL, 7, 1, interval '3 seconds', interval '3 seconds')$$,
+                  'a pair with a time outside the years 1 to 9999 (UTC) is no latency sample, and no error');
 
 SELECT * FROM finish();
 ROLLBACK;
