@@ -897,12 +897,13 @@ CREATE FUNCTION teams_obs.delivery_health(p_tenant uuid, p_since timestamp with 
 BEGIN
     IF p_tenant IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
-    ELSIF p_since IS NULL OR NOT isfinite(p_since) THEN
+    -- The window's bounds: each of its days is a row, and Python cannot read a day after the year 9999.
+    ELSIF p_since IS NULL OR p_since < '0001-01-01 00:00:00+00'::timestamptz OR p_since >= '10000-01-01 00:00:00+00'::timestamptz THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('since: must be a finite timestamp, not %s', coalesce(p_since::text, 'NULL'));
-    ELSIF p_until IS NULL OR NOT isfinite(p_until) THEN
+            MESSAGE = coalesce('since: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_since AT TIME ZONE 'UTC')::text, 100), 'since: must be a time in the years 1 to 9999 (UTC), not NULL');
+    ELSIF p_until IS NULL OR p_until < '0001-01-01 00:00:00+00'::timestamptz OR p_until >= '10000-01-01 00:00:00+00'::timestamptz THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = format('until: must be a finite timestamp, not %s', coalesce(p_until::text, 'NULL'));
+            MESSAGE = coalesce('until: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_until AT TIME ZONE 'UTC')::text, 100), 'until: must be a time in the years 1 to 9999 (UTC), not NULL');
     ELSIF p_since >= p_until THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('since: must be before until (since %s, until %s)', p_since, p_until);

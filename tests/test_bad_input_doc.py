@@ -724,10 +724,14 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
     },
     "delivery_health": {
         ("p_tenant", "NULL"): refused(delivery_health(tenant="NULL")),
-        ("p_since", "NULL, `-infinity`, `infinity`"): refused(
-            delivery_health(since="NULL"), delivery_health(since="'-infinity'"), delivery_health(since="'infinity'")),
-        ("p_until", "NULL, `-infinity`, `infinity`"): refused(
-            delivery_health(until="NULL"), delivery_health(until="'-infinity'"), delivery_health(until="'infinity'")),
+        ("p_since", "NULL, or outside the years 1 to 9999 in UTC (`-infinity`, `infinity`, `10000-01-01`, a BC date): "
+                    "each day of the window is a row, which Python cannot read after the year 9999"): refused(
+            delivery_health(since="NULL"), delivery_health(since="'-infinity'"), delivery_health(since="'infinity'"),
+            delivery_health(since="'10000-01-01 00:00:00+00'", until="'10000-01-02 00:00:00+00'"),
+            delivery_health(since="'0001-12-31 23:00:00+00 BC'", until="'0001-01-02 00:00:00+00'")),
+        ("p_until", "the same"): refused(
+            delivery_health(until="NULL"), delivery_health(until="'-infinity'"), delivery_health(until="'infinity'"),
+            delivery_health(since="'9999-12-31 00:00:00+00'", until="'10000-01-01 00:00:00+00'")),
         ("p_since, p_until", "since at or after until"): refused(
             delivery_health(since="now()", until="now()"), delivery_health(since="now()", until=HOUR_AGO)),
         ("p_since, p_until", "a window longer than 731 days"): refused(

@@ -4,7 +4,7 @@
 -- window is the last 7 days; a missing or unusable window is refused naming the field.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(19);
+SELECT plan(21);
 SET LOCAL TimeZone = 'UTC';
 
 -- One delivery of p_tenant recorded at p_at; with p_latency, sent 1 minute before and delivered p_latency after.
@@ -87,13 +87,17 @@ SELECT throws_ok(format('SELECT * FROM teams_obs.delivery_health(%s, %s::timesta
   FROM (VALUES
     ('NULL', '''2026-05-10 00:00:00+00''', '''2026-05-11 00:00:00+00''', 'tenant: required', 'no tenant'),
     ('''00000000-0000-4000-8000-0000000000a1''', 'NULL', '''2026-05-11 00:00:00+00''',
-     'since: must be a finite timestamp, not NULL', 'since NULL'),
+     'since: must be a time in the years 1 to 9999 (UTC), not NULL', 'since NULL'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', 'NULL',
-     'until: must be a finite timestamp, not NULL', 'until NULL'),
+     'until: must be a time in the years 1 to 9999 (UTC), not NULL', 'until NULL'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''-infinity''', '''2026-05-10 00:00:00+00''',
-     'since: must be a finite timestamp, not -infinity', 'since -infinity'),
+     'since: must be a time in the years 1 to 9999 (UTC), not -infinity', 'since -infinity'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''infinity''',
-     'until: must be a finite timestamp, not infinity', 'until infinity'),
+     'until: must be a time in the years 1 to 9999 (UTC), not infinity', 'until infinity'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''0001-12-31 23:00:00+00 BC''', '''0001-01-02 00:00:00+00''',
+     'since: must be a time in the years 1 to 9999 (UTC), not 0001-12-31 23:00:00 BC', 'since before the year 1'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''9999-12-31 00:00:00+00''', '''10000-01-01 00:00:00+00''',
+     'until: must be a time in the years 1 to 9999 (UTC), not 10000-01-01 00:00:00', 'until after the year 9999'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''2026-05-10 00:00:00+00''',
      'since: must be before until (since 2026-05-10 00:00:00+00, until 2026-05-10 00:00:00+00)', 'an empty window'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-11 00:00:00+00''', '''2026-05-10 00:00:00+00''',
