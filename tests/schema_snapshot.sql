@@ -2384,6 +2384,8 @@ BEGIN
                 CROSS JOIN LATERAL jsonb_each(
                     CASE WHEN jsonb_typeof(e.element) = 'object' THEN e.element ELSE '{}'::jsonb END) AS k
                 WHERE k.key = ANY (v_keys)
+                  -- Kept out of the conversion above: not what failed (its own check names it once this passes).
+                  AND NOT (k.key = 'retryable' AND jsonb_typeof(k.value) NOT IN ('boolean', 'null'))
                 ORDER BY e.ord, k.key
             LOOP
                 BEGIN

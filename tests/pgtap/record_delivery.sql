@@ -1,7 +1,7 @@
 -- record_delivery and record_deliveries: normalisation, idempotency, batch semantics, refusals, security.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(106);
+SELECT plan(107);
 
 CREATE TEMPORARY TABLE first_call AS
 SELECT * FROM teams_obs.record_delivery(
@@ -209,6 +209,10 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000
     {"destination_type": "chat", "destination_id": "1", "status": "sent", "sent_at": "yesterday-ish"}]')$$,
     '22023', 'p_rows[1].sent_at: invalid input syntax for type timestamp with time zone: "yesterday-ish"',
     'an invalid timestamp names position and key');
+SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "retryable": "maybe", "sent_at": "soon"}]')$$,
+    '22023', 'p_rows[1].sent_at: invalid input syntax for type timestamp with time zone: "soon"',
+    'beside a retryable that is no JSON boolean, the value that failed to convert is named');
 -- Input functions raise other data exceptions than the invalid syntax ones: 22009, and 22023 of PostgreSQL's own.
 SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent", "delivered_at": "%s"}]')$$, v.value),
