@@ -48,7 +48,7 @@ LAST_WORDS = {
     "payload_screen.py": "growth of screen / fast",
     "record_audit_event.py": "Server time per call",
     "record_deliveries_parts.py": "the answer: joined to the reservations",
-    "record_delivery.py": "record_deliveries / COPY",
+    "record_delivery.py": "record_delivery / plain INSERT (tps, breakdown run)",
     "record_delivery_variants.py": "paired difference from committed",
     "retention.py": "DELETE + VACUUM",
     "rls_force.py": "record_delivery, FORCE",

@@ -471,7 +471,7 @@ def test_a_command_on_a_plan_deployed_in_part_says_so(empty_db_url, command):
     ("teams_obs_writer", ["deliveries", "list", "--tenant", str(uuid.uuid4())], "permission denied for function",
      "grant this login teams_obs_reader, the role teams-obs deliveries needs"),
     ("teams_obs_writer", ["health"], "permission denied for function",
-     "grant this login teams_obs_reader (without --tenant, teams_obs_maintainer will do), the role teams-obs health"),
+     "grant this login teams_obs_reader (teams_obs_maintainer without --tenant), the role teams-obs health"),
     ("teams_obs_maintainer", ["status"], "permission denied for schema sqitch",
      "the registry (schema sqitch) is the deploying role's"),  # no teams_obs role would help
     ("teams_obs_reader", ["deploy"], "permission denied for database",

@@ -51,7 +51,7 @@ def _connection_lost(exc: psycopg.Error) -> bool:
 # calls, which the operator never named.
 _ROLE_NEEDED = {
     "deliveries": "teams_obs_reader", "audit": "teams_obs_reader", "conversations": "teams_obs_reader",
-    "health": "teams_obs_reader (without --tenant, teams_obs_maintainer will do)",
+    "health": "teams_obs_reader (teams_obs_maintainer without --tenant)",
     "maintain": "teams_obs_maintainer", "cleanup": "teams_obs_maintainer", "purge-tenant": "teams_obs_maintainer",
 }
 
