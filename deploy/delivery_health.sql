@@ -16,8 +16,9 @@ BEGIN;
 --   latency_samples, latency_p50, latency_p95: over delivered_at - sent_at where both are set and
 --     delivered_at is not before sent_at (continuous percentiles, percentile_cont). A negative one is
 --     the skew between the clocks that stamped them, no latency: it would drag the percentiles down.
---     Nor is a pair with a time outside the years 1 to 9999 (UTC), which the recorders refuse but the
---     owner can write: an infinity cannot be subtracted, and times further apart overflow the interval.
+--     Nor is a pair with a time the recorders refuse (they accept from 0001-01-02 until 9999-12-31,
+--     UTC) but the owner can write: an infinity cannot be subtracted, and times further apart overflow the
+--     interval.
 -- The window must be finite, since before until, and at most 731 days long (two years of days).
 CREATE FUNCTION teams_obs.delivery_health(
     p_tenant uuid,
@@ -45,13 +46,13 @@ AS $function$
 BEGIN
     IF p_tenant IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
-    -- The window's bounds: each of its days is a row, and Python cannot read a day after the year 9999.
-    ELSIF p_since IS NULL OR p_since < '0001-01-01 00:00:00+00'::timestamptz OR p_since >= '10000-01-01 00:00:00+00'::timestamptz THEN
+    -- The window's bounds are the recorders' times: each of its days is a row, which Python must read.
+    ELSIF p_since IS NULL OR p_since < '0001-01-02 00:00:00+00'::timestamptz OR p_since >= '9999-12-31 00:00:00+00'::timestamptz THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = coalesce('since: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_since AT TIME ZONE 'UTC')::text, 100), 'since: must be a time in the years 1 to 9999 (UTC), not NULL');
-    ELSIF p_until IS NULL OR p_until < '0001-01-01 00:00:00+00'::timestamptz OR p_until >= '10000-01-01 00:00:00+00'::timestamptz THEN
+            MESSAGE = coalesce('since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((p_since AT TIME ZONE 'UTC')::text, 100), 'since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not NULL');
+    ELSIF p_until IS NULL OR p_until < '0001-01-02 00:00:00+00'::timestamptz OR p_until >= '9999-12-31 00:00:00+00'::timestamptz THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = coalesce('until: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_until AT TIME ZONE 'UTC')::text, 100), 'until: must be a time in the years 1 to 9999 (UTC), not NULL');
+            MESSAGE = coalesce('until: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((p_until AT TIME ZONE 'UTC')::text, 100), 'until: must be a time from 0001-01-02 until 9999-12-31 (UTC), not NULL');
     ELSIF p_since >= p_until THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('since: must be before until (since %s, until %s)', p_since, p_until);
@@ -64,8 +65,8 @@ BEGIN
     WITH window_rows AS (
         SELECT (d.created_at AT TIME ZONE 'UTC')::date AS day, d.status, d.error_code,
                -- delivered_at >= sent_at, so these two bounds hold both times inside the range.
-               CASE WHEN d.delivered_at >= d.sent_at AND d.sent_at >= '0001-01-01 00:00:00+00'::timestamptz
-                         AND d.delivered_at < '10000-01-01 00:00:00+00'::timestamptz
+               CASE WHEN d.delivered_at >= d.sent_at AND d.sent_at >= '0001-01-02 00:00:00+00'::timestamptz
+                         AND d.delivered_at < '9999-12-31 00:00:00+00'::timestamptz
                     THEN d.delivered_at - d.sent_at END AS latency
           FROM teams_obs.notification_deliveries AS d
          WHERE d.tenant = p_tenant AND d.created_at >= p_since AND d.created_at < p_until

@@ -49,9 +49,9 @@ BEGIN
     IF p_tenant IS NULL THEN
         PERFORM teams_obs.raise_invalid_parameter('tenant: required');
     END IF;
-    IF v_activity_at < '0001-01-01 00:00:00+00'::timestamptz OR v_activity_at >= '10000-01-01 00:00:00+00'::timestamptz THEN
+    IF v_activity_at < '0001-01-02 00:00:00+00'::timestamptz OR v_activity_at >= '9999-12-31 00:00:00+00'::timestamptz THEN
         PERFORM teams_obs.raise_invalid_parameter(
-            'activity_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((v_activity_at AT TIME ZONE 'UTC')::text, 100));
+            'activity_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((v_activity_at AT TIME ZONE 'UTC')::text, 100));
     END IF;
     -- The row keeps its newest activity, so one time far ahead would hold the reference until then.
     IF v_activity_at > pg_catalog.now() + interval '1 hour' THEN

@@ -101,12 +101,12 @@ RETURN COALESCE(
             THEN 'error_code: invalid value "' || pg_catalog.left(p_error_code, 100) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'
         WHEN pg_catalog.char_length(p_category) > 200
             THEN 'category: longer than 200 characters'
-        WHEN p_sent_at < '0001-01-01 00:00:00+00'::timestamptz OR p_sent_at >= '10000-01-01 00:00:00+00'::timestamptz
-            THEN 'sent_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_sent_at AT TIME ZONE 'UTC')::text, 100)
-        WHEN p_delivered_at < '0001-01-01 00:00:00+00'::timestamptz OR p_delivered_at >= '10000-01-01 00:00:00+00'::timestamptz
-            THEN 'delivered_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_delivered_at AT TIME ZONE 'UTC')::text, 100)
-        WHEN p_responded_at < '0001-01-01 00:00:00+00'::timestamptz OR p_responded_at >= '10000-01-01 00:00:00+00'::timestamptz
-            THEN 'responded_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_responded_at AT TIME ZONE 'UTC')::text, 100)
+        WHEN p_sent_at < '0001-01-02 00:00:00+00'::timestamptz OR p_sent_at >= '9999-12-31 00:00:00+00'::timestamptz
+            THEN 'sent_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((p_sent_at AT TIME ZONE 'UTC')::text, 100)
+        WHEN p_delivered_at < '0001-01-02 00:00:00+00'::timestamptz OR p_delivered_at >= '9999-12-31 00:00:00+00'::timestamptz
+            THEN 'delivered_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((p_delivered_at AT TIME ZONE 'UTC')::text, 100)
+        WHEN p_responded_at < '0001-01-02 00:00:00+00'::timestamptz OR p_responded_at >= '9999-12-31 00:00:00+00'::timestamptz
+            THEN 'responded_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((p_responded_at AT TIME ZONE 'UTC')::text, 100)
     END
 );
 
@@ -142,9 +142,9 @@ RETURN (
     OR p_status <> ALL ('{"skipped","sent","delivered","failed"}'::text[])
     OR p_error_code <> ALL ('{"graph_throttled","graph_unauthorized","graph_not_found","graph_server_error","user_not_mapped","addon_inactive","integration_inactive","package_misconfigured","transient","unknown"}'::text[])
     OR pg_catalog.char_length(p_category) > 200
-    OR p_sent_at < '0001-01-01 00:00:00+00'::timestamptz OR p_sent_at >= '10000-01-01 00:00:00+00'::timestamptz
-    OR p_delivered_at < '0001-01-01 00:00:00+00'::timestamptz OR p_delivered_at >= '10000-01-01 00:00:00+00'::timestamptz
-    OR p_responded_at < '0001-01-01 00:00:00+00'::timestamptz OR p_responded_at >= '10000-01-01 00:00:00+00'::timestamptz
+    OR p_sent_at < '0001-01-02 00:00:00+00'::timestamptz OR p_sent_at >= '9999-12-31 00:00:00+00'::timestamptz
+    OR p_delivered_at < '0001-01-02 00:00:00+00'::timestamptz OR p_delivered_at >= '9999-12-31 00:00:00+00'::timestamptz
+    OR p_responded_at < '0001-01-02 00:00:00+00'::timestamptz OR p_responded_at >= '9999-12-31 00:00:00+00'::timestamptz
 ) IS NOT TRUE;
 
 -- The reservation already held for a key, read by a call whose own reservation of it found it taken.

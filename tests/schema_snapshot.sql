@@ -883,7 +883,7 @@ COMMENT ON FUNCTION teams_obs.delete_retention_batch(p_parent regclass, p_table 
 
 CREATE FUNCTION teams_obs.delivery_acceptable(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (((p_tenant IS NULL) OR (p_destination_type IS NULL) OR (p_destination_type ~~ '%|%'::text) OR (p_destination_id IS NULL) OR (p_destination_id ~~ '%|%'::text) OR (p_attempt_number <= 0) OR (p_nonce ~~ '%|%'::text) OR (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) OR (p_status IS NULL) OR (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) OR (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) OR (char_length(p_category) > 200) OR (p_sent_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_sent_at >= '10000-01-01 00:00:00+00'::timestamp with time zone) OR (p_delivered_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_delivered_at >= '10000-01-01 00:00:00+00'::timestamp with time zone) OR (p_responded_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_responded_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) IS NOT TRUE);
+    RETURN (((p_tenant IS NULL) OR (p_destination_type IS NULL) OR (p_destination_type ~~ '%|%'::text) OR (p_destination_id IS NULL) OR (p_destination_id ~~ '%|%'::text) OR (p_attempt_number <= 0) OR (p_nonce ~~ '%|%'::text) OR (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) OR (p_status IS NULL) OR (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) OR (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) OR (char_length(p_category) > 200) OR (p_sent_at < '0001-01-02 00:00:00+00'::timestamp with time zone) OR (p_sent_at >= '9999-12-31 00:00:00+00'::timestamp with time zone) OR (p_delivered_at < '0001-01-02 00:00:00+00'::timestamp with time zone) OR (p_delivered_at >= '9999-12-31 00:00:00+00'::timestamp with time zone) OR (p_responded_at < '0001-01-02 00:00:00+00'::timestamp with time zone) OR (p_responded_at >= '9999-12-31 00:00:00+00'::timestamp with time zone)) IS NOT TRUE);
 
 
 --
@@ -897,13 +897,13 @@ CREATE FUNCTION teams_obs.delivery_health(p_tenant uuid, p_since timestamp with 
 BEGIN
     IF p_tenant IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'tenant: required';
-    -- The window's bounds: each of its days is a row, and Python cannot read a day after the year 9999.
-    ELSIF p_since IS NULL OR p_since < '0001-01-01 00:00:00+00'::timestamptz OR p_since >= '10000-01-01 00:00:00+00'::timestamptz THEN
+    -- The window's bounds are the recorders' times: each of its days is a row, which Python must read.
+    ELSIF p_since IS NULL OR p_since < '0001-01-02 00:00:00+00'::timestamptz OR p_since >= '9999-12-31 00:00:00+00'::timestamptz THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = coalesce('since: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_since AT TIME ZONE 'UTC')::text, 100), 'since: must be a time in the years 1 to 9999 (UTC), not NULL');
-    ELSIF p_until IS NULL OR p_until < '0001-01-01 00:00:00+00'::timestamptz OR p_until >= '10000-01-01 00:00:00+00'::timestamptz THEN
+            MESSAGE = coalesce('since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((p_since AT TIME ZONE 'UTC')::text, 100), 'since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not NULL');
+    ELSIF p_until IS NULL OR p_until < '0001-01-02 00:00:00+00'::timestamptz OR p_until >= '9999-12-31 00:00:00+00'::timestamptz THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = coalesce('until: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((p_until AT TIME ZONE 'UTC')::text, 100), 'until: must be a time in the years 1 to 9999 (UTC), not NULL');
+            MESSAGE = coalesce('until: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((p_until AT TIME ZONE 'UTC')::text, 100), 'until: must be a time from 0001-01-02 until 9999-12-31 (UTC), not NULL');
     ELSIF p_since >= p_until THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('since: must be before until (since %s, until %s)', p_since, p_until);
@@ -916,8 +916,8 @@ BEGIN
     WITH window_rows AS (
         SELECT (d.created_at AT TIME ZONE 'UTC')::date AS day, d.status, d.error_code,
                -- delivered_at >= sent_at, so these two bounds hold both times inside the range.
-               CASE WHEN d.delivered_at >= d.sent_at AND d.sent_at >= '0001-01-01 00:00:00+00'::timestamptz
-                         AND d.delivered_at < '10000-01-01 00:00:00+00'::timestamptz
+               CASE WHEN d.delivered_at >= d.sent_at AND d.sent_at >= '0001-01-02 00:00:00+00'::timestamptz
+                         AND d.delivered_at < '9999-12-31 00:00:00+00'::timestamptz
                     THEN d.delivered_at - d.sent_at END AS latency
           FROM teams_obs.notification_deliveries AS d
          WHERE d.tenant = p_tenant AND d.created_at >= p_since AND d.created_at < p_until
@@ -1042,7 +1042,7 @@ CREATE FUNCTION teams_obs.delivery_normalised(p_row teams_obs.delivery_input) RE
 
 CREATE FUNCTION teams_obs.delivery_problem(p_tenant uuid, p_destination_type text, p_destination_id text, p_status text, p_error_code text, p_category text, p_attempt_number integer, p_nonce text, p_sent_at timestamp with time zone, p_delivered_at timestamp with time zone, p_responded_at timestamp with time zone) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text WHEN ((p_sent_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_sent_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) THEN ('sent_at: must be a time in the years 1 to 9999 (UTC), not '::text || "left"(((p_sent_at AT TIME ZONE 'UTC'::text))::text, 100)) WHEN ((p_delivered_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_delivered_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) THEN ('delivered_at: must be a time in the years 1 to 9999 (UTC), not '::text || "left"(((p_delivered_at AT TIME ZONE 'UTC'::text))::text, 100)) WHEN ((p_responded_at < '0001-01-01 00:00:00+00'::timestamp with time zone) OR (p_responded_at >= '10000-01-01 00:00:00+00'::timestamp with time zone)) THEN ('responded_at: must be a time in the years 1 to 9999 (UTC), not '::text || "left"(((p_responded_at AT TIME ZONE 'UTC'::text))::text, 100)) ELSE NULL::text END);
+    RETURN COALESCE(teams_obs.delivery_key_problem(p_tenant, p_destination_type, p_destination_id, p_attempt_number, p_nonce), CASE WHEN (p_destination_type <> ALL ('{user_activity,bot_dm,chat,channel,bot_test}'::text[])) THEN (('destination_type: invalid value "'::text || "left"(p_destination_type, 100)) || '"; expected one of user_activity, bot_dm, chat, channel, bot_test'::text) WHEN (p_status IS NULL) THEN 'status: required; expected one of skipped, sent, delivered, failed'::text WHEN (p_status <> ALL ('{skipped,sent,delivered,failed}'::text[])) THEN (('status: invalid value "'::text || "left"(p_status, 100)) || '"; expected one of skipped, sent, delivered, failed'::text) WHEN (p_error_code <> ALL ('{graph_throttled,graph_unauthorized,graph_not_found,graph_server_error,user_not_mapped,addon_inactive,integration_inactive,package_misconfigured,transient,unknown}'::text[])) THEN (('error_code: invalid value "'::text || "left"(p_error_code, 100)) || '"; expected NULL or one of graph_throttled, graph_unauthorized, graph_not_found, graph_server_error, user_not_mapped, addon_inactive, integration_inactive, package_misconfigured, transient, unknown'::text) WHEN (char_length(p_category) > 200) THEN 'category: longer than 200 characters'::text WHEN ((p_sent_at < '0001-01-02 00:00:00+00'::timestamp with time zone) OR (p_sent_at >= '9999-12-31 00:00:00+00'::timestamp with time zone)) THEN ('sent_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not '::text || "left"(((p_sent_at AT TIME ZONE 'UTC'::text))::text, 100)) WHEN ((p_delivered_at < '0001-01-02 00:00:00+00'::timestamp with time zone) OR (p_delivered_at >= '9999-12-31 00:00:00+00'::timestamp with time zone)) THEN ('delivered_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not '::text || "left"(((p_delivered_at AT TIME ZONE 'UTC'::text))::text, 100)) WHEN ((p_responded_at < '0001-01-02 00:00:00+00'::timestamp with time zone) OR (p_responded_at >= '9999-12-31 00:00:00+00'::timestamp with time zone)) THEN ('responded_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not '::text || "left"(((p_responded_at AT TIME ZONE 'UTC'::text))::text, 100)) ELSE NULL::text END);
 
 
 
@@ -2165,9 +2165,9 @@ BEGIN
     IF p_tenant IS NULL THEN
         PERFORM teams_obs.raise_invalid_parameter('tenant: required');
     END IF;
-    IF v_activity_at < '0001-01-01 00:00:00+00'::timestamptz OR v_activity_at >= '10000-01-01 00:00:00+00'::timestamptz THEN
+    IF v_activity_at < '0001-01-02 00:00:00+00'::timestamptz OR v_activity_at >= '9999-12-31 00:00:00+00'::timestamptz THEN
         PERFORM teams_obs.raise_invalid_parameter(
-            'activity_at: must be a time in the years 1 to 9999 (UTC), not ' || pg_catalog.left((v_activity_at AT TIME ZONE 'UTC')::text, 100));
+            'activity_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || pg_catalog.left((v_activity_at AT TIME ZONE 'UTC')::text, 100));
     END IF;
     -- The row keeps its newest activity, so one time far ahead would hold the reference until then.
     IF v_activity_at > pg_catalog.now() + interval '1 hour' THEN

@@ -234,9 +234,10 @@ def delivery_health(since: str = "now() - interval '1 day'", until: str = "now()
 BLANK = "' '"
 # A timestamptz refused by PostgreSQL's input function, one per SQLSTATE: 22008, 22007, 22009 and 22023.
 BAD_TIMESTAMPS = ("'2026-02-30'", "'soon'", "'2026-01-01T00:00:00+25:00'", "'2026-01-01 Mars/Phobos'")
-# Times that convert but that no reader can take: infinite, or outside the years 1 to 9999 in UTC.
-UNREADABLE_TIMES = ("'infinity'", "'-infinity'", "'10000-01-01Z'", "'0001-12-31Z BC'",
-                    "'0001-01-01 00:00:00+01'", "'9999-12-31 23:00:00-01'")
+# Times that convert but that no reader can take in every session time zone: infinite, or within a day of
+# the years 1 to 9999 in UTC or outside them.
+UNREADABLE_TIMES = ("'infinity'", "'-infinity'", "'10000-01-01Z'", "'0001-12-31Z BC'", "'9999-12-31Z'",
+                    "'0001-01-01 23:59:59.999999Z'", "'0001-01-02 00:00:00+01'", "'9999-12-30 23:00:00-01'")
 DELIVERY_TIMES = ("sent_at", "delivered_at", "responded_at")
 JSON_NULL = "'null'"
 HOUR_AGO = "now() - interval '1 hour'"
@@ -395,17 +396,19 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
                                                       " (`+25:00`), an unknown time zone (`Mars/Phobos`)"):
             refused(also=tuple(record_delivery(**{field: value}) for value in BAD_TIMESTAMPS
                                for field in DELIVERY_TIMES)),
-        ("p_sent_at, p_delivered_at, p_responded_at", "infinite, or outside the years 1 to 9999 in UTC (`infinity`,"
-                                                      " `-infinity`, `10000-01-01`, a BC date): Python cannot read"
-                                                      " such a time, nor can two be subtracted for a latency"):
+        ("p_sent_at, p_delivered_at, p_responded_at", "infinite, or before 0001-01-02 or from 9999-12-31 on in UTC"
+                                                      " (`infinity`, `-infinity`, `9999-12-31`, `0001-01-01`, a BC"
+                                                      " date): psycopg reads a time in the session's TimeZone, up to"
+                                                      " 16 hours off UTC, where Python could not take it after the"
+                                                      " year 9999 or BC; nor can two be subtracted for a latency"):
             refused(record_delivery(sent_at="'infinity'"),
                     also=tuple(record_delivery(**{field: value}) for value in UNREADABLE_TIMES
                                for field in DELIVERY_TIMES)),
-        ("p_sent_at, p_delivered_at, p_responded_at", "the first and last times allowed, `0001-01-01 00:00:00+00` and"
-                                                      " `9999-12-31 23:59:59.999999+00`"): accepted(stored_delivery(
-            "sent_at = '0001-01-01 00:00:00+00' AND delivered_at = '9999-12-31 23:59:59.999999+00'"
-            " AND responded_at = '0001-01-01 00:00:00+00'", sent_at="'0001-01-01 00:00:00+00'",
-            delivered_at="'9999-12-31 23:59:59.999999+00'", responded_at="'0001-01-01 00:00:00+00'")),
+        ("p_sent_at, p_delivered_at, p_responded_at", "the first and last times allowed, `0001-01-02 00:00:00+00` and"
+                                                      " `9999-12-30 23:59:59.999999+00`"): accepted(stored_delivery(
+            "sent_at = '0001-01-02 00:00:00+00' AND delivered_at = '9999-12-30 23:59:59.999999+00'"
+            " AND responded_at = '0001-01-02 00:00:00+00'", sent_at="'0001-01-02 00:00:00+00'",
+            delivered_at="'9999-12-30 23:59:59.999999+00'", responded_at="'0001-01-02 00:00:00+00'")),
         ("p_nonce", "contains `|`"): refused(record_delivery(nonce="'a|b'")),
         ("p_nonce", "blank"): accepted(
             f"SELECT (r).idempotency_key = ({idempotency_key()}) AND (r).idempotency_key NOT LIKE '%|'"
@@ -438,11 +441,12 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
             record_deliveries(elements(element(retryable="0"))), record_deliveries(elements(element(retryable="1"))),
             also=(record_deliveries(elements(element(retryable='"yes"'))),
                   record_deliveries(elements(element(retryable='"maybe"'))))),
-        ("element value", "a time outside the years 1 to 9999 in UTC (`\"infinity\"`,"
-                          " `\"10000-01-01T00:00:00Z\"`)"): refused(
+        ("element value", "an infinite time, or one before 0001-01-02 or from 9999-12-31 on in UTC (`\"infinity\"`,"
+                          " `\"9999-12-31T00:00:00Z\"`)"): refused(
             record_deliveries(elements(VALID_ELEMENT, element(sent_at='"infinity"'))),
             also=tuple(record_deliveries(elements(element(**{field: value})))
-                       for value in ('"-infinity"', '"10000-01-01T00:00:00Z"', '"0001-12-31T00:00:00Z BC"')
+                       for value in ('"-infinity"', '"9999-12-31T00:00:00Z"', '"0001-01-01T23:59:59.999999Z"',
+                                     '"10000-01-01T00:00:00Z"', '"0001-12-31T00:00:00Z BC"')
                        for field in DELIVERY_TIMES)),
         ("element value", "any field problem of `record_delivery`"): refused(
             record_deliveries(elements(VALID_ELEMENT, VALID_ELEMENT, element(status='"lost"')))),
@@ -661,9 +665,10 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
     },
     "record_conversation_reference": {
         ("p_tenant", "NULL"): refused(record_reference(tenant="NULL")),
-        ("p_activity_at", "`infinity`, `-infinity`, or before the year 1 in UTC (a BC date)"): refused(
+        ("p_activity_at", "`infinity`, `-infinity`, or before 0001-01-02 in UTC (`0001-01-01`, a BC date)"): refused(
             record_reference(at="'infinity'"),
-            also=(record_reference(at="'-infinity'"), record_reference(at="'0001-12-31Z BC'"))),
+            also=(record_reference(at="'-infinity'"), record_reference(at="'0001-01-01 23:59:59.999999Z'"),
+                  record_reference(at="'0001-12-31Z BC'"))),
         ("p_activity_at", "more than an hour after `now()` (the reference keeps its newest activity, so one time far"
                           " ahead would hold it)"): refused(
             record_reference(at="'2126-01-01Z'"), also=(record_reference(at="now() + interval '61 minutes'"),)),
@@ -724,14 +729,16 @@ CASES: dict[str, dict[tuple[str, str], Sql | Python]] = {
     },
     "delivery_health": {
         ("p_tenant", "NULL"): refused(delivery_health(tenant="NULL")),
-        ("p_since", "NULL, or outside the years 1 to 9999 in UTC (`-infinity`, `infinity`, `10000-01-01`, a BC date): "
-                    "each day of the window is a row, which Python cannot read after the year 9999"): refused(
+        ("p_since", "NULL, or a time the recorders refuse: infinite, or before 0001-01-02 or from 9999-12-31 on in UTC"
+                    " (`-infinity`, `infinity`, `9999-12-31`, a BC date): each day of the window is a row, for Python"
+                    " to read"): refused(
             delivery_health(since="NULL"), delivery_health(since="'-infinity'"), delivery_health(since="'infinity'"),
-            delivery_health(since="'10000-01-01 00:00:00+00'", until="'10000-01-02 00:00:00+00'"),
+            delivery_health(since="'9999-12-31 00:00:00+00'", until="'10000-01-01 00:00:00+00'"),
+            delivery_health(since="'0001-01-01 23:59:59.999999+00'", until="'0001-01-03 00:00:00+00'"),
             delivery_health(since="'0001-12-31 23:00:00+00 BC'", until="'0001-01-02 00:00:00+00'")),
         ("p_until", "the same"): refused(
             delivery_health(until="NULL"), delivery_health(until="'-infinity'"), delivery_health(until="'infinity'"),
-            delivery_health(since="'9999-12-31 00:00:00+00'", until="'10000-01-01 00:00:00+00'")),
+            delivery_health(since="'9999-12-30 00:00:00+00'", until="'9999-12-31 00:00:00+00'")),
         ("p_since, p_until", "since at or after until"): refused(
             delivery_health(since="now()", until="now()"), delivery_health(since="now()", until=HOUR_AGO)),
         ("p_since, p_until", "a window longer than 731 days"): refused(

@@ -17,9 +17,11 @@ from typing import Annotated
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolClosed, PoolTimeout
 
 from teams_obs import jcs
+from teams_obs.cli import main
 from teams_obs.client import (
     CALLS,
     NEVER_RAISE_POOL_TIMEOUT,
@@ -560,3 +562,61 @@ def test_an_aware_datetime_is_the_instant_it_names_whatever_the_session_time_zon
         stored = conn.execute("SELECT destination_id, sent_at AT TIME ZONE 'UTC' FROM teams_obs.notification_deliveries"
                               " WHERE tenant = %s ORDER BY 1", [tenant]).fetchall()
     assert stored == [("c", datetime(2026, 12, 1, 10, 0)), ("x", datetime(2026, 12, 1, 10, 0))]
+
+
+# The first and last times the recorders accept (templates/macros.sql.j2), each a day inside the years Python
+# reads; and times around them and around those years.
+FIRST_TIME = datetime(1, 1, 2, tzinfo=UTC)
+LAST_TIME = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+EDGES = (EARLIEST, FIRST_TIME - MICROSECOND, FIRST_TIME, LAST_TIME, LAST_TIME + MICROSECOND, LATEST)
+DELIVERY_TIMES = ("sent_at", "delivered_at", "responded_at")
+# Offsets at both ends of the years: Kiritimati is 14 hours ahead of UTC in 9999, 10:29:20 behind in year 1
+# (local mean time); St John's 3:30 behind in 9999, 3:30:52 in year 1.
+FAR_OFF_ZONES = ("Pacific/Kiritimati", "America/St_Johns")
+
+
+def in_zone(db_url: str, zone: str) -> str:
+    return f"{db_url}?options=-c%20TimeZone%3D{zone}"
+
+
+@pytest.mark.parametrize("zone", FAR_OFF_ZONES)
+def test_every_time_a_delivery_is_recorded_with_is_read_back_whatever_the_session_time_zone(db_url, zone):
+    """psycopg gives a time in the session's TimeZone, where one within hours of the years 1 to 9999 in UTC
+    would leave Python's datetime and fail the whole page, in the client and in the CLI. So the recorders
+    refuse such times, and the first and last they accept read back as stored."""
+    tenant = str(uuid.uuid4())
+    refused = {}
+    with Client.connect(in_zone(db_url, zone), min_size=1, max_size=1) as client:
+        for n, at in enumerate(EDGES):
+            try:
+                client.record_delivery(tenant, "chat", str(n), "delivered", sent_at=at, delivered_at=at,
+                                       responded_at=at)
+            except psycopg.errors.InvalidParameterValue as error:
+                refused[n] = error.diag.message_primary
+        rows = client.list_deliveries(tenant).rows
+    assert refused == {n: f"sent_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not {shown}"
+                       for n, shown in ((0, "0001-01-01 00:00:00"), (1, "0001-01-01 23:59:59.999999"),
+                                        (4, "9999-12-31 00:00:00"), (5, "9999-12-31 23:59:59.999999"))}
+    stored = {"2": (FIRST_TIME,) * 3, "3": (LAST_TIME,) * 3}
+    assert {row["destination_id"]: (row["sent_at"], row["delivered_at"], row["responded_at"])
+            for row in rows} == stored
+    listed = CliRunner().invoke(main, ["--db", in_zone(db_url, zone), "deliveries", "list", "--tenant", tenant,
+                                       "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert {row["destination_id"]: tuple(datetime.fromisoformat(row[f]) for f in DELIVERY_TIMES)
+            for row in json.loads(listed.output)["rows"]} == stored
+
+
+@pytest.mark.parametrize("zone", FAR_OFF_ZONES)
+def test_the_first_activity_time_recorded_is_read_back_whatever_the_session_time_zone(db_url, zone):
+    """The same rule for a conversation reference's activity time (no time after now() + 1 hour is taken)."""
+    tenant = str(uuid.uuid4())
+    with Client.connect(in_zone(db_url, zone), min_size=1, max_size=1) as client:
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as raised:
+            client.record_conversation_reference(tenant, activity("aad-1", "a:1").obj, FIRST_TIME - MICROSECOND)
+        assert raised.value.diag.message_primary == ("activity_at: must be a time from 0001-01-02 until 9999-12-31"
+                                                     " (UTC), not 0001-01-01 23:59:59.999999")
+        assert client.record_conversation_reference(tenant, activity("aad-1", "a:1").obj, FIRST_TIME) is True
+        (latest,) = client.latest_conversation_reference(tenant, "aad-1")
+    assert latest["last_activity_at"] == FIRST_TIME

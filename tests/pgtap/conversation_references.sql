@@ -50,19 +50,20 @@ SELECT is((SELECT count(*) FROM teams_obs.conversation_references)::int, 0, 'ref
 -- Bad arguments
 SELECT throws_ok($$SELECT teams_obs.record_conversation_reference(NULL, (SELECT v FROM t WHERE name = 'full'))$$,
                  '22023', 'tenant: required', 'NULL tenant is 22023');
--- Times no reader can take (Python stops before the year 1), a finite one shown in UTC; a time after 9999 is
--- more than an hour ahead too, but this refusal comes first.
+-- Times no reader can take (Python stops before the year 1, and reads a time in its session's TimeZone, up to
+-- 16 hours off UTC), a finite one shown in UTC; a time from 9999-12-31 on is more than an hour ahead too, but
+-- this refusal comes first.
 SELECT throws_ok(format($$SELECT teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c1',
                             (SELECT v FROM t WHERE name = 'full'), %L)$$, x.given),
-                 '22023', 'activity_at: must be a time in the years 1 to 9999 (UTC), not ' || x.shown,
+                 '22023', 'activity_at: must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || x.shown,
                  'activity_at ' || x.given || ' is 22023')
   FROM (VALUES ('infinity', 'infinity'), ('-infinity', '-infinity'),
                ('0001-12-31 23:59:59.999999+00 BC', '0001-12-31 23:59:59.999999 BC'),
-               ('0001-01-01 00:59:59+01', '0001-12-31 23:59:59 BC'),
-               ('10000-01-01 00:00:00+00', '10000-01-01 00:00:00')) AS x(given, shown);
+               ('0001-01-02 00:59:59.999999+01', '0001-01-01 23:59:59.999999'),
+               ('9999-12-31 00:00:00+00', '9999-12-31 00:00:00')) AS x(given, shown);
 SELECT is(teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000ca',
-              (SELECT v FROM t WHERE name = 'full'), '0001-01-01 00:00:00+00'), true,
-          'the first time allowed, 0001-01-01 00:00 UTC, is accepted');
+              (SELECT v FROM t WHERE name = 'full'), '0001-01-02 00:00:00+00'), true,
+          'the first time allowed, 0001-01-02 00:00 UTC, is accepted');
 SELECT throws_ok($$SELECT teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c3',
                         (SELECT v FROM t WHERE name = 'full'), now() + interval '61 minutes')$$,
                  '22023', NULL, 'an activity more than an hour ahead is 22023 ...');

@@ -4,7 +4,7 @@
 -- window is the last 7 days; a missing or unusable window is refused naming the field.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(21);
+SELECT plan(24);
 SET LOCAL TimeZone = 'UTC';
 
 -- One delivery of p_tenant recorded at p_at; with p_latency, sent 1 minute before and delivered p_latency after.
@@ -87,17 +87,20 @@ SELECT throws_ok(format('SELECT * FROM teams_obs.delivery_health(%s, %s::timesta
   FROM (VALUES
     ('NULL', '''2026-05-10 00:00:00+00''', '''2026-05-11 00:00:00+00''', 'tenant: required', 'no tenant'),
     ('''00000000-0000-4000-8000-0000000000a1''', 'NULL', '''2026-05-11 00:00:00+00''',
-     'since: must be a time in the years 1 to 9999 (UTC), not NULL', 'since NULL'),
+     'since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not NULL', 'since NULL'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', 'NULL',
-     'until: must be a time in the years 1 to 9999 (UTC), not NULL', 'until NULL'),
+     'until: must be a time from 0001-01-02 until 9999-12-31 (UTC), not NULL', 'until NULL'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''-infinity''', '''2026-05-10 00:00:00+00''',
-     'since: must be a time in the years 1 to 9999 (UTC), not -infinity', 'since -infinity'),
+     'since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not -infinity', 'since -infinity'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''infinity''',
-     'until: must be a time in the years 1 to 9999 (UTC), not infinity', 'until infinity'),
+     'until: must be a time from 0001-01-02 until 9999-12-31 (UTC), not infinity', 'until infinity'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''0001-12-31 23:00:00+00 BC''', '''0001-01-02 00:00:00+00''',
-     'since: must be a time in the years 1 to 9999 (UTC), not 0001-12-31 23:00:00 BC', 'since before the year 1'),
-    ('''00000000-0000-4000-8000-0000000000a1''', '''9999-12-31 00:00:00+00''', '''10000-01-01 00:00:00+00''',
-     'until: must be a time in the years 1 to 9999 (UTC), not 10000-01-01 00:00:00', 'until after the year 9999'),
+     'since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not 0001-12-31 23:00:00 BC', 'since before the year 1'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''0001-01-01 23:59:59.999999+00''', '''0001-01-02 00:00:00+00''',
+     'since: must be a time from 0001-01-02 until 9999-12-31 (UTC), not 0001-01-01 23:59:59.999999',
+     'since a microsecond before the first time allowed'),
+    ('''00000000-0000-4000-8000-0000000000a1''', '''9999-12-30 00:00:00+00''', '''9999-12-31 00:00:00+00''',
+     'until: must be a time from 0001-01-02 until 9999-12-31 (UTC), not 9999-12-31 00:00:00', 'until 9999-12-31'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-10 00:00:00+00''', '''2026-05-10 00:00:00+00''',
      'since: must be before until (since 2026-05-10 00:00:00+00, until 2026-05-10 00:00:00+00)', 'an empty window'),
     ('''00000000-0000-4000-8000-0000000000a1''', '''2026-05-11 00:00:00+00''', '''2026-05-10 00:00:00+00''',
@@ -125,13 +128,31 @@ SELECT '00000000-0000-4000-8000-0000000000e5', 'user_activity', 'u', md5(random(
                ('-infinity', 'infinity'),
                ('1000-01-01 00:00:00+00', '294276-12-31 00:00:00+00'),
                ('0001-12-31 00:00:00+00 BC', '2026-05-10 11:00:00+00'),
-               ('2026-05-10 11:00:00+00', '10000-01-01 00:00:00+00'),
+               ('0001-01-01 23:59:59.999999+00', '2026-05-10 11:00:00+00'),
+               ('2026-05-10 11:00:00+00', '9999-12-31 00:00:00+00'),
                ('2026-05-10 11:00:00+00', '2026-05-10 11:00:03+00')) AS v(sent, delivered);
 SELECT results_eq($$SELECT day, delivered, latency_samples, latency_p50, latency_p95 FROM teams_obs.delivery_health(
                         '00000000-0000-4000-8000-0000000000e5', '2026-05-10', '2026-05-11')$$,
-                  $$VALUES ('2026-05-10'::date, 7::bigint, 1::bigint, interval '3 seconds', interval '3 seconds'),
-                           (NULL, 7, 1, interval '3 seconds', interval '3 seconds')$$,
-                  'a pair with a time outside the years 1 to 9999 (UTC) is no latency sample, and no error');
+                  $$VALUES ('2026-05-10'::date, 8::bigint, 1::bigint, interval '3 seconds', interval '3 seconds'),
+                           (NULL, 8, 1, interval '3 seconds', interval '3 seconds')$$,
+                  'a pair with a time the recorders refuse is no latency sample, and no error');
+-- ... while the first and last times they accept make one, and a window at either end is allowed.
+SELECT lives_ok($$SELECT teams_obs.record_delivery('00000000-0000-4000-8000-0000000000e6', 'chat', 'edges', 'delivered',
+                      p_sent_at => '0001-01-02 00:00:00+00', p_delivered_at => '9999-12-30 23:59:59.999999+00')$$,
+                'the recorder accepts the first and last times allowed');
+SELECT results_eq($$SELECT day, delivered, latency_samples, latency_p50 FROM teams_obs.delivery_health(
+                        '00000000-0000-4000-8000-0000000000e6', now() - interval '1 day', now() + interval '1 day')
+                     WHERE day IS NULL
+                    UNION ALL
+                    SELECT day, delivered, latency_samples, latency_p50 FROM teams_obs.delivery_health(
+                        '00000000-0000-4000-8000-0000000000e6', '0001-01-02 00:00:00+00', '0001-01-03 00:00:00+00')
+                    UNION ALL
+                    SELECT day, delivered, latency_samples, latency_p50 FROM teams_obs.delivery_health(
+                        '00000000-0000-4000-8000-0000000000e6', '9999-12-30 00:00:00+00', '9999-12-30 23:59:59.999999+00')$$,
+                  $$VALUES (NULL::date, 1::bigint, 1::bigint,
+                            '9999-12-30 23:59:59.999999+00'::timestamptz - '0001-01-02 00:00:00+00'),
+                           ('0001-01-02', 0, 0, NULL), (NULL, 0, 0, NULL), ('9999-12-30', 0, 0, NULL), (NULL, 0, 0, NULL)$$,
+                  '... a latency sample, and windows that begin at the first and end at the last are no error');
 
 SELECT * FROM finish();
 ROLLBACK;

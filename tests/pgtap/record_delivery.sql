@@ -97,18 +97,19 @@ SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8
 SELECT throws_ok($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x', 'failed',
                      p_nonce => 'a|b')$$,
                  '22023', 'nonce: must not contain "|"', 'a "|" in the nonce');
--- A time no reader can take (Python stops at the year 9999 and before the year 1, delivery_health cannot
--- subtract an infinity): refused naming the field, a finite one shown in UTC whatever the session's TimeZone.
+-- A time no reader can take (Python stops at the year 9999 and before the year 1, and reads a time in its
+-- session's TimeZone, up to 16 hours off UTC; delivery_health cannot subtract an infinity): refused naming the
+-- field, a finite one shown in UTC whatever the session's TimeZone.
 SET LOCAL TimeZone = 'Asia/Tokyo';
 SELECT throws_ok(format($$SELECT * FROM teams_obs.record_delivery('00000000-0000-4000-8000-0000000000c3', 'chat', 'x',
                               'delivered', %I => %L)$$, 'p_' || f, v.given),
-                 '22023', f || ': must be a time in the years 1 to 9999 (UTC), not ' || v.shown,
+                 '22023', f || ': must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || v.shown,
                  f || ' ' || v.given || ' is refused')
   FROM unnest(ARRAY['sent_at', 'delivered_at', 'responded_at']) AS f,
        (VALUES ('infinity', 'infinity'), ('-infinity', '-infinity'),
-               ('10000-01-01 00:00:00+00', '10000-01-01 00:00:00'),
+               ('9999-12-31 00:00:00+00', '9999-12-31 00:00:00'),
                ('0001-12-31 23:59:59.999999+00 BC', '0001-12-31 23:59:59.999999 BC'),
-               ('0001-01-01 08:59:59+09', '0001-12-31 23:59:59 BC')) AS v(given, shown);
+               ('0001-01-02 08:59:59.999999+09', '0001-01-01 23:59:59.999999')) AS v(given, shown);
 RESET TimeZone;
 SELECT is((SELECT count(*)::int FROM teams_obs.notification_delivery_idempotency
             WHERE tenant = '00000000-0000-4000-8000-0000000000c3'), 0, 'refused calls reserved nothing');
@@ -117,17 +118,17 @@ SELECT is((SELECT inserted FROM teams_obs.record_delivery('00000000-0000-4000-80
 SELECT is((SELECT attempt_number FROM teams_obs.notification_deliveries
             WHERE tenant = '00000000-0000-4000-8000-0000000000c3'), 1, '... and stored as 1');
 -- The first and the last time allowed are stored as given.
-SELECT is((SELECT array_agg(r.inserted) FROM (VALUES ('first', '0001-01-01 00:00:00+00'::timestamptz),
-                                                     ('last', '9999-12-31 23:59:59.999999+00')) AS b(id, at),
+SELECT is((SELECT array_agg(r.inserted) FROM (VALUES ('first', '0001-01-02 00:00:00+00'::timestamptz),
+                                                     ('last', '9999-12-30 23:59:59.999999+00')) AS b(id, at),
                 LATERAL teams_obs.record_delivery('00000000-0000-4000-8000-0000000000ca', 'chat', b.id, 'delivered',
                     p_sent_at => b.at, p_delivered_at => b.at, p_responded_at => b.at) AS r),
-          ARRAY[true, true], 'the times 0001-01-01 00:00 and 9999-12-31 23:59:59.999999 UTC are accepted');
+          ARRAY[true, true], 'the times 0001-01-02 00:00 and 9999-12-30 23:59:59.999999 UTC are accepted');
 SELECT results_eq($$SELECT destination_id, sent_at, delivered_at, responded_at FROM teams_obs.notification_deliveries
                      WHERE tenant = '00000000-0000-4000-8000-0000000000ca' ORDER BY destination_id$$,
-                  $$VALUES ('first', '0001-01-01 00:00:00+00'::timestamptz, '0001-01-01 00:00:00+00'::timestamptz,
-                            '0001-01-01 00:00:00+00'::timestamptz),
-                           ('last', '9999-12-31 23:59:59.999999+00', '9999-12-31 23:59:59.999999+00',
-                            '9999-12-31 23:59:59.999999+00')$$,
+                  $$VALUES ('first', '0001-01-02 00:00:00+00'::timestamptz, '0001-01-02 00:00:00+00'::timestamptz,
+                            '0001-01-02 00:00:00+00'::timestamptz),
+                           ('last', '9999-12-30 23:59:59.999999+00', '9999-12-30 23:59:59.999999+00',
+                            '9999-12-30 23:59:59.999999+00')$$,
                   '... and stored as given');
 
 -- Batches.
@@ -235,13 +236,13 @@ SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-00
 SELECT throws_ok(format($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent"},
     {"destination_type": "chat", "destination_id": "2", "status": "sent", "%s": "%s"}]')$$, v.field, v.given),
-    '22023', 'p_rows[2].' || v.field || ': must be a time in the years 1 to 9999 (UTC), not ' || v.shown,
-    'a time outside the years 1 to 9999 names position and key (' || v.field || ' ' || v.given || ')')
-  FROM (VALUES ('sent_at', 'infinity', 'infinity'), ('delivered_at', '10000-01-01T00:00:00Z', '10000-01-01 00:00:00'),
+    '22023', 'p_rows[2].' || v.field || ': must be a time from 0001-01-02 until 9999-12-31 (UTC), not ' || v.shown,
+    'a time refused names position and key (' || v.field || ' ' || v.given || ')')
+  FROM (VALUES ('sent_at', 'infinity', 'infinity'), ('delivered_at', '9999-12-31T00:00:00Z', '9999-12-31 00:00:00'),
                ('responded_at', '0001-12-31T00:00:00Z BC', '0001-12-31 00:00:00 BC')) AS v(field, given, shown);
 SELECT is(ARRAY(SELECT inserted FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000cb', '[
-    {"destination_type": "chat", "destination_id": "1", "status": "sent", "sent_at": "0001-01-01T00:00:00Z",
-     "delivered_at": "9999-12-31T23:59:59.999999Z", "responded_at": "9999-12-31T23:59:59.999999Z"}]')),
+    {"destination_type": "chat", "destination_id": "1", "status": "sent", "sent_at": "0001-01-02T00:00:00Z",
+     "delivered_at": "9999-12-30T23:59:59.999999Z", "responded_at": "9999-12-30T23:59:59.999999Z"}]')),
     ARRAY[true], 'a batch takes the first and the last time allowed');
 SELECT throws_ok($$SELECT * FROM teams_obs.record_deliveries('00000000-0000-4000-8000-0000000000c5', '[
     {"destination_type": "chat", "destination_id": "1", "status": "sent", "internal_notification_id": "n-1"}]')$$,
@@ -334,8 +335,8 @@ FROM (VALUES ('00000000-0000-4000-8000-0000000000c7'::uuid), (NULL)) t(v),
      (VALUES (1), (0)) an(v),
      (VALUES (NULL), ('n'), ('n|1')) nc(v),
      (VALUES (NULL), ('2026-01-01Z'::timestamptz), ('-infinity')) sa(v),
-     (VALUES (NULL), ('9999-12-31 23:59:59.999999Z'::timestamptz), ('10000-01-01Z')) da(v),
-     (VALUES (NULL), ('0001-01-01Z'::timestamptz), ('0001-12-31Z BC')) ra(v);
+     (VALUES (NULL), ('9999-12-30 23:59:59.999999Z'::timestamptz), ('9999-12-31Z')) da(v),
+     (VALUES (NULL), ('0001-01-02Z'::timestamptz), ('0001-01-01 23:59:59.999999Z')) ra(v);
 SELECT is((SELECT count(*)::int FROM checked_values WHERE acceptable IS DISTINCT FROM (problem IS NULL)), 0,
           'delivery_acceptable is true exactly where delivery_problem is NULL');
 SELECT is((SELECT count(*)::int FROM checked_values WHERE acceptable), 64,
