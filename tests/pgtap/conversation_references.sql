@@ -2,7 +2,7 @@
 -- latest_conversation_reference, find_conversation_reference.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(94);
+SELECT plan(95);
 
 -- Table
 SELECT has_table('teams_obs', 'conversation_references', 'table conversation_references exists');
@@ -215,14 +215,18 @@ SELECT throws_ok($$SELECT * FROM teams_obs.find_conversation_reference('00000000
 
 -- Equal last_activity_at: record keeps the later call (>=), the lookups order ties by their second key
 SELECT is(teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c5',
-              jsonb_set(v, '{conversation,conversationType}', to_jsonb(x.type)), '2026-09-01'), true,
-          'tie fixture: ' || x.type || ' at the same time')
-  FROM t, (VALUES (1, 'personal'), (2, 'groupChat')) AS x(n, type)
+              jsonb_set(jsonb_set(v, '{conversation,conversationType}', to_jsonb(x.type)), '{channelId}', to_jsonb(x.channel)),
+              '2026-09-01'), true,
+          'tie fixture: ' || x.type || ' on ' || x.channel || ' at the same time')
+  FROM t, (VALUES (1, 'personal', 'msteams'), (2, 'groupChat', 'emulator')) AS x(n, type, channel)
  WHERE name = 'full'
  ORDER BY x.n;
 SELECT is((SELECT conversation_type FROM teams_obs.conversation_references
             WHERE tenant = '00000000-0000-0000-0000-0000000000c5'),
           'groupChat', 'on equal activity times the later call''s conversation type is taken');
+SELECT is((SELECT channel_id_bot_framework FROM teams_obs.conversation_references
+            WHERE tenant = '00000000-0000-0000-0000-0000000000c5'),
+          'emulator', 'on equal activity times the later call''s channel id is taken');
 SELECT is(teams_obs.record_conversation_reference('00000000-0000-0000-0000-0000000000c5',
               jsonb_set(v, '{conversation,conversationType}', '"channel"'), '2026-08-31'), true,
           'an older activity of another type is accepted') FROM t WHERE name = 'full';

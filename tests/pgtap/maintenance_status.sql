@@ -3,7 +3,7 @@
 -- DEFAULT, and the idempotency sidecar with the planner's estimate of its size.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(9);
+SELECT plan(10);
 SET LOCAL TimeZone = 'UTC';
 
 -- m = the current UTC month. What `teams-obs maintain` does, in SQL: attach every month
@@ -80,6 +80,23 @@ SELECT results_eq($$SELECT months_ahead, covered_until FROM teams_obs.maintenanc
                      WHERE table_name = 'teams_obs.notification_deliveries'$$,
                   $$SELECT 13, pg_temp.month(14)$$,
                   'partitions from this month to m+13: 13 months ahead, covered until m+14');
+
+-- A partition that starts exactly at now() holds now(): audit_events' month m, untouched so far, split at
+-- now() into [m, now()) (none when now() is m itself) and [now(), m+1) covers as much as the whole month did.
+SELECT pg_temp.drop_partition_at('teams_obs.audit_events', pg_temp.month(0));
+DO $$
+BEGIN
+    IF now() > pg_temp.month(0) THEN
+        EXECUTE format('CREATE TABLE teams_obs.audit_events_before_now PARTITION OF teams_obs.audit_events FOR VALUES FROM (%L) TO (%L)',
+                       pg_temp.month(0), now());
+    END IF;
+    EXECUTE format('CREATE TABLE teams_obs.audit_events_from_now PARTITION OF teams_obs.audit_events FOR VALUES FROM (%L) TO (%L)',
+                   now(), pg_temp.month(1));
+END $$;
+SELECT results_eq($$SELECT months_ahead, covered_until FROM teams_obs.maintenance_status()
+                     WHERE table_name = 'teams_obs.audit_events'$$,
+                  $$SELECT 3, pg_temp.month(4)$$,
+                  'a partition starting at now() holds now(): still 3 months ahead, covered until m+4');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,7 +4,7 @@
 -- (SECURITY DEFINER, building its DELETE from a name) must refuse any relation outside that list.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(20);
+SELECT plan(22);
 
 -- Rows of one tenant in every table, recorded through the public functions (as tests/tenant_data.py
 -- does): p_deliveries deliveries and one repeat of the first (stores nothing), p_audit audit events,
@@ -91,6 +91,18 @@ SELECT is((SELECT rows_deleted FROM teams_obs.purge_tenant('00000000-0000-4000-8
 SELECT is((SELECT count(*) FROM teams_obs.notification_deliveries_default
             WHERE tenant = '00000000-0000-4000-8000-0000000000d4'), 0::bigint,
           'no delivery of the tenant is left in the DEFAULT partition');
+
+-- Table by table, as `teams-obs purge-tenant` does it: purge_tenant_table in the deletion order deletes the
+-- tenant's rows and no one else's (c3 is still there, as recorded above).
+SELECT pg_temp.record_sample('00000000-0000-4000-8000-0000000000e5');
+SELECT results_eq($$SELECT o.table_name, teams_obs.purge_tenant_table('00000000-0000-4000-8000-0000000000e5', o.table_name)
+                      FROM teams_obs.tenant_deletion_order() o ORDER BY o.step$$,
+                  $$VALUES ('teams_obs.notification_delivery_idempotency', 5::bigint), ('teams_obs.notification_deliveries', 5),
+                           ('teams_obs.audit_events', 3), ('teams_obs.conversation_references', 2)$$,
+                  'purge_tenant_table, table by table in the deletion order, deletes exactly the rows recorded');
+SELECT results_eq($$SELECT table_name, row_text FROM pg_temp.tenant_rows('00000000-0000-4000-8000-0000000000c3') ORDER BY 1, 2$$,
+                  $$SELECT table_name, row_text FROM before_c ORDER BY 1, 2$$,
+                  'purge_tenant_table leaves every other tenant''s rows unchanged, in every table');
 
 -- The order lists every table with a tenant column (never a partition), once, dependents first.
 SELECT bag_eq($$SELECT table_name FROM teams_obs.tenant_deletion_order()$$,
