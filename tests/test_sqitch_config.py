@@ -5,6 +5,7 @@ sqitch, and those it refuses by name, before anything is written."""
 from __future__ import annotations
 
 import os
+import pwd
 import subprocess
 from pathlib import Path
 
@@ -24,7 +25,8 @@ PLANNED = "2026-01-01T00:00:01Z A <a@b>"
 @pytest.fixture(autouse=True)
 def _no_user_or_system_config(tmp_path: Path, monkeypatch) -> None:
     """Neither tool reads the machine's own user or system sqitch.conf, nor a committer from the environment."""
-    for name in ("SQITCH_FULLNAME", "SQITCH_EMAIL", "SQITCH_ORIG_FULLNAME", "SQITCH_ORIG_EMAIL", "SQITCH_CONFIG"):
+    for name in ("SQITCH_FULLNAME", "SQITCH_EMAIL", "SQITCH_ORIG_FULLNAME", "SQITCH_ORIG_EMAIL", "SQITCH_ORIG_SYSUSER",
+                 "SQITCH_CONFIG", "SQITCH_USERNAME", "SQITCH_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SQITCH_USER_CONFIG", str(tmp_path / "absent-user.conf"))
     monkeypatch.setenv("SQITCH_SYSTEM_CONFIG", str(tmp_path / "absent-system.conf"))
@@ -242,6 +244,36 @@ def test_the_committer_from_the_environment_and_sqitch_conf_is_chosen_as_sqitch_
     assert sqitch(top, "deploy", sqitch_target(both.urls["sqitch"])).returncode == 0
     assert teams_obs(top, "--db", both.urls["teams_obs"], "deploy").exit_code == 0
     assert committers(both.urls["teams_obs"]) == committers(both.urls["sqitch"]) == [committer]
+
+
+def test_without_a_configured_name_the_committer_is_the_accounts_full_name_as_sqitch_takes_it(
+        tmp_path: Path, monkeypatch, pg_cluster, sqitch_bin: str) -> None:
+    """The whole GECOS field of the OS user's account, not its login name (Debian's postgres account:
+    "PostgreSQL administrator,,,")."""
+    monkeypatch.setenv("SQITCH_ORIG_SYSUSER", "postgres")
+    top = project(tmp_path / "p")
+    both = SideBySide(pg_cluster)
+    assert sqitch(top, "deploy", sqitch_target(both.urls["sqitch"])).returncode == 0
+    assert teams_obs(top, "--db", both.urls["teams_obs"], "deploy").exit_code == 0
+    names = {tool: [name for name, _ in committers(url)] for tool, url in both.urls.items()}
+    assert names["teams_obs"] == names["sqitch"] == [pwd.getpwnam("postgres").pw_gecos]
+    assert names["sqitch"] != ["postgres"]
+
+
+@pytest.mark.parametrize("target", ["db:pg://ops:s3cret@db.example:5433/app?sslmode=require", "db:pg:app"])
+def test_sqitch_username_and_password_replace_a_targets_own_as_in_sqitch(target: str, monkeypatch) -> None:
+    monkeypatch.setenv("SQITCH_USERNAME", "deployer")
+    monkeypatch.setenv("SQITCH_PASSWORD", "dpw")
+    named = psycopg.conninfo.conninfo_to_dict(libpq_url(target))
+    assert (named["user"], named["password"], named["dbname"]) == ("deployer", "dpw", "app")
+    assert libpq_url("postgresql://ops@db.example/app") == "postgresql://ops@db.example/app"  # no sqitch target
+
+
+def test_the_cli_connects_to_a_sqitch_target_as_sqitch_username(db_url: str, monkeypatch) -> None:
+    """A CI set up for sqitch must not have teams-obs deploy as another role than sqitch would."""
+    monkeypatch.setenv("SQITCH_USERNAME", "no_such_deployer")
+    run = CliRunner().invoke(main, ["--db", "db:pg:" + db_url.removeprefix("postgresql:"), "status"])
+    assert run.exit_code == 2 and 'for user "no_such_deployer"' in run.output, run.output
 
 
 def test_deploy_verify_in_sqitch_conf_verifies_each_change_as_sqitch_does(tmp_path: Path, pg_cluster,

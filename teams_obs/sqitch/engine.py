@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import pwd
 import socket
 import urllib.parse
 from collections.abc import Callable
@@ -41,13 +42,21 @@ def project_root() -> Path:
 
 def user_identity(config: SqitchConfig) -> Identity:
     """Like sqitch: SQITCH_FULLNAME/SQITCH_EMAIL, then user.name/user.email in sqitch.conf, then
-    SQITCH_ORIG_FULLNAME/SQITCH_ORIG_EMAIL, then the OS user."""
-    user = getpass.getuser()
+    SQITCH_ORIG_FULLNAME/SQITCH_ORIG_EMAIL, then the OS user (SQITCH_ORIG_SYSUSER, else the login): its
+    account's full name, the whole GECOS field as sqitch takes it, and user@host."""
+    user = os.environ.get("SQITCH_ORIG_SYSUSER") or getpass.getuser()
     name = (os.environ.get("SQITCH_FULLNAME") or config.get("user.name") or os.environ.get("SQITCH_ORIG_FULLNAME")
-            or user)
+            or _full_name(user))
     email = (os.environ.get("SQITCH_EMAIL") or config.get("user.email") or os.environ.get("SQITCH_ORIG_EMAIL")
              or f"{user}@{socket.gethostname()}")
     return Identity(name, email)
+
+
+def _full_name(user: str) -> str:
+    try:
+        return pwd.getpwnam(user).pw_gecos or user
+    except KeyError:  # no such account (a SQITCH_ORIG_SYSUSER from elsewhere)
+        return user
 
 
 def sqitch_destination(url: str) -> str:
@@ -80,14 +89,18 @@ def names_target(database: str) -> bool:
 
 
 def libpq_url(target: str) -> str:
-    """A sqitch target URI (``db:pg://user@host/app``, ``db:postgres:app``) as the libpq URL it names;
-    anything else (a URL, a conninfo string) as given."""
+    """A sqitch target URI (``db:pg://user@host/app``, ``db:postgres:app``) as the libpq URL it names, with
+    SQITCH_USERNAME and SQITCH_PASSWORD, when set, in place of its user and password, as sqitch connects;
+    anything else (a URL, a conninfo string: no sqitch target) as given."""
     if not target.startswith("db:"):
         return target
     scheme, _, rest = target.removeprefix("db:").partition(":")
     if scheme not in PG_SCHEMES:
         raise EngineError(f"db:{scheme}: is not a PostgreSQL target; teams-obs deploys to PostgreSQL only")
-    return f"postgresql:{rest}" if rest.startswith("//") else f"postgresql:///{rest}"
+    url = f"postgresql:{rest}" if rest.startswith("//") else f"postgresql:///{rest}"
+    given = {key: value for key, variable in (("user", "SQITCH_USERNAME"), ("password", "SQITCH_PASSWORD"))
+             if (value := os.environ.get(variable))}
+    return psycopg.conninfo.make_conninfo(url, **given) if given else url
 
 
 def _listed(lead: str, names: list[str]) -> str:
