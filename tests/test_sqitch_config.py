@@ -287,6 +287,19 @@ def test_deploy_verify_in_sqitch_conf_verifies_each_change_as_sqitch_does(tmp_pa
     assert said["teams_obs"][1::2] == said["sqitch"][1::2] == (0, [("one", []), ("two", [])])
 
 
+def test_a_missing_verify_script_is_reported_and_the_change_kept_as_in_sqitch(tmp_path: Path, pg_cluster,
+                                                                              sqitch_bin: str) -> None:
+    """sqitch warns and counts the change verified; failing it would revert a whole deploy in mode all."""
+    top = project(tmp_path / "p", "", "one", "two")
+    (top / "verify" / "two.sql").unlink()
+    both = SideBySide(pg_cluster)
+    said = both.run(top, "deploy", "--verify")
+    assert said["teams_obs"][1::2] == said["sqitch"][1::2] == (0, [("one", []), ("two", [])])
+    assert all("Verify script verify/two.sql does not exist" in output for _, _, output, _ in said.values()), said
+    said = both.run(top, "verify")
+    assert said["teams_obs"][1] == said["sqitch"][1] == 0, said
+
+
 def test_deploy_mode_in_sqitch_conf_is_the_default_mode_as_in_sqitch(tmp_path: Path, pg_cluster,
                                                                       sqitch_bin: str) -> None:
     """mode change keeps the changes deployed before the failed one; --mode all, given, reverts them."""

@@ -286,7 +286,7 @@ class Engine:
             raise
         try:
             if verify:
-                scripts.run(self.plan.script(change, "verify"))
+                self._verify_change(scripts, change)
             reg.log_deploy(change, self.identity, resolved)
             conn.commit()
         except (EngineError, psycopg.Error) as exc:
@@ -389,6 +389,14 @@ class Engine:
         self._report("-", name, "ok")
 
     # -- verify, status, log ---------------------------------------------------------------------
+    def _verify_change(self, scripts: ScriptSession, change: Change) -> None:
+        """Runs the change's verify script; a missing one is only reported, as sqitch's verify_change does."""
+        script = self.plan.script(change, "verify")
+        if script.is_file():
+            scripts.run(script)
+        else:
+            self.echo(f"Verify script {script.relative_to(self.top_dir)} does not exist")
+
     def verify(self, from_change: str | None = None, to_change: str | None = None) -> VerifyReport:
         """Verify scripts of the deployed changes from ``from_change`` through ``to_change`` (read in the
         registry, as revert reads ``--to``); gaps and disorder are errors; without ``to_change`` the plan's
@@ -419,7 +427,7 @@ class Engine:
                             problems.append("Out of order")
                         if not change.rework_tags:
                             try:
-                                scripts.run(self.plan.script(change, "verify"))
+                                self._verify_change(scripts, change)
                             except EngineError as exc:
                                 problems.append(str(exc))
                     self._report("*", name, "not ok" if problems else "ok")
