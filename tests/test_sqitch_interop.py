@@ -305,6 +305,31 @@ def test_a_plan_sqitch_refuses_is_refused_with_sqitchs_message(body: str, tmp_pa
     assert ours.output.replace(str(top / "sqitch.plan"), "sqitch.plan") == f"teams-obs: {refused.stderr}"
 
 
+@pytest.mark.parametrize("uri", ["https://example.com", "HTTPS://Example.COM:443/demo", "http://example.com:80",
+                                 "https://h:/", "http://u:P@Host:8080?x=1#f"])
+def test_a_uri_sqitch_hashes_in_another_form_is_refused_naming_that_form(uri: str, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    """Hashed as written, such a %uri would give every change another id than sqitch's: neither tool could
+    then continue the other's registry. Written as the refusal says, the ids agree."""
+    top = write_project(tmp_path / "given", f"one {A_PLANNER}\n", {}, uri=uri)
+    hashed = re.search(r"(?m)^uri (.*)$", run_sqitch(top, "show", "change", "one").stdout)[1]
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    refused = CliRunner().invoke(main, ["plan"])
+    assert refused.exit_code == 2 and f"sqitch hashes it as {hashed}, which is what to write" in refused.output
+    top = write_project(tmp_path / "written", f"one {A_PLANNER}\n", {}, uri=hashed)
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    assert CliRunner().invoke(main, ["plan"]).output.split()[0] == sqitch_ids(top)[0]
+
+
+@pytest.mark.parametrize("uri", ["urn:ISBN:0451450523", "https://example.com/a b", "https://example.com/%7euser",
+                                 "https://bücher.example/"])
+def test_a_uri_whose_sqitch_form_is_not_computed_is_refused(uri: str, tmp_path: Path, monkeypatch) -> None:
+    top = write_project(tmp_path / "p", f"one {A_PLANNER}\n", {}, uri=uri)
+    monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
+    refused = CliRunner().invoke(main, ["plan"])
+    assert refused.exit_code == 2 and "teams-obs takes an http:// or https:// URI of unescaped ASCII" in refused.output
+
+
 def test_a_deploy_refuses_a_conflict_naming_no_change_of_the_plan_as_sqitch_does(
         tmp_path: Path, empty_db_url: str, monkeypatch) -> None:
     top = write_project(tmp_path / "p", f"one [!nope] {A_PLANNER}\n", {"one": table_scripts("one")})

@@ -323,6 +323,30 @@ class _Lines:
         return requires, conflicts
 
 
+# sqitch hashes a change's %uri in its URI module's canonical form, teams-obs as written: the two agree on a
+# %uri already in that form. The form is computed here for http(s) URIs of plain ASCII characters, the only
+# ones taken; a %uri in another form is refused, naming the one to write.
+_URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]+")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _sqitch_uri(uri: str) -> str | None:
+    """``uri`` as sqitch hashes it (lowercase scheme and host, no default port, "/" for an empty path), or
+    None for a URI whose form teams-obs does not compute."""
+    scheme, _, rest = uri.partition(":")
+    if scheme.lower() not in _DEFAULT_PORTS or not rest.startswith("//") or not _URI_CHARACTERS.fullmatch(uri):
+        return None
+    authority = re.match(r"[^/?#]*", rest[2:])[0]
+    remainder = rest[2 + len(authority):]
+    userinfo, at, host_port = authority.rpartition("@")
+    host, colon, port = host_port.rpartition(":") if re.search(r":[0-9]*\Z", host_port) else (host_port, "", "")
+    if port in ("", _DEFAULT_PORTS[scheme.lower()]):
+        colon = port = ""
+    if not remainder.startswith(("/", "?")):
+        remainder = "/" + remainder
+    return f"{scheme.lower()}://{userinfo}{at}{host.lower()}{colon}{port}{remainder}"
+
+
 def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
     lines = _Lines(text, path)
     pragmas, header_end = lines.header()
@@ -331,6 +355,12 @@ def parse_plan(text: str, path: Path, top_dir: Path) -> Plan:
         raise PlanError(f"Missing %project pragma in {path}")
     if not re.fullmatch(NAME_RE, project):
         raise lines.error(1, f'invalid project name "{project}"')
+    if (uri := pragmas.get("uri")) is not None and _sqitch_uri(uri) != uri:
+        canonical = _sqitch_uri(uri)
+        raise PlanError(f"%uri {uri} in {path}: " + (
+            f"sqitch hashes it as {canonical}, which is what to write" if canonical else
+            "teams-obs takes an http:// or https:// URI of unescaped ASCII characters (it hashes the URI as "
+            "written, sqitch in its URI module's canonical form, which teams-obs computes for those alone)"))
 
     changes: list[Change] = []
     by_name: dict[str, Change] = {}
