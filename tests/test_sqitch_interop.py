@@ -20,7 +20,15 @@ from teams_obs.cli import main
 from teams_obs.sqitch import Engine, load_plan, project_root
 from teams_obs.sqitch.registry import ADVISORY_LOCK
 from tests.checkout import checkout_env
-from tests.sqitch_projects import PLANNER, run_sqitch, sqitch_env, sqitch_target, table_scripts, write_project
+from tests.sqitch_projects import (
+    PLANNER,
+    SideBySide,
+    run_sqitch,
+    sqitch_env,
+    sqitch_target,
+    table_scripts,
+    write_project,
+)
 
 pytestmark = pytest.mark.usefixtures("sqitch_bin")
 
@@ -328,6 +336,20 @@ def test_a_uri_whose_sqitch_form_is_not_computed_is_refused(uri: str, tmp_path: 
     monkeypatch.setenv("TEAMS_OBS_TOP_DIR", str(top))
     refused = CliRunner().invoke(main, ["plan"])
     assert refused.exit_code == 2 and "teams-obs takes an http:// or https:// URI of unescaped ASCII" in refused.output
+
+
+def test_a_revert_names_what_another_project_deployed_on_it_as_sqitch_does(tmp_path: Path, pg_cluster) -> None:
+    """The requiring change is named with its project and the tag deployed with or after it."""
+    demo = write_project(tmp_path / "demo", f"one {A_PLANNER}\n", {"one": table_scripts("one")})
+    other = write_project(tmp_path / "other", f"needs [demo:one] {A_PLANNER}\n@v1 {A_PLANNER}\n",
+                          {"needs": table_scripts("needs")}, project="other")
+    both = SideBySide(pg_cluster)
+    both.run(demo, "deploy")
+    for url in both.urls.values():
+        run_sqitch(other, "deploy", sqitch_target(url))
+    said = both.run(demo, "revert", "-y")
+    assert "required by currently deployed change: other:needs@v1" in said["sqitch"][2], said
+    assert said["teams_obs"] == said["sqitch"]
 
 
 def test_a_deploy_refuses_a_conflict_naming_no_change_of_the_plan_as_sqitch_does(

@@ -369,7 +369,8 @@ class Engine:
         reverting = {row.change_id for row in rows}
         problems = []
         for row in rows:
-            requiring = [name for cid, _project, name in reg.dependents(row.change_id) if cid not in reverting]
+            requiring = [("" if project == self.plan.project else f"{project}:") + name + (tag or "")
+                         for cid, project, name, tag in reg.dependents(row.change_id) if cid not in reverting]
             if requiring:
                 problems.append(_listed(f'Change "{row.format_name_with_tags}" required by currently deployed '
                                         "change", requiring))

@@ -232,9 +232,15 @@ class Registry:
             (self.plan.project, found, abs(offset) - 1),
         )
 
-    def dependents(self, change_id: str) -> list[tuple[str, str, str]]:
+    def dependents(self, change_id: str) -> list[tuple[str, str, str, str | None]]:
+        """The deployed changes that require ``change_id``: id, project, name and, as sqitch names them, the
+        first tag of their project deployed with or after them."""
         return self.execute(
-            """SELECT c.change_id, c.project, c.change FROM {r}.dependencies d
+            """SELECT c.change_id, c.project, c.change,
+                      (SELECT t.tag FROM {r}.changes c2 JOIN {r}.tags t ON c2.change_id = t.change_id
+                        WHERE c2.project = c.project AND c2.committed_at >= c.committed_at
+                        ORDER BY c2.committed_at LIMIT 1)
+                 FROM {r}.dependencies d
                  JOIN {r}.changes c ON c.change_id = d.change_id
                 WHERE d.dependency_id = %s""",
             (change_id,),
