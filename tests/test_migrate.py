@@ -147,7 +147,7 @@ def test_revert_refuses_to_break_a_dependency_of_another_project(tmp_path, empty
                           {"uses": table_scripts("uses")}, project="other")
     assert cli(other, empty_db_url, "deploy").exit_code == 0
     result = cli(top, empty_db_url, "revert", "-y")
-    assert result.exit_code == 2 and 'required by currently deployed change: uses' in result.output
+    assert result.exit_code == 2 and 'required by currently deployed change: other:uses' in result.output
     assert deployed(empty_db_url) == ["one", "two", "three", "uses"]
 
 
