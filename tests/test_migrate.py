@@ -354,6 +354,10 @@ def test_demo_runs_on_embedded_postgres_and_leaves_a_named_database_alone(db, tm
     ("postgresql://ops:Hunter?2@db.example:5433/app", "db:pg://ops:@db.example:5433/app"),
     ("postgresql://ops:Hun#ter2@db.example/app", "db:pg://ops:@db.example/app"),
     ("postgresql://u:pa[ss@db.example/app?password=x&sslmode=require", "db:pg://u:@db.example/app?sslmode=require"),
+    # the key of a client certificate is as secret as the password
+    ("postgresql://ops@db.example/app?sslpassword=SECRET", "db:pg://ops@db.example/app"),
+    ("postgresql://ops@db.example/app?sslpassword=SECRET&sslmode=verify-full&password=s3cret",
+     "db:pg://ops@db.example/app?sslmode=verify-full"),
     ("host=db.example port=5433 user=ops password=s3cret dbname=app", "db:pg://ops@db.example:5433/app"),
 ])
 def test_messages_name_the_database_as_sqitch_does_without_its_password(url: str, named: str) -> None:

@@ -3,6 +3,7 @@ no row lost while writers keep writing, idempotent also when run concurrently, d
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from teams_obs.partitions import (
     Action,
     MaintenanceError,
     NotDeployed,
+    _backoff,
     add_months,
     check_lock_timeout,
     current_month,
@@ -307,17 +309,37 @@ def test_no_role_but_the_owner_can_hold_the_maintenance_lock(db, db_url):
     assert [a.status for a in created if a.table == DELIVERIES] == ["created"] * 3
 
 
-def test_a_lock_never_granted_fails_the_month_and_reports_it(db, db_url):
+def documented_attempts() -> int:
+    """How many attempts docs/operating.md promises a month whose locks are never granted."""
+    text = " ".join((project_root() / "docs" / "operating.md").read_text().split())
+    return int(re.search(r"its locks not granted in (\d+) attempts", text)[1])
+
+
+@pytest.mark.parametrize("max_attempts", [3, None], ids=["given", "default"])
+def test_a_lock_never_granted_fails_the_month_and_reports_it(db, db_url, max_attempts):
+    """Tried max_attempts times (by default as often as docs/operating.md says), with a pause between two
+    attempts and none after the last: the month has failed by then, and the next one waits for nothing."""
     first = current_month(db)
     drop_partitions_from(db, first)
+    attempts = max_attempts or documented_attempts()
+    pauses: list[float] = []
     with psycopg.connect(db_url) as blocker:
         blocker.execute(f"SELECT count(*) FROM {DEFAULT}")
         with pytest.raises(MaintenanceError) as raised:
-            maintain(db_url, months_ahead=0, max_attempts=3, lock_timeout="50ms", sleep=no_sleep)
+            maintain(db_url, months_ahead=0, lock_timeout="50ms", sleep=pauses.append,
+                     **({"max_attempts": max_attempts} if max_attempts else {}))
     failed = [a for a in raised.value.actions if a.status == "failed"]
-    assert [(a.partition, a.attempts) for a in failed] == [(f"{DELIVERIES}_p{first:%Y_%m}", 3)]
+    assert [(a.partition, a.attempts) for a in failed] == [(f"{DELIVERIES}_p{first:%Y_%m}", attempts)]
+    assert len(pauses) == attempts - 1
     assert "lock timeout" in failed[0].error
     assert f"{DELIVERIES}_p{first:%Y_%m}" not in partitions(db)
+
+
+def test_the_pauses_between_attempts_stay_short_however_many_attempts():
+    """A pause of seconds at most: the month is tried again while writers go on, and a run with a lock held
+    for long must still end in reasonable time."""
+    pauses = [_backoff(attempt) for attempt in range(1, 21) for _ in range(50)]
+    assert all(0.025 <= pause <= 7.5 for pause in pauses), max(pauses)
 
 
 def test_a_month_that_fails_is_reported_and_the_months_after_it_are_made(db, db_url):
@@ -467,12 +489,12 @@ def test_a_lock_timeout_that_is_no_duration_is_refused_before_anything_runs(db, 
     assert db.execute(months).fetchone() == before
 
 
-@pytest.mark.parametrize("lock_timeout", ["500ms", "2s", "1.5 s", "1min", "750"])
+@pytest.mark.parametrize("lock_timeout", ["500ms", "2s", "1.5 s", "1min", "750", "1ms", "0.5s", "0.001s"])
 def test_durations_pass(lock_timeout):
     assert check_lock_timeout(lock_timeout) == lock_timeout
 
 
-@pytest.mark.parametrize("lock_timeout", ["0", "0ms", "0.4ms", "500us", "0 s"])
+@pytest.mark.parametrize("lock_timeout", ["0", "0ms", "0.4ms", "500us", "0 s", "0.0005s"])
 def test_a_lock_timeout_that_waits_without_end_is_refused(lock_timeout):
     """PostgreSQL rounds lock_timeout to whole milliseconds, and 0 waits for a lock without end."""
     with pytest.raises(ValueError, match="lock_timeout: must be at least 1ms"):

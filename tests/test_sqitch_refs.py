@@ -144,18 +144,20 @@ def test_verify_reads_from_and_to_in_the_database(tmp_path: Path, pg_cluster) ->
 
 def test_verify_goes_through_the_plan_when_the_latest_deployed_change_left_it(tmp_path: Path, pg_cluster) -> None:
     """sqitch's verify stops at the latest deployed change, or, when the plan has lost it, at the plan's last
-    change: here "two", replanned, is not deployed (an error), not pending. The tools word the errors
-    differently, so the summary is compared."""
+    change: here "two", replanned, and "three" are not deployed (errors), not pending, and counted among the
+    changes verified, more than were deployed. The tools word the errors differently, so the summary is
+    compared."""
     top = project(tmp_path / "p", "one", "two")
-    replanned = write_project(tmp_path / "replanned", f"one {PLANNED}\ntwo 2026-01-01T00:00:02Z A <a@b>\n",
-                              {name: table_scripts(name) for name in ("one", "two")})
+    replanned = write_project(tmp_path / "replanned",
+                              f"one {PLANNED}\ntwo 2026-01-01T00:00:02Z A <a@b>\nthree {PLANNED}\n",
+                              {name: table_scripts(name) for name in ("one", "two", "three")})
     both = SideBySide(pg_cluster)
     both.compare(top, [("deploy",)])
     said = both.run(replanned, "verify")
     summary = {tool: (code, re.findall(r"(?m)^(?:Changes|Errors|Undeployed).*$", output), deployed)
                for tool, (_command, code, output, deployed) in said.items()}
     assert summary["teams_obs"] == summary["sqitch"]
-    assert summary["sqitch"][:2] == (2, ["Changes: 2", "Errors:  2"])
+    assert summary["sqitch"][:2] == (2, ["Changes: 3", "Errors:  3"])
 
 
 def test_tags_planned_after_a_deploy_are_logged_by_the_next_and_listed_by_name(tmp_path: Path, pg_cluster) -> None:
