@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -28,6 +29,7 @@ from teams_obs.sqitch.engine import project_root
 from tests.partition_helpers import (
     DEFAULT,
     DELIVERIES,
+    attempt,
     create_partition_of,
     default_rows,
     drop_partitions_from,
@@ -208,6 +210,60 @@ def test_a_row_written_while_the_month_waits_for_its_locks_moves_under_them(db, 
     (action,) = [a for a in done[0] if a.partition == f"{DELIVERIES}_p{first:%Y_%m}"]
     assert (action.attempts, action.rows_moved) == (1, 101)
     assert default_rows(db) == 0
+
+
+def test_a_writer_holding_the_table_that_then_writes_to_default_does_not_deadlock_the_move(db, db_url):
+    """The move locks the parent before DEFAULT: a writer whose transaction holds the parent (its first INSERT's
+    ROW EXCLUSIVE) and then writes a row that lands in DEFAULT while the move waits for the parent gets DEFAULT
+    at once. DEFAULT locked first, each would wait for the other until the deadlock detector cancelled the move
+    (a second attempt), the writer held up for deadlock_timeout meanwhile."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first], per_month=100)
+    done: list[list[Action]] = []
+    with psycopg.connect(db_url) as writer:
+        writer.execute(f"LOCK TABLE ONLY {DELIVERIES} IN ROW EXCLUSIVE MODE")  # as an INSERT into another month
+        thread = threading.Thread(target=lambda: done.append(maintain(db_url, months_ahead=0, lock_timeout="5s")))
+        thread.start()
+        wait_until_blocked(db, "%attach_month_partition%", "relation")
+        started = time.monotonic()
+        writer.execute(f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status)"
+                       " VALUES (gen_random_uuid(), 'chat', 'written-to-default', 'k', 'sent')")
+        waited = time.monotonic() - started
+        writer.commit()
+        thread.join(30)
+    (action,) = [a for a in done[0] if a.table == DELIVERIES]
+    assert (action.status, action.attempts, action.rows_moved) == ("created", 1, 101)
+    assert waited < 0.5, f"the writer waited {waited:.2f}s for DEFAULT"
+
+
+def test_a_move_chosen_as_deadlock_victim_is_tried_again(db, db_url):
+    """A transaction that reads the deliveries (delivery_health, say: ACCESS SHARE on DEFAULT), then records one
+    while the move waits for DEFAULT needs the parent lock the move holds: a deadlock. With lock_timeout above
+    deadlock_timeout the move is the one cancelled (40P01), and tried again as a lock not granted is: the month
+    is created, its rows and the recorded one moved, and maintain raises nothing."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    insert_rows(db, [first], per_month=100)
+    done: list[object] = []
+    lock_timeout = 10
+    with psycopg.connect(db_url) as session:
+        session.execute("SET deadlock_timeout = '60s'")  # the server's 1s cancels the move, not this session
+        session.execute(f"SELECT count(*) FROM {DELIVERIES}")
+        thread = threading.Thread(target=lambda: done.append(attempt(
+            lambda: maintain(db_url, months_ahead=0, lock_timeout=f"{lock_timeout}s"))))
+        started = time.monotonic()
+        thread.start()
+        wait_until_blocked(db, "%attach_month_partition%", "relation")
+        session.execute("SELECT * FROM teams_obs.record_delivery(gen_random_uuid(), 'chat', 'recorded', 'sent')")
+        session.commit()
+        thread.join(30)
+        elapsed = time.monotonic() - started
+    (actions,) = done
+    assert isinstance(actions, list), actions
+    (action,) = [a for a in actions if a.table == DELIVERIES]
+    assert (action.status, action.attempts, action.rows_moved) == ("created", 2, 101)
+    assert elapsed < lock_timeout, "the first attempt ended as a deadlock victim, before its lock_timeout"
 
 
 # The SQL purge waits once for every table; the Python one (purge_tenant_table per table, REPEATABLE

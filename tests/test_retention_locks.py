@@ -1,16 +1,20 @@
 """Retention and the maintenance lock: it waits for `teams-obs maintain` (or a purge) before it touches
-DEFAULT or drops a partition, and a partition busy only for a moment is dropped on a later attempt."""
+DEFAULT or drops a partition, and a partition busy only for a moment (or the victim of a deadlock) is
+dropped on a later attempt; writers wait for a drop no longer than one attempt."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
 
 from teams_obs.partitions import add_months, current_month
-from tests.partition_helpers import DEFAULT, DELIVERIES, create_partition_of, wait_until_blocked
+from tests.partition_helpers import DEFAULT, DELIVERIES, attempt, create_partition_of, wait_until_blocked
 
 CLEANUP = "SELECT * FROM teams_obs.cleanup_notification_deliveries()"
 RUN_RETENTION = "CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days')"
@@ -22,6 +26,41 @@ def add_expired_default_row(db: psycopg.Connection) -> None:
                " created_at) VALUES (gen_random_uuid(), 'chat', 'expired', 'k-expired', 'sent',"
                " now() - interval '100 days')")
     assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 1
+
+
+def report_of(rows: list[tuple]) -> dict[str, list[str]]:
+    """A cleanup's cleanup_result rows: the names of each kind."""
+    return {row[0]: row[4] for row in rows}
+
+
+@contextmanager
+def timed_writes(db_url: str) -> Iterator[list[float]]:
+    """Records deliveries one after another while the block runs; yields how long each call took."""
+    durations: list[float] = []
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def write() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            while not stop.is_set():
+                started = time.monotonic()
+                try:
+                    conn.execute("SELECT * FROM teams_obs.record_delivery(%s, 'chat', 'timed', 'sent')", [uuid.uuid4()])
+                except psycopg.Error as error:
+                    failures.append(error)
+                    return
+                durations.append(time.monotonic() - started)
+                time.sleep(0.005)  # leaves the CPU to the sessions under test
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        yield durations
+    finally:
+        stop.set()
+        writer.join(30)
+    assert failures == []
+    assert durations, "no delivery was recorded"
 
 
 def while_maintenance_holds(db: psycopg.Connection, db_url: str, statement: str) -> dict:
@@ -174,3 +213,89 @@ def test_cleanup_and_a_table_by_table_purge_take_turns(db, db_url):
             purge.rollback()
         cleaning.join()
     assert errors == []
+
+
+def test_a_drop_waiting_for_a_long_read_holds_writers_up_briefly_and_leaves_the_partition_busy(db, db_url):
+    """Writers queue behind DROP's request for the parent's ACCESS EXCLUSIVE lock: it waits 500ms per attempt,
+    not the maintenance lock's 60s, so with a report reading the table for longer than all five attempts
+    (about 4s) the partition is reported busy and kept, and no write waited much longer than one attempt.
+    Waiting 60s, every write stood still for the whole read."""
+    name = create_partition_of(db, add_months(current_month(db), -6))
+    outcome: list[object] = []
+
+    def cleanup() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            outcome.append(attempt(lambda: report_of(conn.execute(CLEANUP).fetchall())))
+
+    with psycopg.connect(db_url) as reader, timed_writes(db_url) as durations:
+        reader.execute(f"SELECT count(*) FROM {DELIVERIES}")  # ACCESS SHARE until the report ends
+        cleaning = threading.Thread(target=cleanup)
+        cleaning.start()
+        cleaning.join(8)
+        reader.rollback()
+        cleaning.join(60)
+    assert outcome == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT], "partitions_dropped": [],
+                        "partitions_busy": [name]}]
+    assert db.execute("SELECT to_regclass(%s) IS NOT NULL", [name]).fetchone()[0]
+    assert max(durations) < 2, f"a write waited {max(durations):.2f}s"
+
+
+def test_run_retention_waits_for_a_month_move_then_drops_without_holding_writers_up(db, db_url):
+    """A month move holds the maintenance lock for seconds (here 4): run_retention waits for it up to 60s, not
+    DROP's 500ms (it failed with 55P03), and before it asks for the parent's ACCESS EXCLUSIVE lock. Asked
+    first, each of DROP's attempts queued every writer behind it for 500ms."""
+    name = create_partition_of(db, add_months(current_month(db), -6))
+    outcome: list[object] = []
+
+    def retain() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            outcome.append(attempt(lambda: conn.execute(RUN_RETENTION)))
+
+    with psycopg.connect(db_url) as mover, timed_writes(db_url) as durations:
+        mover.execute("SELECT teams_obs.lock_partition_maintenance(%s)", [DELIVERIES])
+        retention = threading.Thread(target=retain)
+        retention.start()
+        time.sleep(4)
+        waited = retention.is_alive()
+        mover.rollback()
+        retention.join(30)
+    assert not isinstance(outcome[0], BaseException), outcome[0]
+    assert waited, "run_retention ended while the move still held the maintenance lock"
+    assert db.execute("SELECT to_regclass(%s)", [name]).fetchone()[0] is None
+    slow = [round(d, 2) for d in durations if d > 0.3]
+    assert slow == [], f"writes that waited: {slow}"
+
+
+def deadlocks(db: psycopg.Connection) -> int:
+    db.execute("SELECT pg_stat_clear_snapshot()")
+    return db.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()").fetchone()[0]
+
+
+def test_a_drop_cancelled_as_deadlock_victim_is_tried_again(db, db_url):
+    """A reader of the partition bounds (pg_get_expr) locks the partitions in OID order, DEFAULT first, while
+    DROP holds the expired partition and then asks for DEFAULT: a deadlock. Where deadlock_timeout is below
+    DROP's 500ms lock_timeout, DROP is the one cancelled (40P01), and tried again like a lock not granted:
+    the cleanup completes, the partition dropped once the reader is done."""
+    name = create_partition_of(db, add_months(current_month(db), -6))
+    before = deadlocks(db)
+    outcome: list[object] = []
+
+    def cleanup() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("SET deadlock_timeout = '400ms'")  # as a server may be configured
+            outcome.append(attempt(lambda: report_of(conn.execute(CLEANUP).fetchall())))
+
+    with psycopg.connect(db_url) as reader:
+        reader.execute("SET deadlock_timeout = '60s'")  # the cleanup, not this session, is the victim
+        reader.execute(f"SELECT count(*) FROM {DEFAULT}")
+        cleaning = threading.Thread(target=cleanup)
+        cleaning.start()
+        wait_until_blocked(db, "%cleanup_notification_deliveries%", "relation")
+        reader.execute(f"SELECT count(*) FROM {name}")  # waits for the DROP until it is cancelled
+        reader.rollback()
+        cleaning.join(30)
+    assert outcome == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT], "partitions_dropped": [name]}]
+    deadline = time.monotonic() + 10  # the cleanup's session reports its statistics as it exits
+    while deadlocks(db) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert deadlocks(db) == before + 1, "the DROP was cancelled as a deadlock victim, not after its lock_timeout"
