@@ -231,9 +231,9 @@ def test_a_drop_waiting_for_a_long_read_holds_writers_up_briefly_and_leaves_the_
         reader.execute(f"SELECT count(*) FROM {DELIVERIES}")  # ACCESS SHARE until the report ends
         cleaning = threading.Thread(target=cleanup)
         cleaning.start()
-        cleaning.join(8)
+        cleaning.join(60)  # the cleanup gives up on the partition by itself, the read still going on
         reader.rollback()
-        cleaning.join(60)
+    assert not cleaning.is_alive()
     assert outcome == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT], "partitions_dropped": [],
                         "partitions_busy": [name]}]
     assert db.execute("SELECT to_regclass(%s) IS NOT NULL", [name]).fetchone()[0]
@@ -255,15 +255,23 @@ def test_run_retention_waits_for_a_month_move_then_drops_without_holding_writers
         mover.execute("SELECT teams_obs.lock_partition_maintenance(%s)", [DELIVERIES])
         retention = threading.Thread(target=retain)
         retention.start()
-        time.sleep(4)
+        # Watched rather than timed: a DROP queued ahead of the writers shows as an ACCESS EXCLUSIVE request
+        # on the table that is not granted, however fast or slow the machine.
+        queued = 0
+        watch_until = time.monotonic() + 4
+        while time.monotonic() < watch_until:
+            queued += db.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass"
+                                 " AND mode = 'AccessExclusiveLock' AND NOT granted", [DELIVERIES]).fetchone()[0]
+            time.sleep(0.05)
         waited = retention.is_alive()
         mover.rollback()
         retention.join(30)
+    assert not retention.is_alive()
     assert not isinstance(outcome[0], BaseException), outcome[0]
     assert waited, "run_retention ended while the move still held the maintenance lock"
+    assert queued == 0, "DROP asked for the table while the move held the maintenance lock"
     assert db.execute("SELECT to_regclass(%s)", [name]).fetchone()[0] is None
-    slow = [round(d, 2) for d in durations if d > 0.3]
-    assert slow == [], f"writes that waited: {slow}"
+    assert max(durations) < 2, f"a write waited {max(durations):.2f}s"
 
 
 def deadlocks(db: psycopg.Connection) -> int:
@@ -294,6 +302,7 @@ def test_a_drop_cancelled_as_deadlock_victim_is_tried_again(db, db_url):
         reader.execute(f"SELECT count(*) FROM {name}")  # waits for the DROP until it is cancelled
         reader.rollback()
         cleaning.join(30)
+    assert not cleaning.is_alive()
     assert outcome == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT], "partitions_dropped": [name]}]
     deadline = time.monotonic() + 10  # the cleanup's session reports its statistics as it exits
     while deadlocks(db) == before and time.monotonic() < deadline:

@@ -340,7 +340,7 @@ def _sqitch_uri(uri: str) -> str | None:
     remainder = rest[2 + len(authority):]
     userinfo, at, host_port = authority.rpartition("@")
     host, colon, port = host_port.rpartition(":") if re.search(r":[0-9]*\Z", host_port) else (host_port, "", "")
-    if port in ("", _DEFAULT_PORTS[scheme.lower()]):
+    if port == "" or int(port) == int(_DEFAULT_PORTS[scheme.lower()]):  # compared as numbers, as URI.pm does
         colon = port = ""
     if not remainder.startswith(("/", "?")):
         remainder = "/" + remainder
