@@ -353,6 +353,30 @@ def test_a_lock_held_elsewhere_is_retried(db, db_url):
     assert (this_month.status, this_month.attempts, len(pauses)) == ("created", 2, 1)
 
 
+def test_a_connection_lost_during_a_month_is_raised_not_reported_as_the_months_failure(db, db_url):
+    """The month is fine, the connection is gone: maintain raises psycopg.OperationalError instead of reporting
+    the month as failed, which would send the operator after a month that has nothing wrong with it.
+    The month is the last of the run (deliveries come after audit_events), so nothing after it on the dead
+    connection would raise in its place."""
+    first = current_month(db)
+    drop_partitions_from(db, first)
+    done: list[object] = []
+    with psycopg.connect(db_url) as blocker:
+        blocker.execute(f"SELECT count(*) FROM {DEFAULT}")  # ACCESS SHARE until the transaction ends
+        thread = threading.Thread(target=lambda: done.append(attempt(
+            lambda: maintain(db_url, months_ahead=0, lock_timeout="60s", sleep=no_sleep))))
+        thread.start()
+        wait_until_blocked(db, "%attach_month_partition%", "relation")
+        terminated = db.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                                " WHERE wait_event_type = 'Lock' AND query LIKE '%attach_month_partition%'").fetchone()
+        assert terminated == (1,)
+        thread.join(30)
+    assert not thread.is_alive()
+    (outcome,) = done
+    assert isinstance(outcome, psycopg.OperationalError), outcome
+    assert f"{DELIVERIES}_p{first:%Y_%m}" not in partitions(db)
+
+
 def test_no_role_but_the_owner_can_hold_the_maintenance_lock(db, db_url):
     """The lock was an advisory lock, which every role that may connect could take and hold, stalling
     upkeep, retention and purges. Held that way now it stalls nothing, and the lock itself is refused."""

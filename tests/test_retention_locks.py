@@ -121,6 +121,33 @@ def test_run_retention_deletes_nothing_from_default_before_the_maintenance_lock(
     assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 1
 
 
+@pytest.mark.parametrize(("statement", "waiting"), [(CLEANUP, "%cleanup_notification_deliveries%"),
+                                                  (RUN_RETENTION, "%run_retention%")], ids=["cleanup", "run_retention"])
+def test_retention_waits_for_the_maintenance_lock_whatever_the_callers_lock_timeout(db, db_url, statement, waiting):
+    """A month move may hold the maintenance lock for seconds: the cleanup (which takes it first) and a DEFAULT
+    batch of run_retention (which takes it batch by batch) wait up to 60s for it, not for a caller's short
+    lock_timeout, which failed them with 55P03 as soon as a move was under way."""
+    add_expired_default_row(db)
+    outcome: list[object] = []
+
+    def retain() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '100ms'")
+            outcome.append(attempt(lambda: conn.execute(statement)))
+
+    with psycopg.connect(db_url) as mover:
+        mover.execute("SELECT teams_obs.lock_partition_maintenance(%s)", [DELIVERIES])
+        retention = threading.Thread(target=retain)
+        retention.start()
+        wait_until_blocked(db, waiting, "relation")
+        time.sleep(1)  # ten times the caller's lock_timeout
+        mover.rollback()
+        retention.join(30)
+    assert not retention.is_alive()
+    assert not isinstance(outcome[0], BaseException), outcome[0]
+    assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 0
+
+
 def test_a_partition_busy_for_a_moment_is_dropped_on_a_later_attempt(db, db_url):
     """DROP waits 500ms per attempt for the parent's ACCESS EXCLUSIVE lock, then tries again after a pause:
     a reader holding the partition for less than that (here its ACCESS SHARE, dropped after ~900ms) only
