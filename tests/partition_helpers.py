@@ -85,6 +85,26 @@ def attempt(call: Callable[[], object]) -> object:
         return exc
 
 
+def in_background(call: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    """``call`` started in a thread of its own; the list receives what it returned or raised (``attempt``)."""
+    outcome: list[object] = []
+    thread = threading.Thread(target=lambda: outcome.append(attempt(call)))
+    thread.start()
+    return thread, outcome
+
+
+def executed_apart(url: str, statement: str, *settings: str) -> tuple[threading.Thread, list[object]]:
+    """``statement`` run in the background on a connection of its own (autocommit, ``settings`` first); the
+    list receives its rows, or what it raised."""
+    def execute() -> list[tuple]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for setting in settings:
+                conn.execute(setting)
+            return conn.execute(statement).fetchall()
+
+    return in_background(execute)
+
+
 def written_while_waiting(observer: psycopg.Connection, release: Callable[[], None], url: str, recorder: str,
                           tenant: uuid.UUID | str) -> int:
     """Calls ``recorder`` (of WAITING_CALLS) for ``tenant`` through ``url`` while the deliveries table is

@@ -29,11 +29,11 @@ from teams_obs.sqitch.engine import project_root
 from tests.partition_helpers import (
     DEFAULT,
     DELIVERIES,
-    attempt,
     create_partition_of,
     default_rows,
     drop_partitions_from,
     fingerprint,
+    in_background,
     insert_rows,
     partitions,
     wait_until_blocked,
@@ -220,12 +220,9 @@ def test_a_writer_holding_the_table_that_then_writes_to_default_does_not_deadloc
     first = current_month(db)
     drop_partitions_from(db, first)
     insert_rows(db, [first], per_month=100)
-    done: list[object] = []
     with psycopg.connect(db_url) as writer:
         writer.execute(f"LOCK TABLE ONLY {DELIVERIES} IN ROW EXCLUSIVE MODE")  # as an INSERT into another month
-        thread = threading.Thread(target=lambda: done.append(attempt(
-            lambda: maintain(db_url, months_ahead=0, lock_timeout="5s"))))
-        thread.start()
+        thread, done = in_background(lambda: maintain(db_url, months_ahead=0, lock_timeout="5s"))
         wait_until_blocked(db, "%attach_month_partition%", "relation")
         writer.execute(f"INSERT INTO {DELIVERIES} (tenant, destination_type, destination_id, idempotency_key, status)"
                        " VALUES (gen_random_uuid(), 'chat', 'written-to-default', 'k', 'sent')")
@@ -246,15 +243,12 @@ def test_a_move_chosen_as_deadlock_victim_is_tried_again(db, db_url):
     first = current_month(db)
     drop_partitions_from(db, first)
     insert_rows(db, [first], per_month=100)
-    done: list[object] = []
     lock_timeout = 10
     with psycopg.connect(db_url) as session:
         session.execute("SET deadlock_timeout = '60s'")  # the server's 1s cancels the move, not this session
         session.execute(f"SELECT count(*) FROM {DELIVERIES}")
-        thread = threading.Thread(target=lambda: done.append(attempt(
-            lambda: maintain(db_url, months_ahead=0, lock_timeout=f"{lock_timeout}s"))))
         started = time.monotonic()
-        thread.start()
+        thread, done = in_background(lambda: maintain(db_url, months_ahead=0, lock_timeout=f"{lock_timeout}s"))
         wait_until_blocked(db, "%attach_month_partition%", "relation")
         session.execute("SELECT * FROM teams_obs.record_delivery(gen_random_uuid(), 'chat', 'recorded', 'sent')")
         session.commit()
@@ -360,12 +354,9 @@ def test_a_connection_lost_during_a_month_is_raised_not_reported_as_the_months_f
     connection would raise in its place."""
     first = current_month(db)
     drop_partitions_from(db, first)
-    done: list[object] = []
     with psycopg.connect(db_url) as blocker:
         blocker.execute(f"SELECT count(*) FROM {DEFAULT}")  # ACCESS SHARE until the transaction ends
-        thread = threading.Thread(target=lambda: done.append(attempt(
-            lambda: maintain(db_url, months_ahead=0, lock_timeout="60s", sleep=no_sleep))))
-        thread.start()
+        thread, done = in_background(lambda: maintain(db_url, months_ahead=0, lock_timeout="60s", sleep=no_sleep))
         wait_until_blocked(db, "%attach_month_partition%", "relation")
         terminated = db.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                                 " WHERE wait_event_type = 'Lock' AND query LIKE '%attach_month_partition%'").fetchone()

@@ -14,7 +14,13 @@ import psycopg
 import pytest
 
 from teams_obs.partitions import add_months, current_month
-from tests.partition_helpers import DEFAULT, DELIVERIES, attempt, create_partition_of, wait_until_blocked
+from tests.partition_helpers import (
+    DEFAULT,
+    DELIVERIES,
+    create_partition_of,
+    executed_apart,
+    wait_until_blocked,
+)
 
 CLEANUP = "SELECT * FROM teams_obs.cleanup_notification_deliveries()"
 RUN_RETENTION = "CALL teams_obs.run_retention('teams_obs.notification_deliveries', '90 days')"
@@ -28,9 +34,10 @@ def add_expired_default_row(db: psycopg.Connection) -> None:
     assert db.execute(f"SELECT count(*) FROM {DEFAULT}").fetchone()[0] == 1
 
 
-def report_of(rows: list[tuple]) -> dict[str, list[str]]:
-    """A cleanup's cleanup_result rows: the names of each kind."""
-    return {row[0]: row[4] for row in rows}
+def report_of(outcome: list[object]) -> list[object]:
+    """A background cleanup's outcome with its cleanup_result rows as the names of each kind (what it raised
+    as it was)."""
+    return [{row[0]: row[4] for row in rows} if isinstance(rows, list) else rows for rows in outcome]
 
 
 @contextmanager
@@ -128,17 +135,9 @@ def test_retention_waits_for_the_maintenance_lock_whatever_the_callers_lock_time
     batch of run_retention (which takes it batch by batch) wait up to 60s for it, not for a caller's short
     lock_timeout, which failed them with 55P03 as soon as a move was under way."""
     add_expired_default_row(db)
-    outcome: list[object] = []
-
-    def retain() -> None:
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            conn.execute("SET lock_timeout = '100ms'")
-            outcome.append(attempt(lambda: conn.execute(statement)))
-
     with psycopg.connect(db_url) as mover:
         mover.execute("SELECT teams_obs.lock_partition_maintenance(%s)", [DELIVERIES])
-        retention = threading.Thread(target=retain)
-        retention.start()
+        retention, outcome = executed_apart(db_url, statement, "SET lock_timeout = '100ms'")
         wait_until_blocked(db, waiting, "relation")
         time.sleep(1)  # ten times the caller's lock_timeout
         mover.rollback()
@@ -248,21 +247,14 @@ def test_a_drop_waiting_for_a_long_read_holds_writers_up_briefly_and_leaves_the_
     (about 4s) the partition is reported busy and kept, and no write waited much longer than one attempt.
     Waiting 60s, every write stood still for the whole read."""
     name = create_partition_of(db, add_months(current_month(db), -6))
-    outcome: list[object] = []
-
-    def cleanup() -> None:
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            outcome.append(attempt(lambda: report_of(conn.execute(CLEANUP).fetchall())))
-
     with psycopg.connect(db_url) as reader, timed_writes(db_url) as durations:
         reader.execute(f"SELECT count(*) FROM {DELIVERIES}")  # ACCESS SHARE until the report ends
-        cleaning = threading.Thread(target=cleanup)
-        cleaning.start()
+        cleaning, outcome = executed_apart(db_url, CLEANUP)
         cleaning.join(60)  # the cleanup gives up on the partition by itself, the read still going on
         reader.rollback()
     assert not cleaning.is_alive()
-    assert outcome == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT], "partitions_dropped": [],
-                        "partitions_busy": [name]}]
+    assert report_of(outcome) == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT],
+                                   "partitions_dropped": [], "partitions_busy": [name]}]
     assert db.execute("SELECT to_regclass(%s) IS NOT NULL", [name]).fetchone()[0]
     assert max(durations) < 2, f"a write waited {max(durations):.2f}s"
 
@@ -272,16 +264,9 @@ def test_run_retention_waits_for_a_month_move_then_drops_without_holding_writers
     DROP's 500ms (it failed with 55P03), and before it asks for the parent's ACCESS EXCLUSIVE lock. Asked
     first, each of DROP's attempts queued every writer behind it for 500ms."""
     name = create_partition_of(db, add_months(current_month(db), -6))
-    outcome: list[object] = []
-
-    def retain() -> None:
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            outcome.append(attempt(lambda: conn.execute(RUN_RETENTION)))
-
     with psycopg.connect(db_url) as mover, timed_writes(db_url) as durations:
         mover.execute("SELECT teams_obs.lock_partition_maintenance(%s)", [DELIVERIES])
-        retention = threading.Thread(target=retain)
-        retention.start()
+        retention, outcome = executed_apart(db_url, RUN_RETENTION)
         # Watched rather than timed: a DROP queued ahead of the writers shows as an ACCESS EXCLUSIVE request
         # on the table that is not granted, however fast or slow the machine.
         queued = 0
@@ -313,24 +298,18 @@ def test_a_drop_cancelled_as_deadlock_victim_is_tried_again(db, db_url):
     the cleanup completes, the partition dropped once the reader is done."""
     name = create_partition_of(db, add_months(current_month(db), -6))
     before = deadlocks(db)
-    outcome: list[object] = []
-
-    def cleanup() -> None:
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            conn.execute("SET deadlock_timeout = '400ms'")  # as a server may be configured
-            outcome.append(attempt(lambda: report_of(conn.execute(CLEANUP).fetchall())))
-
     with psycopg.connect(db_url) as reader:
         reader.execute("SET deadlock_timeout = '60s'")  # the cleanup, not this session, is the victim
         reader.execute(f"SELECT count(*) FROM {DEFAULT}")
-        cleaning = threading.Thread(target=cleanup)
-        cleaning.start()
+        # deadlock_timeout below DROP's lock_timeout, as a server may be configured
+        cleaning, outcome = executed_apart(db_url, CLEANUP, "SET deadlock_timeout = '400ms'")
         wait_until_blocked(db, "%cleanup_notification_deliveries%", "relation")
         reader.execute(f"SELECT count(*) FROM {name}")  # waits for the DROP until it is cancelled
         reader.rollback()
         cleaning.join(30)
     assert not cleaning.is_alive()
-    assert outcome == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT], "partitions_dropped": [name]}]
+    assert report_of(outcome) == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT],
+                                   "partitions_dropped": [name]}]
     deadline = time.monotonic() + 10  # the cleanup's session reports its statistics as it exits
     while deadlocks(db) == before and time.monotonic() < deadline:
         time.sleep(0.1)
