@@ -3,7 +3,8 @@ no row lost while writers keep writing, idempotent also when run concurrently, d
 
 from __future__ import annotations
 
-import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ from teams_obs.partitions import (
 from teams_obs.purge import purge_tenant
 from teams_obs.sqitch import Engine
 from teams_obs.sqitch.engine import project_root
+from tests.checkout import checkout_env, documented_number
 from tests.partition_helpers import (
     DEFAULT,
     DELIVERIES,
@@ -347,16 +349,24 @@ def test_a_lock_held_elsewhere_is_retried(db, db_url):
     assert (this_month.status, this_month.attempts, len(pauses)) == ("created", 2, 1)
 
 
-def test_a_connection_lost_during_a_month_is_raised_not_reported_as_the_months_failure(db, db_url):
+@pytest.mark.parametrize("caller", ["python", "cli"])
+def test_a_connection_lost_during_a_month_is_raised_not_reported_as_the_months_failure(db, db_url, caller):
     """The month is fine, the connection is gone: maintain raises psycopg.OperationalError instead of reporting
-    the month as failed, which would send the operator after a month that has nothing wrong with it.
+    the month as failed, which would send the operator after a month that has nothing wrong with it; the
+    CLI says it cannot reach the database and exits 2, not 1 as for a failed month.
     The month is the last of the run (deliveries come after audit_events), so nothing after it on the dead
     connection would raise in its place."""
+    calls = {
+        "python": lambda: maintain(db_url, months_ahead=0, lock_timeout="60s", sleep=no_sleep),
+        "cli": lambda: subprocess.run([sys.executable, "-m", "teams_obs", "--db", db_url, "maintain",
+                                       "--months-ahead", "0", "--lock-timeout", "60s"],
+                                      capture_output=True, text=True, timeout=120, env=checkout_env()),
+    }
     first = current_month(db)
     drop_partitions_from(db, first)
     with psycopg.connect(db_url) as blocker:
         blocker.execute(f"SELECT count(*) FROM {DEFAULT}")  # ACCESS SHARE until the transaction ends
-        thread, done = in_background(lambda: maintain(db_url, months_ahead=0, lock_timeout="60s", sleep=no_sleep))
+        thread, done = in_background(calls[caller])
         wait_until_blocked(db, "%attach_month_partition%", "relation")
         terminated = db.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                                 " WHERE wait_event_type = 'Lock' AND query LIKE '%attach_month_partition%'").fetchone()
@@ -364,7 +374,11 @@ def test_a_connection_lost_during_a_month_is_raised_not_reported_as_the_months_f
         thread.join(30)
     assert not thread.is_alive()
     (outcome,) = done
-    assert isinstance(outcome, psycopg.OperationalError), outcome
+    if caller == "python":
+        assert isinstance(outcome, psycopg.OperationalError), outcome
+    else:
+        assert (outcome.returncode, outcome.stdout) == (2, ""), outcome
+        assert outcome.stderr.startswith("teams-obs: cannot reach the database: terminating connection"), outcome
     assert f"{DELIVERIES}_p{first:%Y_%m}" not in partitions(db)
 
 
@@ -384,8 +398,7 @@ def test_no_role_but_the_owner_can_hold_the_maintenance_lock(db, db_url):
 
 def documented_attempts() -> int:
     """How many attempts docs/operating.md promises a month whose locks are never granted."""
-    text = " ".join((project_root() / "docs" / "operating.md").read_text().split())
-    return int(re.search(r"its locks not granted in (\d+) attempts", text)[1])
+    return documented_number("operating.md", r"its locks not granted in (\d+) attempts")
 
 
 @pytest.mark.parametrize("max_attempts", [3, None], ids=["given", "default"])

@@ -241,18 +241,37 @@ def test_cleanup_and_a_table_by_table_purge_take_turns(db, db_url):
     assert errors == []
 
 
+def pauses_seen(db: psycopg.Connection, thread: threading.Thread, query_like: str) -> int:
+    """How many times a session running a query LIKE ``query_like`` was seen going into pg_sleep while
+    ``thread`` ran (for at most 60s)."""
+    pauses, sleeping = 0, False
+    deadline = time.monotonic() + 60
+    while thread.is_alive() and time.monotonic() < deadline:
+        now_sleeping = db.execute("SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+                                  " AND query LIKE %s", [query_like]).fetchone()[0]
+        pauses += now_sleeping and not sleeping
+        sleeping = now_sleeping
+        time.sleep(0.01)
+    return pauses
+
+
 def test_a_drop_waiting_for_a_long_read_holds_writers_up_briefly_and_leaves_the_partition_busy(db, db_url):
     """Writers queue behind DROP's request for the parent's ACCESS EXCLUSIVE lock: it waits 500ms per attempt,
     not the maintenance lock's 60s, so with a report reading the table for longer than all five attempts
-    (about 4s) the partition is reported busy and kept, and no write waited much longer than one attempt.
-    Waiting 60s, every write stood still for the whole read."""
+    and the four pauses between them (0.1s to 0.8s, about 4s in all) the partition is reported busy and kept,
+    and no write waited much longer than one attempt. Waiting 60s, every write stood still for the whole
+    read; without the pauses, the attempts would come one after another for 2.5s."""
     name = create_partition_of(db, add_months(current_month(db), -6))
     with psycopg.connect(db_url) as reader, timed_writes(db_url) as durations:
         reader.execute(f"SELECT count(*) FROM {DELIVERIES}")  # ACCESS SHARE until the report ends
         cleaning, outcome = executed_apart(db_url, CLEANUP)
-        cleaning.join(60)  # the cleanup gives up on the partition by itself, the read still going on
+        # The cleanup gives up on the partition by itself, the read still going on. Pauses of 0.1s and more
+        # are not missed by a look every 10ms, unless the machine stalls the test for that long.
+        pauses = pauses_seen(db, cleaning, "%cleanup_notification_deliveries%")
         reader.rollback()
+        cleaning.join(30)
     assert not cleaning.is_alive()
+    assert 2 <= pauses <= 4, f"{pauses} pauses between five attempts"
     assert report_of(outcome) == [{"reservations_deleted": [], "default_rows_deleted": [DEFAULT],
                                    "partitions_dropped": [], "partitions_busy": [name]}]
     assert db.execute("SELECT to_regclass(%s) IS NOT NULL", [name]).fetchone()[0]

@@ -6,10 +6,12 @@ import threading
 import uuid
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from teams_obs import purge
 from teams_obs.cli import main
+from tests.checkout import documented_number
 from tests.partition_helpers import wait_until_blocked
 from tests.tenant_data import (
     counts,
@@ -65,6 +67,26 @@ def test_python_purge_starts_again_when_a_row_of_the_tenant_changes_meanwhile(
     assert retries == [1]
     assert result == list(expected.items())
     assert counts(db, A) == dict.fromkeys(expected, 0)
+
+
+def test_python_purge_gives_up_after_its_attempts_when_the_tenant_keeps_changing(
+        db: psycopg.Connection, db_url: str) -> None:
+    """A row changed during every attempt: as many attempts as docs/operating.md says, then the serialization
+    failure is raised and every table keeps its rows."""
+    expected = record_sample(db, A)
+    first_table = tenant_tables(db)[0]
+    retries = []
+
+    def refresh_a_reference(table: str, _rows: int) -> None:
+        if table == first_table:
+            with psycopg.connect(db_url, autocommit=True) as writer:
+                record_conversation_references(writer, A, 1)
+
+    with pytest.raises(psycopg.errors.SerializationFailure):
+        purge.purge_tenant(db, A, on_table=refresh_a_reference, on_retry=lambda: retries.append(1))
+    attempts = documented_number("operating.md", r"after (\d+) attempts it gives up with SQLSTATE 40001")
+    assert len(retries) + 1 == attempts
+    assert counts(db, A) == expected
 
 
 def test_sql_purge_keeps_a_reservation_and_its_row_together_under_read_committed(
