@@ -106,6 +106,24 @@ def test_a_reworked_change_named_without_a_tag_is_refused_where_it_is_ambiguous(
     assert said[-1]["sqitch"][1:3] == (0, 'No changes deployed since: "two"\n')
 
 
+def test_a_reworked_change_as_of_a_later_tag_is_its_latest_instance_before_that_tag(tmp_path: Path,
+                                                                                    pg_cluster) -> None:
+    """Both instances of two were deployed before @v2: two@v2 names the second, so revert keeps it."""
+    top = project(tmp_path / "p", *REWORKED, scripts=REWORK_SCRIPTS)
+    said = SideBySide(pg_cluster).compare(top, [("deploy",), *revert_to("two@v2")])
+    assert said[-1]["sqitch"][1] == 0 and said[-1]["sqitch"][3] == [("one", []), ("two", ["@v1"]), ("two", [])]
+
+
+def test_a_change_reworked_after_two_tags_runs_the_scripts_its_rework_named(tmp_path: Path, pg_cluster) -> None:
+    """The first instance's scripts are those of the first of its tags that has them: here only the later
+    tag's (two@v1.1.sql), which is where `sqitch rework` puts them."""
+    top = project(tmp_path / "p", "one", "two", "@v1", "@v1.1", "two [two@v1.1]",
+                  scripts={"two@v1.1": table_scripts("two"), "two": REWORK_SCRIPTS["two"]})
+    said = SideBySide(pg_cluster).compare(top, [("deploy",), ("verify",), ("revert", "-y")])
+    assert [each["sqitch"][1] for each in said] == [0, 0, 0]
+    assert said[0]["sqitch"][3] == [("one", []), ("two", ["@v1", "@v1.1"]), ("two", [])]
+
+
 def test_an_ambiguous_change_the_plan_no_longer_has_is_named_from_the_database(tmp_path: Path, pg_cluster) -> None:
     """Each instance by the first tag deployed with or after it, as sqitch names a change it cannot plan."""
     top = project(tmp_path / "p", *REWORKED, scripts=REWORK_SCRIPTS)
