@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import socket
+import threading
 import time
 import typing
 import uuid
@@ -495,6 +496,21 @@ def test_never_raise_waits_briefly_for_a_database_it_cannot_reach(caplog):
 
     result, waited = asyncio.run(scenario())
     assert result is None and NEVER_RAISE_POOL_TIMEOUT * 0.9 <= waited < 5
+
+
+def test_a_raising_client_waits_for_a_busy_pool_as_long_as_the_pool_waits(db_url):
+    """NEVER_RAISE_POOL_TIMEOUT bounds never_raise's wait alone: a client that raises waits the pool's own
+    timeout, here longer than that for the pool's only connection."""
+    pool = ConnectionPool(db_url, open=False, min_size=1, max_size=1, timeout=30)
+    with Client(pool) as client:
+        held = pool.getconn()
+        handed_back = threading.Timer(NEVER_RAISE_POOL_TIMEOUT + 1, pool.putconn, [held])
+        handed_back.start()
+        started = time.monotonic()
+        recorded = client.record_delivery(*RECORD)
+        waited = time.monotonic() - started
+        handed_back.join()
+    assert recorded.inserted and waited > NEVER_RAISE_POOL_TIMEOUT
 
 
 NAIVE = datetime(2026, 12, 1, 10, 0)

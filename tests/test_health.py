@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from teams_obs.cli import main
@@ -95,8 +96,9 @@ def test_cli_json_carries_both_reports_and_the_problems(db: psycopg.Connection, 
                                       "message": "failure rate 50.0% (1 failed, 1 delivered) is above 5.0%"}]
 
 
-def test_cli_refuses_a_window_without_a_tenant(db_url: str) -> None:
-    result = run_health(db_url, "--since", "2026-05-10")
+@pytest.mark.parametrize("window", ["--since", "--until"])
+def test_cli_refuses_a_window_without_a_tenant(db_url: str, window: str) -> None:
+    result = run_health(db_url, window, "2026-05-10")
     assert result.exit_code == 2 and "--since and --until need --tenant" in result.output
 
 

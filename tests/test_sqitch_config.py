@@ -324,6 +324,7 @@ ACCEPTED = {
     "directories spelled otherwise": "[core]\n\ttop_dir = ./\n\tdeploy_dir = ./deploy/\n\textension = sql\n",
     "another engine's registry": '[engine "sqlite"]\n\tregistry = meta\n[core]\n\teditor = vi\n',
     "the reworked directories sqitch's": "[core]\n\treworked_dir = .\n\treworked_verify_dir = ./verify\n",
+    "the engine quoted with blanks, which sqitch trims": '[core]\n\tengine = " pg "\n',
 }
 
 

@@ -114,10 +114,11 @@ def test_sql_purge_keeps_a_reservation_and_its_row_together_under_read_committed
                              "teams_obs.notification_delivery_idempotency": 1, "teams_obs.notification_deliveries": 1}
 
 
-def test_cli_asks_first_and_deletes_nothing_when_declined(db: psycopg.Connection, db_url: str) -> None:
+@pytest.mark.parametrize("answer", ["n\n", "\n"], ids=["no", "just Enter"])
+def test_cli_asks_first_and_deletes_nothing_when_declined(db: psycopg.Connection, db_url: str, answer: str) -> None:
     record_sample(db, A)
     before = snapshot(db, A)
-    result = CliRunner().invoke(main, ["--db", db_url, "purge-tenant", str(A)], input="n\n")
+    result = CliRunner().invoke(main, ["--db", db_url, "purge-tenant", str(A)], input=answer)
     assert result.exit_code == 1, result.output
     assert "This cannot be undone" in result.output and "Nothing deleted." in result.output
     assert snapshot(db, A) == before
