@@ -396,18 +396,13 @@ def test_no_role_but_the_owner_can_hold_the_maintenance_lock(db, db_url):
     assert [a.status for a in created if a.table == DELIVERIES] == ["created"] * 3
 
 
-def documented_attempts() -> int:
-    """How many attempts docs/operating.md promises a month whose locks are never granted."""
-    return documented_number("operating.md", r"its locks not granted in (\d+) attempts")
-
-
 @pytest.mark.parametrize("max_attempts", [3, None], ids=["given", "default"])
 def test_a_lock_never_granted_fails_the_month_and_reports_it(db, db_url, max_attempts):
     """Tried max_attempts times (by default as often as docs/operating.md says), with a pause between two
     attempts and none after the last: the month has failed by then, and the next one waits for nothing."""
     first = current_month(db)
     drop_partitions_from(db, first)
-    attempts = max_attempts or documented_attempts()
+    attempts = max_attempts or documented_number("operating.md", r"its locks not granted in (\d+) attempts")
     pauses: list[float] = []
     with psycopg.connect(db_url) as blocker:
         blocker.execute(f"SELECT count(*) FROM {DEFAULT}")
