@@ -39,9 +39,11 @@ def pgbench_binary() -> str:
     return str(bundled) if bundled.exists() else "pgbench"
 
 
-def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int, transactions: int | None = None) -> str:
-    """The output of one pgbench run of the contenders' scripts, equally weighted (prepared statements: the
-    hot path of a pooled app): for ``seconds``, or ``transactions`` per client when given."""
+def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int, transactions: int | None = None,
+            query_mode: str = "prepared") -> str:
+    """The output of one pgbench run of the contenders' scripts, equally weighted, for ``seconds``, or
+    ``transactions`` per client when given. Prepared statements by default (the hot path of a pooled app);
+    ``query_mode="simple"``, pgbench's own default, sends and parses each statement's text per call."""
     variables: dict[str, str] = {}
     for contender in contenders:
         for name, value in contender.variables.items():
@@ -57,7 +59,7 @@ def pgbench(url: str, contenders: list[Contender], clients: int, seconds: int, t
         defines = [arg for name, value in variables.items() for arg in ("-D", f"{name}={value}")]
         length = ["-t", str(transactions)] if transactions else ["-T", str(seconds)]
         run = subprocess.run(
-            [pgbench_binary(), "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients), *length,
+            [pgbench_binary(), "-n", "-M", query_mode, "-c", str(clients), "-j", str(clients), *length,
              *scripts, *defines, url],
             capture_output=True, text=True, check=False)
     if run.returncode != 0:
@@ -74,9 +76,10 @@ def run_pgbench(url: str, contender: Contender, clients: int, seconds: int, tran
     return float(match[1])
 
 
-def run_mixed(url: str, contenders: list[Contender], clients: int, seconds: int) -> dict[str, float]:
+def run_mixed(url: str, contenders: list[Contender], clients: int, seconds: int,
+              query_mode: str = "prepared") -> dict[str, float]:
     """Each contender's transactions per second at its mean latency in one pgbench run mixing them all."""
-    output = pgbench(url, contenders, clients, seconds)
+    output = pgbench(url, contenders, clients, seconds, query_mode=query_mode)
     latencies = {int(number): float(ms) for number, ms in _SCRIPT_LATENCY.findall(output)}
     if sorted(latencies) != list(range(1, len(contenders) + 1)):
         raise RuntimeError(f"pgbench printed no per-script latencies:\n{output}")

@@ -12,15 +12,16 @@ JSON text, the INSERT's 15,000 parameters in text format, COPY's text), and end 
 client-side encoding timed with it, psycopg's conversion of the INSERT's parameters included); and, without a
 target, the SPEC's two writes alone (the reservations and the rows from the INSERT's parameters, nothing
 parsed, checked or hashed: the ceiling of any record_deliveries that keeps the sidecar; taken further apart by
-bench/record_deliveries_parts.py).
+bench/record_deliveries_parts.py). Then the batch contenders but COPY (pgbench sends no COPY data) as the issue
+measures every target: by pgbench, in its default (simple) query mode, each batch one statement of literals.
 
 Contenders are interleaved as finely as possible, so that they share whatever the machine does meanwhile:
 each pgbench round is one run of the issue's three single-row contenders, picked at random per transaction
 (pgbench -f a@1 -f b@1 ...), then one run of the taken-apart scripts with the plain INSERT and
-record_delivery, and each client of a batch round writes the contenders' batches in turn. A round's ratio
-compares the contenders' mean latencies in that round's run (for one client, throughput = 1 / latency);
-the figures are medians over the rounds, for 1 and 2 clients. Default PostgreSQL settings with fsync on: an
-embedded cluster started with fsync=True unless --db names one. Usage:
+record_delivery; each client of a batch round writes the contenders' batches in turn, and one pgbench run
+mixes the batch statements. A round's ratio compares the contenders' mean latencies in that round's run (for
+one client, throughput = 1 / latency); the figures are medians over the rounds, for 1 and 2 clients. Default
+PostgreSQL settings with fsync on: an embedded cluster started with fsync=True unless --db names one. Usage:
 
     python3 bench/record_delivery.py [--db URL] [--rounds 5] [--seconds 5] [--batches 10] [--clients 1,2]
                                      [--no-fsync]
@@ -46,6 +47,7 @@ from pathlib import Path
 
 import psycopg
 from pgbench_runner import Contender, run_mixed
+from psycopg import sql
 from scratch_database import scratch_database
 
 HERE = Path(__file__).resolve().parent
@@ -295,8 +297,66 @@ def batches(url: str, clients: int, rounds: int, count: int) -> list[dict[str, f
     return [batch_round(url, clients, count, seed=number * 1000 + clients) for number in range(rounds)]
 
 
+# ------------------------------------------------------------------------------------ batches, by pgbench
+
+# The issue's own method, applied to batches too: one pgbench run mixing the contenders, in pgbench's default
+# (simple) query mode, so each batch's SQL text is sent and parsed per call, as by an application that
+# prepares nothing. A transaction writes for a tenant of its own, which makes the same 1,000 rows new keys each
+# time: pgbench draws it and writes it into the text in place (placeholder and value are equally long, so the
+# 400 kB text is not moved once per row). Every contender lets the server draw delivery_id and created_at.
+PGBENCH = " (pgbench)"
+PGBENCH_BATCH_CONTENDERS = [name + PGBENCH for name in ("multi-row INSERT", RESERVATIONS_AND_INSERT,
+                                                       "record_deliveries")]
+PGBENCH_TENANT = "'00000000-0000-4000-8000-:batchtenant'"
+# The tenant the keys stored by the plain INSERTs are computed for: any one, as nothing checks them.
+EXAMPLE_TENANT = "00000000-0000-4000-8000-000000000001"
+DRAW_PGBENCH_TENANT = "\\set batchtenant random(100000000000, 999999999999)\n"
+SERVER_DRAWN = ("delivery_id", "created_at")
+SENT_COLUMNS = [column for column in COLUMNS if column not in SERVER_DRAWN]
+
+
+def literal_values(rows: list[dict], typed: bool) -> str:
+    """The rows as a VALUES list of literals (the first row's cast to the column types when ``typed``: a
+    VALUES list outside an INSERT takes its column types from them)."""
+    def literal(column: str, value: object, first: bool) -> str:
+        text = PGBENCH_TENANT if column == "tenant" else sql.Literal(value).as_string(None)
+        return f"{text}::{COLUMN_TYPES[column]}" if typed and first else text
+
+    return "VALUES " + ", ".join(
+        "(" + ", ".join(literal(column, value, number == 0)
+                        for column, value in zip(COLUMNS, table_row(EXAMPLE_TENANT, row), strict=True)
+                        if column in SENT_COLUMNS) + ")"
+        for number, row in enumerate(rows))
+
+
+def pgbench_batch_contenders(rng: random.Random) -> list[Contender]:
+    rows = [outcome(EXAMPLE_TENANT, rng) for _ in range(BATCH_SIZE)]
+    columns = ", ".join(SENT_COLUMNS)
+    insert = f"INSERT INTO teams_obs.notification_deliveries ({columns}) {literal_values(rows, typed=False)};\n"
+    reservation_and_insert = (
+        f"WITH batch AS MATERIALIZED (SELECT v.*, teams_obs.time_ordered_uuid() AS delivery_id, now() AS created_at"
+        f" FROM ({literal_values(rows, typed=True)}) AS v ({columns})),"
+        " reserved AS (INSERT INTO teams_obs.notification_delivery_idempotency"
+        " (tenant, idempotency_key, delivery_id, created_at)"
+        " SELECT tenant, idempotency_key, delivery_id, created_at FROM batch ON CONFLICT DO NOTHING)"
+        f" INSERT INTO teams_obs.notification_deliveries ({columns}, {', '.join(SERVER_DRAWN)})"
+        " SELECT * FROM batch;\n")
+    record = (f"SELECT count(*) FROM teams_obs.record_deliveries({PGBENCH_TENANT}, "
+              f"{sql.Literal(json.dumps(rows)).as_string(None)});\n")
+    return [Contender(name, DRAW_PGBENCH_TENANT + script)
+            for name, script in zip(PGBENCH_BATCH_CONTENDERS, (insert, reservation_and_insert, record), strict=True)]
+
+
+def pgbench_batches(url: str, clients: int, rounds: int, seconds: int) -> list[dict[str, float]]:
+    """Per round: each contender's rows per second at its mean latency in one pgbench run mixing them."""
+    contenders = pgbench_batch_contenders(random.Random(clients))
+    return [{name: BATCH_SIZE * tps for name, tps in run_mixed(url, contenders, clients, seconds, "simple").items()}
+            for _ in range(rounds)]
+
+
 # ----------------------------------------------------------------------------------------------- report
 
+BATCH_TARGETS = [("multi-row INSERT", 0.75), ("COPY", 0.3)]
 RATIOS = [
     # (measured, baseline, target, unit)
     ("record_delivery", "plain INSERT", 0.8, "tps"),
@@ -305,14 +365,16 @@ RATIOS = [
     # the commit's WAL flush). The slower the commit, the nearer 1 every single-row ratio above comes, so
     # this line is what to compare before comparing record_delivery's ratios across machines.
     ("plain INSERT", "2-statement transaction", None, "tps"),
-    # The issue's batch targets, on the server's work alone and end to end (client encoding included).
-    *((measured + variant, baseline + variant, target, "rows/s") for variant in ("", CLIENT_ENCODING)
-      for measured, baseline, target in [("record_deliveries", "multi-row INSERT", 0.75),
-                                         ("record_deliveries", "COPY", 0.3)]),
+    # The issue's batch targets: on the server's work alone, end to end (client encoding included), and by
+    # pgbench (against the multi-row INSERT only: pgbench sends no COPY data).
+    *(("record_deliveries" + variant, baseline + variant, target, "rows/s")
+      for variant, baselines in [("", BATCH_TARGETS), (CLIENT_ENCODING, BATCH_TARGETS), (PGBENCH, BATCH_TARGETS[:1])]
+      for baseline, target in baselines),
     # No target: what the SPEC's two writes cost alone (the ceiling of record_deliveries on the server's
     # work), and what record_deliveries adds to them (parsing, trimming, checks, keys, the answer).
-    (RESERVATIONS_AND_INSERT, "multi-row INSERT", None, "rows/s"),
-    ("record_deliveries", RESERVATIONS_AND_INSERT, None, "rows/s"),
+    *(ratio for variant in ("", PGBENCH) for ratio in [
+        (RESERVATIONS_AND_INSERT + variant, "multi-row INSERT" + variant, None, "rows/s"),
+        ("record_deliveries" + variant, RESERVATIONS_AND_INSERT + variant, None, "rows/s")]),
     # No target: what record_delivery's parts cost on this machine (the breakdown run). The call alone, then
     # the reservation added, then record_delivery's trimming, checks and key hashing added; and the whole.
     *((measured + BREAKDOWN_RUN, baseline + BREAKDOWN_RUN, None, "tps") for measured, baseline in [
@@ -338,12 +400,13 @@ def main() -> int:
     failed = False
     with database(args.db, fsync=not args.no_fsync) as url:
         for clients in (int(c) for c in args.clients.split(",")):
-            per_round = [single | batch for single, batch in zip(
+            per_round = [single | batch | by_pgbench for single, batch, by_pgbench in zip(
                 single_rows(url, clients, args.rounds, args.seconds),
-                batches(url, clients, args.rounds, args.batches), strict=True)]
+                batches(url, clients, args.rounds, args.batches),
+                pgbench_batches(url, clients, args.rounds, args.seconds), strict=True)]
             print(f"\n{clients} client(s), median of {args.rounds} rounds")
             for name in per_round[0]:
-                unit = "rows/s" if name in BATCH_CONTENDERS else "tps"
+                unit = "rows/s" if name in BATCH_CONTENDERS + PGBENCH_BATCH_CONTENDERS else "tps"
                 print(f"  {name:<46} {statistics.median(r[name] for r in per_round):>12,.0f} {unit}")
             for measured, baseline, target, unit in RATIOS:
                 ratios = [r[measured] / r[baseline] for r in per_round]

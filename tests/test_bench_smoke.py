@@ -27,7 +27,8 @@ RUNS = {
     "payload_screen.py": ["--members", "10", "20", "--calls", "1"],
     "record_audit_event.py": ["--rounds", "1", "--seconds", "1", "--calls", "3"],
     "record_deliveries_parts.py": ["--batches", "1"],
-    "record_delivery.py": ["--rounds", "1", "--seconds", "1", "--batches", "1", "--clients", "1"],
+    # 3 s: the pgbench batch run, a few dozen transactions, must pick each of its three scripts at least once.
+    "record_delivery.py": ["--rounds", "1", "--seconds", "3", "--batches", "1", "--clients", "1"],
     "record_delivery_variants.py": ["--rounds", "1", "--seconds", "1",
                                     "--variant", "same", "v_key text;", "v_key text;"],
     "retention.py": ["--sizes", "2000", "--reps", "1", "--live", "500"],
