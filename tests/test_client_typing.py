@@ -5,6 +5,8 @@ the checker asks for the None check a failed call needs, and only there."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -22,7 +24,7 @@ STUBS = Path("teams_obs/client_methods.pyi")
 
 CORRECT = """
     from datetime import UTC, datetime
-    from uuid import UUID, uuid4
+    from uuid import UUID
 
     from psycopg import Connection
     from psycopg.rows import DictRow, dict_row
@@ -72,32 +74,38 @@ CORRECT = """
         return [Client(ConnectionPool(url)), Client(rows), AsyncClient(AsyncConnectionPool(url))]
 """
 
+# Each call with what mypy says of it and the rule pyright reports it under.
 WRONG = {
     "client.record_delivery(1, 2, 3)":
-        'Missing positional argument "status" in call to "record_delivery"',
+        ('Missing positional argument "status" in call to "record_delivery"', "reportCallIssue"),
     'client.record_delivery(uuid4(), "a", "b", "c", limit=5)':
-        'Unexpected keyword argument "limit" for "record_delivery"',
+        ('Unexpected keyword argument "limit" for "record_delivery"', "reportCallIssue"),
     'client.record_delivry("t", "a", "b", "c")':
-        '"Client[Never]" has no attribute "record_delivry"',
+        ('"Client[Never]" has no attribute "record_delivry"', "reportAttributeAccessIssue"),
     'await client.list_deliveries("t")':
-        'Incompatible types in "await" (actual type "Page"',
+        ('Incompatible types in "await" (actual type "Page"', "reportGeneralTypeIssues"),
     'aclient.record_delivery("t", "a", "b", "c")':
-        'Value of type "Coroutine[Any, Any, RecordedDelivery]" must be used',
+        ('Value of type "Coroutine[Any, Any, RecordedDelivery]" must be used', "reportUnusedCoroutine"),
     'print(aclient.list_deliveries("t").rows)':
-        '"Coroutine[Any, Any, Page]" has no attribute "rows"',
+        ('"Coroutine[Any, Any, Page]" has no attribute "rows"', "reportAttributeAccessIssue"),
     'print(Client.connect("u", never_raise=True).record_audit_event("t", "s", "a", "r").payload_hash)':
-        'Item "None" of "RecordedAuditEvent | None" has no attribute "payload_hash"',
+        ('Item "None" of "RecordedAuditEvent | None" has no attribute "payload_hash"', "reportOptionalMemberAccess"),
     'print(Client(ConnectionPool("u"), never_raise=True).record_delivery("t", "a", "b", "c").inserted)':
-        'Item "None" of "RecordedDelivery | None" has no attribute "inserted"',
+        ('Item "None" of "RecordedDelivery | None" has no attribute "inserted"', "reportOptionalMemberAccess"),
     'print((await (await AsyncClient.connect("u", never_raise=True)).list_deliveries("t")).rows)':
-        'Item "None" of "Page | None" has no attribute "rows"',
+        ('Item "None" of "Page | None" has no attribute "rows"', "reportOptionalMemberAccess"),
     'print((await AsyncClient(AsyncConnectionPool("u"), never_raise=True).graph_status_error(500))["retryable"])':
-        'Value of type "dict[str, Any] | None" is not indexable',
+        ('Value of type "dict[str, Any] | None" is not indexable', "reportOptionalSubscript"),
     'Client(AsyncConnectionPool("u"))':
-        'No overload variant of "Client" matches argument type "AsyncConnectionPool[',
+        ('No overload variant of "Client" matches argument type "AsyncConnectionPool[', "reportArgumentType"),
     'AsyncClient(ConnectionPool("u"))':
-        'No overload variant of "AsyncClient" matches argument type "ConnectionPool[',
+        ('No overload variant of "AsyncClient" matches argument type "ConnectionPool[', "reportArgumentType"),
 }
+WRONG_CALLS = ("from uuid import uuid4\n\nfrom psycopg_pool import AsyncConnectionPool, ConnectionPool\n\n"
+               "from teams_obs.client import AsyncClient, Client\n\n\n"
+               "async def main(client: Client, aclient: AsyncClient) -> None:\n"
+               + "\n".join(f"    {call}" for call in WRONG) + "\n")
+FIRST_WRONG_LINE = 9
 
 
 def mypy(tmp_path: Path, code: str) -> list[str]:
@@ -115,18 +123,42 @@ def mypy(tmp_path: Path, code: str) -> list[str]:
     return [line for line in run.stdout.splitlines() if ": error: " in line]
 
 
+def pyright(tmp_path: Path, code: str) -> list[tuple[int, str]]:
+    """pyright's errors on ``code`` and on the stubs, both checked in strict mode, as (line, rule). Its project
+    is made in ``tmp_path``, with the checkout as an extra import root, where it finds the package (its
+    configuration takes paths relative to itself only)."""
+    (tmp_path / "snippet.py").write_text(textwrap.dedent(code))
+    checked = ["snippet.py", os.path.relpath(ROOT / STUBS, tmp_path)]
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text(json.dumps({"include": checked, "strict": checked,
+                                  "extraPaths": [os.path.relpath(ROOT, tmp_path)]}))
+    run = subprocess.run([sys.executable, "-m", "pyright", "--outputjson", "--project", str(config)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode in (0, 1), run.stdout + run.stderr  # 2 and up: pyright itself failed
+    report = json.loads(run.stdout)
+    assert report["summary"]["filesAnalyzed"] == 2, report
+    return [(diagnostic["range"]["start"]["line"] + 1, diagnostic.get("rule", diagnostic["message"]))
+            for diagnostic in report["generalDiagnostics"] if diagnostic["severity"] == "error"]
+
+
 def test_correct_calls_type_check(tmp_path: Path):
     assert mypy(tmp_path, CORRECT) == []
 
 
+def test_correct_calls_type_check_under_pyright(tmp_path: Path):
+    assert pyright(tmp_path, CORRECT) == []
+
+
 def test_wrong_calls_are_reported(tmp_path: Path):
-    calls = "\n".join(f"    {call}" for call in WRONG)
-    code = ("from uuid import uuid4\n\nfrom psycopg_pool import AsyncConnectionPool, ConnectionPool\n\n"
-            "from teams_obs.client import AsyncClient, Client\n\n\n"
-            f"async def main(client: Client, aclient: AsyncClient) -> None:\n{calls}\n")
-    errors = mypy(tmp_path, code)
-    for line, (call, message) in enumerate(WRONG.items(), start=9):
+    errors = mypy(tmp_path, WRONG_CALLS)
+    for line, (call, (message, _rule)) in enumerate(WRONG.items(), start=FIRST_WRONG_LINE):
         assert any(f"snippet.py:{line}: error: {message}" in error for error in errors), (call, errors)
+
+
+def test_wrong_calls_are_reported_by_pyright(tmp_path: Path):
+    errors = pyright(tmp_path, WRONG_CALLS)
+    for line, (call, (_message, rule)) in enumerate(WRONG.items(), start=FIRST_WRONG_LINE):
+        assert (line, rule) in errors, (call, errors)
 
 
 def test_a_changed_declaration_makes_the_stubs_stale(monkeypatch: pytest.MonkeyPatch):
