@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -163,26 +163,38 @@ def copy_text(rows: list[tuple]) -> bytes:
     return out.getvalue().encode()
 
 
+def values_list(rows: Iterable[Iterable[str]]) -> str:
+    """A VALUES list of the rows, each given as the SQL text of its values."""
+    return "VALUES " + ", ".join("(" + ", ".join(row) + ")" for row in rows)
+
+
 def batch_values_sql(placeholder: Callable[[int], str]) -> str:
     """A batch's rows as a VALUES list, parameter n (from 0) written as ``placeholder(n)``."""
-    return "VALUES " + ", ".join(
-        "(" + ", ".join(placeholder(row * len(COLUMNS) + column) for column in range(len(COLUMNS))) + ")"
-        for row in range(BATCH_SIZE))
+    return values_list((placeholder(row * len(COLUMNS) + column) for column in range(len(COLUMNS)))
+                       for row in range(BATCH_SIZE))
 
 
-INSERT_ROWS = f"INSERT INTO teams_obs.notification_deliveries ({', '.join(COLUMNS)}) "
+def insert_rows(columns: Iterable[str]) -> str:
+    return f"INSERT INTO teams_obs.notification_deliveries ({', '.join(columns)}) "
+
+
+def reservations_and_rows(batch: str, columns: list[str]) -> str:
+    """The SPEC's two writes and nothing else, from ``batch``, a query of ``columns``: the rows' reservations,
+    then the rows, in one statement, with no parsing, trimming, checks or hashing (the keys come computed).
+    The ceiling of any record_deliveries that keeps the sidecar."""
+    return (f"WITH batch ({', '.join(columns)}) AS MATERIALIZED ({batch}), "
+            "reserved AS (INSERT INTO teams_obs.notification_delivery_idempotency"
+            " (tenant, idempotency_key, delivery_id, created_at)"
+            " SELECT tenant, idempotency_key, delivery_id, created_at FROM batch ON CONFLICT DO NOTHING) "
+            + insert_rows(columns) + "SELECT * FROM batch")
+
+
+INSERT_ROWS = insert_rows(COLUMNS)
 MULTI_ROW_INSERT = INSERT_ROWS + batch_values_sql(lambda n: f"${n + 1}")
 MULTI_ROW_INSERT_PSYCOPG = INSERT_ROWS + batch_values_sql(lambda _n: "%s")
-# The SPEC's two writes and nothing else: the rows' reservations, then the rows, in one statement from the
-# same 15,000 parameters, with no parsing, trimming, checks or hashing (the keys come computed). The ceiling of
-# any record_deliveries that keeps the sidecar.
-RESERVED_MULTI_ROW_INSERT = (
-    f"WITH batch ({', '.join(COLUMNS)}) AS MATERIALIZED ("
-    + batch_values_sql(lambda n: f"${n + 1}::{COLUMN_TYPES[COLUMNS[n % len(COLUMNS)]]}")
-    + "), reserved AS (INSERT INTO teams_obs.notification_delivery_idempotency"
-      " (tenant, idempotency_key, delivery_id, created_at)"
-      " SELECT tenant, idempotency_key, delivery_id, created_at FROM batch ON CONFLICT DO NOTHING) "
-    + INSERT_ROWS + "SELECT * FROM batch")
+# From the multi-row INSERT's own 15,000 parameters.
+RESERVED_MULTI_ROW_INSERT = reservations_and_rows(
+    batch_values_sql(lambda n: f"${n + 1}::{COLUMN_TYPES[COLUMNS[n % len(COLUMNS)]]}"), list(COLUMNS))
 _PREPARED: weakref.WeakKeyDictionary[psycopg.Connection, set[str]] = weakref.WeakKeyDictionary()
 COPY = f"COPY teams_obs.notification_deliveries ({', '.join(COLUMNS)}) FROM STDIN"
 
@@ -322,25 +334,18 @@ def literal_values(rows: list[dict], typed: bool) -> str:
         text = PGBENCH_TENANT if column == "tenant" else sql.Literal(value).as_string(None)
         return f"{text}::{COLUMN_TYPES[column]}" if typed and first else text
 
-    return "VALUES " + ", ".join(
-        "(" + ", ".join(literal(column, value, number == 0)
+    return values_list((literal(column, value, number == 0)
                         for column, value in zip(COLUMNS, table_row(EXAMPLE_TENANT, row), strict=True)
-                        if column in SENT_COLUMNS) + ")"
-        for number, row in enumerate(rows))
+                        if column in SENT_COLUMNS)
+                       for number, row in enumerate(rows))
 
 
 def pgbench_batch_contenders(rng: random.Random) -> list[Contender]:
     rows = [outcome(EXAMPLE_TENANT, rng) for _ in range(BATCH_SIZE)]
-    columns = ", ".join(SENT_COLUMNS)
-    insert = f"INSERT INTO teams_obs.notification_deliveries ({columns}) {literal_values(rows, typed=False)};\n"
-    reservation_and_insert = (
-        f"WITH batch AS MATERIALIZED (SELECT v.*, teams_obs.time_ordered_uuid() AS delivery_id, now() AS created_at"
-        f" FROM ({literal_values(rows, typed=True)}) AS v ({columns})),"
-        " reserved AS (INSERT INTO teams_obs.notification_delivery_idempotency"
-        " (tenant, idempotency_key, delivery_id, created_at)"
-        " SELECT tenant, idempotency_key, delivery_id, created_at FROM batch ON CONFLICT DO NOTHING)"
-        f" INSERT INTO teams_obs.notification_deliveries ({columns}, {', '.join(SERVER_DRAWN)})"
-        " SELECT * FROM batch;\n")
+    insert = insert_rows(SENT_COLUMNS) + literal_values(rows, typed=False) + ";\n"
+    reservation_and_insert = reservations_and_rows(
+        f"SELECT v.*, teams_obs.time_ordered_uuid(), now() FROM ({literal_values(rows, typed=True)}) AS v",
+        SENT_COLUMNS + list(SERVER_DRAWN)) + ";\n"
     record = (f"SELECT count(*) FROM teams_obs.record_deliveries({PGBENCH_TENANT}, "
               f"{sql.Literal(json.dumps(rows)).as_string(None)});\n")
     return [Contender(name, DRAW_PGBENCH_TENANT + script)
