@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what teams_obs needs and is missing: Debian packages (PostgreSQL 15 server, pgTAP with
-# pg_prove, sqitch with its PostgreSQL driver, valgrind for bench/instructions.py) and the Python package
+# pg_prove, sqitch with its PostgreSQL driver, valgrind for bench/instructions.py, libfaketime for the
+# server of tests/test_month_boundary.py, whose clock passes a real midnight of the 1st) and the Python package
 # with its test extras (into .venv when python3 is externally managed: scripts/python-env.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/python-env.sh
 
-debian_packages=(postgresql-15 postgresql-15-pgtap sqitch libdbd-pg-perl valgrind)
+debian_packages=(postgresql-15 postgresql-15-pgtap sqitch libdbd-pg-perl valgrind libfaketime)
 # python3-venv brings python3 and the pip that `python3 -m venv` puts into the environment.
 if [ -n "$venv_bin" ]; then debian_packages+=(python3-venv); fi
 missing=()

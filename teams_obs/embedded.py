@@ -11,10 +11,11 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,12 +41,17 @@ def pg_bindir() -> Path:
     return Path(found).parent
 
 
-def _privilege_drop_wrapper(directory: Path, binary: Path) -> str:
+def _server_wrapper(directory: Path, binary: Path, environment: Mapping[str, str]) -> str:
+    """A script that runs ``binary`` with ``environment`` added, as SERVER_USER when we are root. The
+    variables are set after setpriv, so that they reach the server alone (a preloaded library would
+    otherwise start in root's setpriv first)."""
     wrapper = directory / binary.name
-    wrapper.write_text(
-        "#!/bin/sh\ncd /\n"
-        f'exec setpriv --reuid={SERVER_USER} --regid={SERVER_USER} --init-groups -- "{binary}" "$@"\n'
-    )
+    as_server_user = (f"setpriv --reuid={SERVER_USER} --regid={SERVER_USER} --init-groups -- "
+                      if os.geteuid() == 0 else "")
+    with_environment = "".join(f"{shlex.quote(f'{name}={value}')} " for name, value in environment.items())
+    if with_environment:
+        with_environment = "env " + with_environment
+    wrapper.write_text(f'#!/bin/sh\ncd /\nexec {as_server_user}{with_environment}"{binary}" "$@"\n')
     wrapper.chmod(stat.S_IRWXU)
     return str(wrapper)
 
@@ -64,7 +70,10 @@ class EmbeddedPostgres:
     carries: with trust, any local user could connect as superuser while the cluster runs.
     """
 
-    def __init__(self, *, fsync: bool = False, settings: dict[str, str] | None = None):
+    def __init__(self, *, fsync: bool = False, settings: dict[str, str] | None = None,
+                 server_environment: Mapping[str, str] | None = None):
+        """``settings`` are server parameters (``-c``); ``server_environment`` holds variables for the
+        server's processes alone, such as a library to preload into them."""
         self.base_dir = Path(tempfile.mkdtemp(prefix="teams_obs_pg_"))
         self._password = secrets.token_urlsafe(24)  # URL-safe: the URL needs no escaping
         password_file = self.base_dir / "password"
@@ -79,10 +88,11 @@ class EmbeddedPostgres:
                 os.chown(self.base_dir / sub, pw.pw_uid, pw.pw_gid)
             os.chown(password_file, pw.pw_uid, pw.pw_gid)
             self.base_dir.chmod(0o755)
+        if os.geteuid() == 0 or server_environment:
             wrappers = self.base_dir / "bin"
             wrappers.mkdir()
-            initdb = _privilege_drop_wrapper(wrappers, bindir / "initdb")
-            postgres = _privilege_drop_wrapper(wrappers, bindir / "postgres")
+            initdb = _server_wrapper(wrappers, bindir / "initdb", {})
+            postgres = _server_wrapper(wrappers, bindir / "postgres", server_environment or {})
         options = {"logging_collector": "off", "max_connections": "200", **(settings or {})}
         args = "-h 127.0.0.1 " + " ".join(f"-c {k}={v}" for k, v in options.items())
         if not fsync:

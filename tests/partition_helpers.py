@@ -21,6 +21,21 @@ WAITING_CALLS = {
     "record_deliveries": "SELECT * FROM teams_obs.record_deliveries(%s, '[{\"destination_type\": \"chat\","
                          " \"destination_id\": \"waiting\", \"status\": \"sent\"}]')",
 }
+# The bounds of every month-partitioned table's partitions, DEFAULT left out.
+MONTHS = """
+SELECT t.parent, array_agg(b.lower_bound ORDER BY b.lower_bound) FILTER (WHERE NOT b.is_default)
+  FROM teams_obs.month_partitioned_tables() t, teams_obs.partition_bounds(t.parent_oid::regclass) b
+ GROUP BY t.parent ORDER BY t.parent
+"""
+PARENTS = ["teams_obs.audit_events", "teams_obs.notification_deliveries"]  # every month-partitioned table
+
+
+def months_of(conn: psycopg.Connection) -> dict[str, list[datetime]]:
+    return dict(conn.execute(MONTHS).fetchall())
+
+
+def this_month_and_the_next_3(first: datetime) -> dict[str, list[datetime]]:
+    return {parent: [add_months(first, ahead) for ahead in range(4)] for parent in PARENTS}
 
 
 def create_partition_of(db: psycopg.Connection, month: datetime, parent: str = DELIVERIES) -> str:

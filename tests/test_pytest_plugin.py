@@ -3,29 +3,12 @@ template must not hand the partitions of the month it was built in to tests that
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import psycopg
 from psycopg import sql
 
 from teams_obs.partitions import add_months, current_month
 from teams_obs.pytest_plugin import TEMPLATE_DB, admin_execute
-from tests.partition_helpers import create_partition_of
-
-MONTHS = """
-SELECT t.parent, array_agg(b.lower_bound ORDER BY b.lower_bound) FILTER (WHERE NOT b.is_default)
-  FROM teams_obs.month_partitioned_tables() t, teams_obs.partition_bounds(t.parent_oid::regclass) b
- GROUP BY t.parent ORDER BY t.parent
-"""
-PARENTS = ["teams_obs.audit_events", "teams_obs.notification_deliveries"]
-
-
-def months_of(conn: psycopg.Connection) -> dict[str, list[datetime]]:
-    return dict(conn.execute(MONTHS).fetchall())
-
-
-def this_month_and_the_next_3(first: datetime) -> dict[str, list[datetime]]:
-    return {parent: [add_months(first, ahead) for ahead in range(4)] for parent in PARENTS}
+from tests.partition_helpers import create_partition_of, months_of, this_month_and_the_next_3
 
 
 def test_a_template_built_last_month_is_rebuilt_before_it_is_cloned(request, pg_cluster, teams_obs_template):
