@@ -198,3 +198,12 @@ def test_maintain_after_midnight_adds_the_month_that_is_now_3_ahead_once(crossin
 def test_the_plugins_template_is_rebuilt_for_the_new_month_after_midnight(crossing, crossed) -> None:
     assert current_month(crossed) == crossing.midnight
     assert crossing.template_months == this_month_and_the_next_3(crossing.midnight)
+
+
+def test_health_counts_each_side_of_midnight_on_its_own_utc_day(crossing, crossed) -> None:
+    placed = crossing.placed["teams_obs.notification_deliveries"]
+    crossed.execute("SET TimeZone = 'Pacific/Kiritimati'")  # UTC+14: both sides are New Year's Day here
+    totals = dict(crossed.execute("SELECT day, total FROM teams_obs.delivery_health(%s) WHERE total > 0",
+                                  [TENANT]).fetchall())
+    assert totals == {(crossing.midnight - timedelta(days=1)).date(): placed.before,
+                      crossing.midnight.date(): placed.after, None: placed.rows}
