@@ -113,7 +113,7 @@ def crossing() -> Iterator[Crossing]:
     midnight = add_months(datetime(now.year, now.month, 1, tzinfo=UTC), 1)
     environment = {
         "LD_PRELOAD": str(LIBFAKETIME[0]),
-        "FAKETIME": f"+{round((midnight - LEAD - now).total_seconds())}",
+        "FAKETIME": f"{round((midnight - LEAD - now).total_seconds()):+d}",  # -7 within LEAD of a real midnight
         # The wall clock alone: waits and timeouts keep real time; the server user cannot share root's
         # semaphores.
         "FAKETIME_DONT_FAKE_MONOTONIC": "1", "NO_FAKE_STAT": "1", "FAKETIME_DISABLE_SHM": "1",
