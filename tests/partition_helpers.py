@@ -1,4 +1,5 @@
-"""Helpers shared by the tests of partition maintenance, retention and what writers hold while they wait."""
+"""Helpers shared by the tests of partition maintenance, retention, what writers hold while they wait, and
+the month boundary (the plugin's template, a real midnight of the 1st)."""
 
 from __future__ import annotations
 
