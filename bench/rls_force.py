@@ -60,6 +60,10 @@ def become_owner(superuser_url: str) -> None:
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone() is None:
                 conn.execute(f"CREATE ROLE {role} NOLOGIN")
         conn.execute(f"ALTER ROLE {OWNER} NOSUPERUSER NOBYPASSRLS CREATEDB")
+        # The owner drops its scratch databases WITH (FORCE), which must end every other session in them,
+        # autovacuum's workers too: they run as no role, so only pg_signal_backend lets a role that is not
+        # superuser end them (a CI run failed once when the drop met one).
+        conn.execute(f"GRANT pg_signal_backend TO {OWNER}")
     os.environ["PGOPTIONS"] = f"-c role={OWNER}"
 
 

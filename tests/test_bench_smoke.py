@@ -7,10 +7,12 @@ creates and drops its own database on the server it is given.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from teams_obs.embedded import EmbeddedPostgres
@@ -84,3 +86,27 @@ def test_benchmark_runs(script: str, pg_cluster: EmbeddedPostgres) -> None:
     assert run.returncode in ((0, 1) if script == "record_delivery.py" else (0,)), run.stderr[-3000:]
     assert "Traceback" not in run.stderr, run.stderr[-3000:]
     assert LAST_WORDS[script] in run.stdout, run.stdout[-3000:]
+
+
+def test_rls_force_owner_ends_sessions_it_did_not_open_when_dropping(pg_cluster: EmbeddedPostgres,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """rls_force.py's owner, not superuser, drops its scratch databases WITH (FORCE) while an autovacuum
+    worker, which runs as no role, may be in them. A session of a role the owner has no privileges of stands
+    in for the worker, which no test can summon at the moment of the drop."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    monkeypatch.setenv("PGOPTIONS", "")  # become_owner sets it for the whole process; undone after the test
+    rls_force, scratch = importlib.import_module("rls_force"), importlib.import_module("scratch_database")
+    stranger = "teams_obs_bench_stranger"
+    as_superuser = {"options": ""}  # an explicit, empty options overrides PGOPTIONS' role
+    with psycopg.connect(pg_cluster.url(), **as_superuser, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {stranger} LOGIN PASSWORD '{stranger}'")
+    try:
+        rls_force.become_owner(pg_cluster.url())
+        owner_url = psycopg.conninfo.make_conninfo(pg_cluster.url(), dbname="postgres")
+        with scratch.scratch_database(owner_url, "bench_rls_stranger") as url:
+            session = psycopg.connect(url, user=stranger, password=stranger, **as_superuser, autocommit=True)
+        with pytest.raises(psycopg.OperationalError):
+            session.execute("SELECT 1")
+    finally:
+        with psycopg.connect(pg_cluster.url(), **as_superuser, autocommit=True) as conn:
+            conn.execute(f"DROP ROLE {stranger}")
