@@ -48,7 +48,7 @@ def admin_execute(cluster: EmbeddedPostgres, statement: sql.Composable) -> None:
         conn.execute(statement)
 
 
-def _current_template(cluster: EmbeddedPostgres, admin: psycopg.Connection) -> str:
+def current_template(cluster: EmbeddedPostgres, admin: psycopg.Connection) -> str:
     """The template, (re)built first if it was not built in the server's current UTC month."""
     month = f"{current_month(admin):%Y-%m}"
     built_in = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
@@ -68,7 +68,7 @@ def teams_obs_template(pg_cluster: EmbeddedPostgres) -> str:
     """Name of a database with the whole plan deployed (and partitions maintained) in the current month;
     ``db_url`` rebuilds it under the same name once the month has changed."""
     with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
-        return _current_template(pg_cluster, admin)
+        return current_template(pg_cluster, admin)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def db_url(pg_cluster: EmbeddedPostgres) -> Iterator[str]:
     name = f"teams_obs_test_{next(_clone_numbers)}"
     with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(_current_template(pg_cluster, admin))))
+            sql.Identifier(name), sql.Identifier(current_template(pg_cluster, admin))))
     try:
         yield pg_cluster.url(name)
     finally:

@@ -24,8 +24,9 @@ from psycopg import sql
 
 from teams_obs.embedded import embedded_postgres
 from teams_obs.partitions import Action, add_months, current_month, maintain
-from teams_obs.pytest_plugin import _current_template
+from teams_obs.pytest_plugin import current_template
 from tests.partition_helpers import PARENTS, months_of, this_month_and_the_next_3
+from tests.tenant_data import record_audit_events
 
 LIBFAKETIME = sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
 # Time for the server to start, the template to be deployed and cloned, and the first keys recorded
@@ -35,9 +36,6 @@ AFTER = timedelta(seconds=1)  # how long the writers go on after midnight
 TENANT = uuid.UUID("00000000-0000-4000-8000-00000000b0da")
 RECORD = ("SELECT (r).inserted, (r).delivery_id, (r).created_at, pg_catalog.now()"
           " FROM (SELECT teams_obs.record_delivery(%s, 'user_activity', %s, 'sent') AS r) AS call")
-RECORD_AUDIT_EVENT = ("SELECT teams_obs.record_audit_event(p_tenant => %s, p_surface => 'bot',"
-                      " p_action_id => 'add_note', p_result_status => 'success', p_target_type => 'ticket',"
-                      " p_target_id => %s, p_payload => '{}'::json)")
 PAGE = "SELECT delivery_id, created_at, next_cursor FROM teams_obs.list_deliveries(%s, p_limit => 50, p_cursor => %s)"
 
 
@@ -97,7 +95,7 @@ def write_until(url: str, writer: int, until: datetime, errors: list[BaseExcepti
         with psycopg.connect(url, autocommit=True) as conn:
             for n in itertools.count():
                 record(conn, f"writer-{writer}-{n}")
-                conn.execute(RECORD_AUDIT_EVENT, (TENANT, f"T-{writer}-{n}"))
+                record_audit_events(conn, TENANT, 1)
                 if server_clock(conn) >= until:
                     return
                 time.sleep(0.005)
@@ -123,7 +121,7 @@ def crossing() -> Iterator[Crossing]:
         started = server_clock(admin)
         # Seconds off from the rounding of FAKETIME and the start-up, not the days a clock left alone is.
         assert midnight - 2 * LEAD < started < midnight, f"the server's clock reads {started}: libfaketime did not take"
-        template = _current_template(cluster, admin)
+        template = current_template(cluster, admin)
         admin.execute(sql.SQL("CREATE DATABASE crossing TEMPLATE {}").format(sql.Identifier(template)))
         url = cluster.url("crossing")
         with psycopg.connect(url, autocommit=True) as conn:
@@ -142,7 +140,7 @@ def crossing() -> Iterator[Crossing]:
             placements = {parent: placed(conn, parent, midnight) for parent in PARENTS}
             maintained = maintain(conn)
             maintained_again = maintain(conn)
-        template = _current_template(cluster, admin)
+        template = current_template(cluster, admin)
         with psycopg.connect(cluster.url(template)) as rebuilt:
             template_months = months_of(rebuilt)
         yield Crossing(url, midnight, first, repeated, placements, template_months, maintained, maintained_again)
