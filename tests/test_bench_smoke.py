@@ -97,16 +97,16 @@ def test_rls_force_owner_ends_sessions_it_did_not_open_when_dropping(pg_cluster:
     monkeypatch.setenv("PGOPTIONS", "")  # become_owner sets it for the whole process; undone after the test
     rls_force, scratch = importlib.import_module("rls_force"), importlib.import_module("scratch_database")
     stranger = "teams_obs_bench_stranger"
-    as_superuser = {"options": ""}  # an explicit, empty options overrides PGOPTIONS' role
-    with psycopg.connect(pg_cluster.url(), **as_superuser, autocommit=True) as conn:
+    own_role = {"options": ""}  # an explicit, empty options overrides PGOPTIONS' role: each connects as itself
+    with psycopg.connect(pg_cluster.url(), **own_role, autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {stranger} LOGIN PASSWORD '{stranger}'")
     try:
         rls_force.become_owner(pg_cluster.url())
         owner_url = psycopg.conninfo.make_conninfo(pg_cluster.url(), dbname="postgres")
         with scratch.scratch_database(owner_url, "bench_rls_stranger") as url:
-            session = psycopg.connect(url, user=stranger, password=stranger, **as_superuser, autocommit=True)
-        with pytest.raises(psycopg.OperationalError):
+            session = psycopg.connect(url, user=stranger, password=stranger, **own_role, autocommit=True)
+        with session, pytest.raises(psycopg.OperationalError):
             session.execute("SELECT 1")
     finally:
-        with psycopg.connect(pg_cluster.url(), **as_superuser, autocommit=True) as conn:
+        with psycopg.connect(pg_cluster.url(), **own_role, autocommit=True) as conn:
             conn.execute(f"DROP ROLE {stranger}")
